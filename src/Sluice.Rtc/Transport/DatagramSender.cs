@@ -1,0 +1,7 @@
+namespace Sluice.Rtc.Transport;
+
+/// <summary>Sends one datagram toward a peer. Implementations copy or send before returning.</summary>
+public delegate void DatagramSender(ReadOnlySpan<byte> datagram);
+
+/// <summary>Receives one datagram (or one decrypted record). The span is valid only during the call.</summary>
+public delegate void DatagramReceiver(ReadOnlySpan<byte> datagram);
