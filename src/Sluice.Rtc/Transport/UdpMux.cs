@@ -1,0 +1,254 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Sluice.Rtc.Ice;
+using Sluice.Rtc.Stun;
+
+namespace Sluice.Rtc.Transport;
+
+/// <summary>
+/// Every WebRTC transport of a node on one UDP socket. One receive loop classifies each datagram
+/// (RFC 7983), finds its transport by remote address — or, for a binding request from an address not
+/// seen yet, by the local ufrag in its USERNAME — and hands it over. See README.md in this folder for
+/// the invariants of the loop.
+/// </summary>
+public sealed class UdpMux : IDisposable
+{
+    // Large enough for any UDP datagram: a datagram cut short would fail authentication anyway.
+    private const int ReceiveBufferSize = 65536;
+
+    private readonly Socket _socket;
+    private readonly TimeProvider _timeProvider;
+    private readonly ConcurrentDictionary<SocketAddress, WebRtcTransport> _byAddress = new();
+    private readonly ConcurrentDictionary<string, WebRtcTransport> _byUfrag = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, WebRtcTransport>.AlternateLookup<ReadOnlySpan<char>> _byUfragSpan;
+    private readonly Lock _transportsLock = new();
+    private ImmutableArray<WebRtcTransport> _transports = [];
+    private Thread? _receiveThread;
+    private ITimer? _heartbeat;
+    private volatile bool _disposed;
+
+    public UdpMux(IPEndPoint bindEndPoint, TimeProvider? timeProvider = null)
+    {
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _byUfragSpan = _byUfrag.GetAlternateLookup<ReadOnlySpan<char>>();
+        _socket = new Socket(bindEndPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
+        {
+            ReceiveBufferSize = 4 * 1024 * 1024,
+            SendBufferSize = 4 * 1024 * 1024,
+        };
+        _socket.Bind(bindEndPoint);
+        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+    }
+
+    public IPEndPoint LocalEndPoint { get; }
+
+    public UdpMuxStats Stats { get; } = new();
+
+    /// <summary>How often every transport is ticked (consent, ICE retransmissions).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The transports currently registered; a snapshot, replaced whole on change.</summary>
+    public ImmutableArray<WebRtcTransport> Transports => _transports;
+
+    public void Start()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_receiveThread is not null)
+        {
+            return;
+        }
+
+        _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = "sluice-udp-receive" };
+        _receiveThread.Start();
+        _heartbeat = _timeProvider.CreateTimer(_ => Heartbeat(), null, HeartbeatInterval, HeartbeatInterval);
+    }
+
+    /// <summary>Sends one datagram; a send error is counted, not thrown (the peer may be gone).</summary>
+    public void Send(ReadOnlySpan<byte> datagram, SocketAddress remote)
+    {
+        try
+        {
+            _socket.SendTo(datagram, SocketFlags.None, remote);
+            Interlocked.Increment(ref Stats._datagramsSent);
+        }
+        catch (SocketException)
+        {
+            Interlocked.Increment(ref Stats._sendErrors);
+        }
+        catch (ObjectDisposedException)
+        {
+            Interlocked.Increment(ref Stats._sendErrors);
+        }
+    }
+
+    internal void Register(WebRtcTransport transport, string localUfrag)
+    {
+        if (!_byUfrag.TryAdd(localUfrag, transport))
+        {
+            throw new InvalidOperationException($"ICE ufrag '{localUfrag}' is already registered on this socket.");
+        }
+
+        lock (_transportsLock)
+        {
+            if (!_transports.Contains(transport))
+            {
+                _transports = _transports.Add(transport);
+            }
+        }
+    }
+
+    internal void BindAddress(SocketAddress remote, WebRtcTransport transport) => _byAddress[remote.Clone()] = transport;
+
+    internal void Unregister(WebRtcTransport transport)
+    {
+        foreach (var (ufrag, owner) in _byUfrag)
+        {
+            if (owner == transport)
+            {
+                _byUfrag.TryRemove(ufrag, out _);
+            }
+        }
+
+        foreach (var (address, owner) in _byAddress)
+        {
+            if (owner == transport)
+            {
+                _byAddress.TryRemove(address, out _);
+            }
+        }
+
+        lock (_transportsLock)
+        {
+            _transports = _transports.Remove(transport);
+        }
+    }
+
+    private void ReceiveLoop()
+    {
+        var buffer = GC.AllocateArray<byte>(ReceiveBufferSize, pinned: true);
+        var from = new SocketAddress(LocalEndPoint.AddressFamily);
+        while (!_disposed)
+        {
+            int length;
+            try
+            {
+                length = _socket.ReceiveFrom(buffer, SocketFlags.None, from);
+            }
+            catch (SocketException)
+            {
+                // ICMP errors surfacing on the socket (a peer's port closed) concern one peer only.
+                continue;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref Stats._datagramsReceived);
+            Dispatch(buffer.AsSpan(0, length), from);
+        }
+    }
+
+    /// <summary>Routes one datagram. Never throws: bad input is counted and dropped.</summary>
+    internal void Dispatch(Span<byte> datagram, SocketAddress from)
+    {
+        switch (PacketClassifier.Classify(datagram))
+        {
+            case PacketKind.Stun:
+                DispatchStun(datagram, from);
+                break;
+            case PacketKind.Dtls:
+                if (_byAddress.TryGetValue(from, out var dtlsOwner))
+                {
+                    dtlsOwner.ReceiveDtls(datagram);
+                }
+                else
+                {
+                    Interlocked.Increment(ref Stats._droppedUnknownSource);
+                }
+
+                break;
+            case PacketKind.Rtp:
+                if (_byAddress.TryGetValue(from, out var rtpOwner))
+                {
+                    rtpOwner.ReceiveSrtp(datagram);
+                }
+                else
+                {
+                    Interlocked.Increment(ref Stats._droppedUnknownSource);
+                }
+
+                break;
+            default:
+                Interlocked.Increment(ref Stats._droppedUnclassified);
+                break;
+        }
+    }
+
+    private void DispatchStun(ReadOnlySpan<byte> datagram, SocketAddress from)
+    {
+        if (!StunMessage.TryParse(datagram, out var message))
+        {
+            Interlocked.Increment(ref Stats._droppedMalformedStun);
+            return;
+        }
+
+        // A request names its session in USERNAME ("ourUfrag:theirUfrag"), which also covers a peer
+        // that moved to a new address; anything else belongs to whoever owns the source address.
+        if (message.Type == StunMessageType.BindingRequest && TryFindByUsername(message.Username, out var owner))
+        {
+            owner.HandleStun(message, from);
+        }
+        else if (_byAddress.TryGetValue(from, out owner))
+        {
+            owner.HandleStun(message, from);
+        }
+        else
+        {
+            Interlocked.Increment(ref Stats._droppedUnknownSource);
+        }
+    }
+
+    private bool TryFindByUsername(ReadOnlySpan<byte> username, out WebRtcTransport owner)
+    {
+        owner = null!;
+        var colon = username.IndexOf((byte)':');
+        if (colon <= 0 || colon > 256)
+        {
+            return false;
+        }
+
+        Span<char> ufrag = stackalloc char[colon];
+        if (Encoding.UTF8.GetChars(username[..colon], ufrag) != colon)
+        {
+            // Multi-byte characters: not an ice-char ufrag of ours.
+            return false;
+        }
+
+        return _byUfragSpan.TryGetValue(ufrag, out owner!);
+    }
+
+    private void Heartbeat()
+    {
+        foreach (var transport in _transports)
+        {
+            transport.Tick();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _heartbeat?.Dispose();
+        _socket.Dispose();
+        _receiveThread?.Join(TimeSpan.FromSeconds(2));
+    }
+}

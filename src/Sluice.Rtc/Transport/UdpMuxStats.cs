@@ -1,0 +1,28 @@
+namespace Sluice.Rtc.Transport;
+
+/// <summary>Counters of the shared socket. Written by its receive loop, readable from any thread.</summary>
+public sealed class UdpMuxStats
+{
+    internal long _datagramsReceived;
+    internal long _datagramsSent;
+    internal long _sendErrors;
+    internal long _droppedUnclassified;
+    internal long _droppedUnknownSource;
+    internal long _droppedMalformedStun;
+
+    public long DatagramsReceived => Volatile.Read(ref _datagramsReceived);
+
+    public long DatagramsSent => Volatile.Read(ref _datagramsSent);
+
+    public long SendErrors => Volatile.Read(ref _sendErrors);
+
+    /// <summary>First byte outside every RFC 7983 range we serve.</summary>
+    public long DroppedUnclassified => Volatile.Read(ref _droppedUnclassified);
+
+    /// <summary>DTLS or RTP from an address no ICE check has validated, or STUN for no known session.</summary>
+    public long DroppedUnknownSource => Volatile.Read(ref _droppedUnknownSource);
+
+    public long DroppedMalformedStun => Volatile.Read(ref _droppedMalformedStun);
+
+    public long Dropped => DroppedUnclassified + DroppedUnknownSource + DroppedMalformedStun;
+}

@@ -1,0 +1,50 @@
+using Microsoft.Playwright;
+
+namespace Sluice.Rtc.Tests.Support;
+
+/// <summary>Debian's Chromium driven by Playwright (its own browser download cannot work here).</summary>
+public static class Chromium
+{
+    public static string ExecutablePath { get; } = Environment.GetEnvironmentVariable("SLUICE_CHROMIUM") ?? "/usr/bin/chromium";
+
+    public static bool IsInstalled => File.Exists(ExecutablePath);
+
+    public static bool IsRequired => Environment.GetEnvironmentVariable("SLUICE_REQUIRE_BROWSER") == "1";
+
+    /// <summary>Launches headless Chromium with a fake camera and microphone and loopback ICE allowed.</summary>
+    public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
+    {
+        var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        var userDataDir = Directory.CreateTempSubdirectory("sluice-chromium-").FullName;
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ExecutablePath,
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                "--allow-loopback-in-peer-connection", $"--user-data-dir={userDataDir}",
+            ],
+        });
+        return (playwright, browser);
+    }
+
+    /// <summary>
+    /// A page on http://127.0.0.1 (a secure context, so getUserMedia works) whose HTML Playwright
+    /// serves itself: no web server needed.
+    /// </summary>
+    public static async Task<IPage> OpenPageAsync(IBrowser browser, string html)
+    {
+        var page = await browser.NewPageAsync();
+        const string url = "http://127.0.0.1:9/sluice-test.html";
+        await page.RouteAsync(url, route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            ContentType = "text/html",
+            Body = html,
+        }));
+        await page.GotoAsync(url);
+        return page;
+    }
+}
