@@ -1,22 +1,35 @@
 namespace Sluice.Rtc.Tests.Support;
 
 /// <summary>
-/// A clock that moves only when a test says so; timers created from it fire during <see cref="Advance"/>.
+/// A clock that moves only when a test says so; timers created from it fire during <see cref="Advance"/>,
+/// in due order, each seeing the clock at its own due time.
 /// </summary>
 public sealed class ManualTimeProvider : TimeProvider
 {
     private readonly Lock _lock = new();
     private readonly List<ManualTimer> _timers = [];
-    private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private DateTimeOffset _start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private long _ticks;
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    /// <summary>Every timer created so far, armed or not, in creation order.</summary>
+    public IReadOnlyList<ManualTimer> Timers
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _timers];
+            }
+        }
+    }
 
     public override DateTimeOffset GetUtcNow()
     {
         lock (_lock)
         {
-            return _now;
+            return _start + TimeSpan.FromTicks(_ticks);
         }
     }
 
@@ -31,11 +44,16 @@ public sealed class ManualTimeProvider : TimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new ManualTimer(this, callback, state);
+        lock (_lock)
+        {
+            _timers.Add(timer);
+        }
+
         timer.Change(dueTime, period);
         return timer;
     }
 
-    /// <summary>Moves time forward in steps, firing every timer that falls due, in order.</summary>
+    /// <summary>Moves time forward, firing every timer that falls due on the way.</summary>
     public void Advance(TimeSpan by)
     {
         long target;
@@ -51,55 +69,59 @@ public sealed class ManualTimeProvider : TimeProvider
             {
                 foreach (var timer in _timers)
                 {
-                    if (timer.DueAt <= target && (next is null || timer.DueAt < next.DueAt))
+                    if (timer.DueAt is { } at && at <= target && (next is null || at < next.DueAt))
                     {
                         next = timer;
                     }
                 }
 
-                var until = next?.DueAt ?? target;
-                _now += TimeSpan.FromTicks(until - _ticks);
-                _ticks = until;
                 if (next is null)
                 {
+                    _ticks = target;
                     return;
                 }
 
-                if (next.Period > 0)
-                {
-                    next.DueAt += next.Period;
-                }
-                else
-                {
-                    _timers.Remove(next);
-                }
+                _ticks = next.DueAt!.Value;
+                next.DueAt = next.Period > 0 ? next.DueAt + next.Period : null;
             }
 
             next.Fire();
         }
     }
 
-    private sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
+    public sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
     {
-        public long DueAt { get; set; }
+        /// <summary>When it fires next, in the provider's timestamp ticks; null when disarmed.</summary>
+        public long? DueAt { get; internal set; }
 
         public long Period { get; private set; }
 
+        /// <summary>The last finite due time passed to <see cref="Change"/>.</summary>
+        public TimeSpan? LastDueTime { get; private set; }
+
+        public bool IsDisposed { get; private set; }
+
+        /// <summary>Runs the callback now, as a timer firing early would.</summary>
         public void Fire() => callback(state);
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
             lock (owner._lock)
             {
-                owner._timers.Remove(this);
+                if (IsDisposed)
+                {
+                    return false;
+                }
+
+                Period = period == Timeout.InfiniteTimeSpan ? 0 : period.Ticks;
                 if (dueTime == Timeout.InfiniteTimeSpan)
                 {
+                    DueAt = null;
                     return true;
                 }
 
+                LastDueTime = dueTime;
                 DueAt = owner._ticks + dueTime.Ticks;
-                Period = period == Timeout.InfiniteTimeSpan ? 0 : period.Ticks;
-                owner._timers.Add(this);
             }
 
             return true;
@@ -109,7 +131,8 @@ public sealed class ManualTimeProvider : TimeProvider
         {
             lock (owner._lock)
             {
-                owner._timers.Remove(this);
+                IsDisposed = true;
+                DueAt = null;
             }
         }
 
