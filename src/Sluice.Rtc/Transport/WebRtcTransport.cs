@@ -98,6 +98,9 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
             if (_ice is IceControllingAgent controlling)
             {
                 controlling.AddRemoteCandidate(endPoint);
+
+                // Responses to our checks come from the candidate's address, before any pair is valid.
+                _mux.BindAddress(endPoint.Serialize(), this);
             }
         }
     }

@@ -1,3 +1,5 @@
+using Sluice.Rtc.Transport;
+
 namespace Sluice.Rtc.Tests.Support;
 
 public static class Await
@@ -16,4 +18,27 @@ public static class Await
 
     public static Task WithTimeout(Task task, TimeSpan timeout, string what) =>
         WithTimeout(task.ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default), timeout, what);
+
+    /// <summary>Completes when the transport reaches <paramref name="state"/>; faults if it fails or closes first.</summary>
+    public static Task State(WebRtcTransport transport, TransportState state)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        transport.StateChanged += (t, s) =>
+        {
+            if (s == state)
+            {
+                done.TrySetResult();
+            }
+            else if (s is TransportState.Failed or TransportState.Closed)
+            {
+                done.TrySetException(new InvalidOperationException($"transport went {s}: {t.FailureReason}"));
+            }
+        };
+        if (transport.State == state)
+        {
+            done.TrySetResult();
+        }
+
+        return done.Task;
+    }
 }

@@ -11,11 +11,13 @@ public static class Chromium
 
     public static bool IsRequired => Environment.GetEnvironmentVariable("SLUICE_REQUIRE_BROWSER") == "1";
 
-    /// <summary>Launches headless Chromium with a fake camera and microphone and loopback ICE allowed.</summary>
+    /// <summary>
+    /// Launches headless Chromium with a fake camera and microphone and loopback ICE allowed. Playwright gives
+    /// each launch a fresh temporary profile.
+    /// </summary>
     public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
     {
         var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        var userDataDir = Directory.CreateTempSubdirectory("sluice-chromium-").FullName;
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ExecutablePath,
@@ -25,7 +27,7 @@ public static class Chromium
                 "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                "--allow-loopback-in-peer-connection", $"--user-data-dir={userDataDir}",
+                "--allow-loopback-in-peer-connection",
             ],
         });
         return (playwright, browser);

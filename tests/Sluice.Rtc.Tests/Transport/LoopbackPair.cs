@@ -69,36 +69,13 @@ internal sealed class LoopbackPair : IDisposable
 
     public async Task ConnectAsync()
     {
-        var serverConnected = WhenState(Server, TransportState.Connected);
-        var clientConnected = WhenState(Client, TransportState.Connected);
+        var serverConnected = Await.State(Server, TransportState.Connected);
+        var clientConnected = Await.State(Client, TransportState.Connected);
         ServerMux.Start();
         ClientMux.Start();
         Server.Start();
         Client.Start();
         await Await.WithTimeout(Task.WhenAll(serverConnected, clientConnected), TimeSpan.FromSeconds(10), "both transports to connect");
-    }
-
-    /// <summary>Completes when the transport reaches <paramref name="state"/>; faults if it fails or closes first.</summary>
-    public static Task WhenState(WebRtcTransport transport, TransportState state)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        transport.StateChanged += (t, s) =>
-        {
-            if (s == state)
-            {
-                done.TrySetResult();
-            }
-            else if (s is TransportState.Failed or TransportState.Closed)
-            {
-                done.TrySetException(new InvalidOperationException($"transport went {s}: {t.FailureReason}"));
-            }
-        };
-        if (transport.State == state)
-        {
-            done.TrySetResult();
-        }
-
-        return done.Task;
     }
 
     /// <summary>Waits until <paramref name="queue"/> holds <paramref name="count"/> packets.</summary>

@@ -61,7 +61,7 @@ public sealed class LoopbackTests
     {
         using var stranger = DtlsCertificate.Generate();
         using var pair = new LoopbackPair([SrtpProfile.AeadAes128Gcm], serverExpectsFingerprint: stranger.Fingerprint);
-        var serverFailed = LoopbackPair.WhenState(pair.Server, TransportState.Failed);
+        var serverFailed = Support.Await.State(pair.Server, TransportState.Failed);
 
         pair.ServerMux.Start();
         pair.ClientMux.Start();
@@ -79,7 +79,7 @@ public sealed class LoopbackTests
     {
         using var pair = new LoopbackPair([SrtpProfile.AeadAes128Gcm]);
         await pair.ConnectAsync();
-        var serverClosed = LoopbackPair.WhenState(pair.Server, TransportState.Closed);
+        var serverClosed = Support.Await.State(pair.Server, TransportState.Closed);
 
         pair.Client.Dispose();
 
