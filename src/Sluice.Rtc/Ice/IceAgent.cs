@@ -36,6 +36,9 @@ public abstract class IceAgent
     /// <summary>The remote address media goes to, once a pair is nominated.</summary>
     public SocketAddress? SelectedAddress { get; private set; }
 
+    /// <summary>True after <see cref="Restart"/> until the peer's first check with the new credentials.</summary>
+    public bool RestartPending => _previousLocal is not null;
+
     /// <summary>Requests dropped for bad credentials, integrity or fingerprint.</summary>
     public long RejectedChecks { get; private set; }
 

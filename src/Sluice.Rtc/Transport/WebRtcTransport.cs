@@ -28,6 +28,7 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
     private volatile SocketAddress? _remote;
     private TransportState _state;
     private bool _dtlsStarted;
+    private bool _disposed;
 
     public WebRtcTransport(UdpMux mux, WebRtcTransportOptions options, TimeProvider? timeProvider = null)
     {
@@ -53,6 +54,18 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
     public SrtpProfile? SrtpProfile => _dtls.SrtpProfile;
 
     public IceParameters LocalIce => _ice.Local;
+
+    /// <summary>An ICE restart waits for the peer's first check with the new credentials.</summary>
+    public bool IceRestartPending
+    {
+        get
+        {
+            lock (_iceLock)
+            {
+                return _ice.RestartPending;
+            }
+        }
+    }
 
     /// <summary>The selected remote address (for logs and stats; allocates).</summary>
     public IPEndPoint? RemoteEndPoint => _remote?.ToIPEndPoint();
@@ -345,10 +358,12 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
     /// <summary>Ends the transport: close_notify to the peer, and off the mux.</summary>
     public void Dispose()
     {
-        if (_state == TransportState.Closed)
+        if (_disposed)
         {
             return;
         }
+
+        _disposed = true;
 
         if (_dtls.State == DtlsState.Connected)
         {

@@ -15,9 +15,13 @@ namespace Sluice.Rtc.Tests.Transport;
 /// </summary>
 internal sealed class LoopbackPair : IDisposable
 {
-    public LoopbackPair(IReadOnlyList<SrtpProfile> serverProfiles, DtlsFingerprint? serverExpectsFingerprint = null)
+    private readonly bool _ownsServerMux;
+
+    /// <param name="sharedServerMux">A server socket shared with other pairs; the pair does not dispose it.</param>
+    public LoopbackPair(IReadOnlyList<SrtpProfile> serverProfiles, DtlsFingerprint? serverExpectsFingerprint = null, UdpMux? sharedServerMux = null)
     {
-        ServerMux = new UdpMux(new IPEndPoint(IPAddress.Loopback, 0));
+        _ownsServerMux = sharedServerMux is null;
+        ServerMux = sharedServerMux ?? new UdpMux(new IPEndPoint(IPAddress.Loopback, 0));
         ClientMux = new UdpMux(new IPEndPoint(IPAddress.Loopback, 0));
         var serverIce = IceParameters.Generate();
         var clientIce = IceParameters.Generate();
@@ -139,6 +143,9 @@ internal sealed class LoopbackPair : IDisposable
         Client.Dispose();
         Server.Dispose();
         ClientMux.Dispose();
-        ServerMux.Dispose();
+        if (_ownsServerMux)
+        {
+            ServerMux.Dispose();
+        }
     }
 }
