@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Sluice.Rtc.Dtls;
 using Sluice.Rtc.Srtp;
 
-using Sluice.Rtc.Tests.Support;
+using Sluice.Testing;
 
 namespace Sluice.Rtc.Tests.Dtls;
 

@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Sluice.Rtc.Dtls;
 using Sluice.Rtc.Srtp;
 
-using Sluice.Rtc.Tests.Support;
+using Sluice.Testing;
 
 namespace Sluice.Rtc.Tests.Dtls;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using Sluice.Rtc.Ice;
 using Sluice.Rtc.Stun;
-using Sluice.Rtc.Tests.Support;
+using Sluice.Testing;
 
 namespace Sluice.Rtc.Tests.Ice;
 

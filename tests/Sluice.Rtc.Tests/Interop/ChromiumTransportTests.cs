@@ -7,7 +7,7 @@ using Sluice.Rtc.Dtls;
 using Sluice.Rtc.Ice;
 using Sluice.Rtc.Sdp;
 using Sluice.Rtc.Srtp;
-using Sluice.Rtc.Tests.Support;
+using Sluice.Testing;
 using Sluice.Rtc.Transport;
 
 namespace Sluice.Rtc.Tests.Interop;

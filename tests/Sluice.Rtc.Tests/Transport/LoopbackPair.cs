@@ -4,7 +4,7 @@ using System.Net;
 using Sluice.Rtc.Dtls;
 using Sluice.Rtc.Ice;
 using Sluice.Rtc.Srtp;
-using Sluice.Rtc.Tests.Support;
+using Sluice.Testing;
 using Sluice.Rtc.Transport;
 
 namespace Sluice.Rtc.Tests.Transport;

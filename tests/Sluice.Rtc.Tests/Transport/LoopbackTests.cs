@@ -3,6 +3,8 @@ using Sluice.Rtc.Ice;
 using Sluice.Rtc.Srtp;
 using Sluice.Rtc.Transport;
 
+using Sluice.Testing;
+
 namespace Sluice.Rtc.Tests.Transport;
 
 /// <summary>
@@ -61,14 +63,14 @@ public sealed class LoopbackTests
     {
         using var stranger = DtlsCertificate.Generate();
         using var pair = new LoopbackPair([SrtpProfile.AeadAes128Gcm], serverExpectsFingerprint: stranger.Fingerprint);
-        var serverFailed = Support.Await.State(pair.Server, TransportState.Failed);
+        var serverFailed = Await.State(pair.Server, TransportState.Failed);
 
         pair.ServerMux.Start();
         pair.ClientMux.Start();
         pair.Server.Start();
         pair.Client.Start();
 
-        await Support.Await.WithTimeout(serverFailed, TimeSpan.FromSeconds(10), "the server to refuse the client");
+        await Await.WithTimeout(serverFailed, TimeSpan.FromSeconds(10), "the server to refuse the client");
         Assert.Contains("fingerprint", pair.Server.FailureReason, StringComparison.OrdinalIgnoreCase);
         Assert.NotEqual(TransportState.Connected, pair.Client.State);
         Assert.False(pair.Server.SendRtp(new byte[100], 12));
@@ -79,10 +81,10 @@ public sealed class LoopbackTests
     {
         using var pair = new LoopbackPair([SrtpProfile.AeadAes128Gcm]);
         await pair.ConnectAsync();
-        var serverClosed = Support.Await.State(pair.Server, TransportState.Closed);
+        var serverClosed = Await.State(pair.Server, TransportState.Closed);
 
         pair.Client.Dispose();
 
-        await Support.Await.WithTimeout(serverClosed, TimeSpan.FromSeconds(5), "close_notify to reach the server");
+        await Await.WithTimeout(serverClosed, TimeSpan.FromSeconds(5), "close_notify to reach the server");
     }
 }

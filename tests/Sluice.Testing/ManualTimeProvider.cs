@@ -1,4 +1,4 @@
-namespace Sluice.Rtc.Tests.Support;
+namespace Sluice.Testing;
 
 /// <summary>
 /// A clock that moves only when a test says so; timers created from it fire during <see cref="Advance"/>,

@@ -1,4 +1,4 @@
-namespace Sluice.Rtc.Tests.Support;
+namespace Sluice.Testing;
 
 /// <summary>
 /// A test that drives the real Chromium. Where Chromium is missing it is skipped with the reason,

@@ -1,6 +1,6 @@
 using Microsoft.Playwright;
 
-namespace Sluice.Rtc.Tests.Support;
+namespace Sluice.Testing;
 
 /// <summary>Debian's Chromium driven by Playwright (its own browser download cannot work here).</summary>
 public static class Chromium

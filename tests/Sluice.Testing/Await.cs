@@ -1,6 +1,6 @@
 using Sluice.Rtc.Transport;
 
-namespace Sluice.Rtc.Tests.Support;
+namespace Sluice.Testing;
 
 public static class Await
 {
