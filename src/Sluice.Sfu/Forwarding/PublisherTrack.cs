@@ -1,0 +1,302 @@
+using System.Buffers.Binary;
+using Sluice.Media.Rtp;
+using Sluice.Rtc.Rtcp;
+using Sluice.Rtc.Rtp;
+using Sluice.Rtc.Transport;
+using Sluice.Sfu.Negotiation;
+
+namespace Sluice.Sfu.Forwarding;
+
+/// <summary>
+/// One publisher's incoming audio or video: unwraps RTX (RFC 4588), keeps the retransmission cache, asks the
+/// publisher for what it lost (NACK) and for keyframes (PLI, or FIR where that is all it supports), reports
+/// reception (RR, REMB), and hands every packet to the stream slot's subscribers. Its packet methods run on
+/// the mux's receive thread and never allocate.
+/// </summary>
+public sealed class PublisherTrack
+{
+    // Our SSRC as the sender of feedback toward the publisher (RFC 4585 §6.1 "packet sender").
+    private const uint FeedbackSsrc = 1;
+    private const byte NoCodec = 0xFF;
+
+    private readonly WebRtcTransport _transport;
+    private readonly StreamTrack _target;
+    private readonly TimeProvider _time;
+    private readonly NegotiatedCodec[] _codecs;
+    private readonly byte[] _codecByPayloadType = new byte[128];
+    private readonly byte[] _codecByRtxPayloadType = new byte[128];
+    private readonly ulong _maxBitrate;
+    private SequenceUnwrapper _unwrapper;
+    private uint _ssrc;
+    private bool _ssrcKnown;
+    private long _lastKeyframeRequestAt = long.MinValue / 2;
+    private int _firSequence;
+    private long _packets;
+    private long _bytes;
+    private long _nacksSent;
+    private long _keyframeRequests;
+
+    public PublisherTrack(WebRtcTransport transport, StreamTrack target, NegotiatedTrack negotiated, TimeProvider time, ulong maxBitrate)
+    {
+        _transport = transport;
+        _target = target;
+        _time = time;
+        _maxBitrate = maxBitrate;
+        Negotiated = negotiated;
+        _codecs = [.. negotiated.Codecs];
+        _codecByPayloadType.AsSpan().Fill(NoCodec);
+        _codecByRtxPayloadType.AsSpan().Fill(NoCodec);
+        for (var i = 0; i < _codecs.Length; i++)
+        {
+            _codecByPayloadType[_codecs[i].PayloadType & 0x7F] = (byte)i;
+            if (_codecs[i].RtxPayloadType is { } rtx)
+            {
+                _codecByRtxPayloadType[rtx & 0x7F] = (byte)i;
+            }
+        }
+
+        if (negotiated.Ssrc is { } announced)
+        {
+            _ssrc = announced;
+            _ssrcKnown = true;
+        }
+
+        Nacks = new NackTracker(time);
+        Statistics = new ReceiveStatistics(_codecs.Length > 0 ? _codecs[0].ClockRate : 90000, time);
+    }
+
+    public NegotiatedTrack Negotiated { get; }
+
+    public MediaKind Kind => Negotiated.Kind;
+
+    public RetransmissionCache Cache { get; } = new();
+
+    public NackTracker Nacks { get; }
+
+    public ReceiveStatistics Statistics { get; }
+
+    public TimeSpan KeyframeRequestInterval { get; init; } = TimeSpan.FromMilliseconds(300);
+
+    public uint Ssrc => _ssrc;
+
+    public long PacketsReceived => Volatile.Read(ref _packets);
+
+    public long BytesReceived => Volatile.Read(ref _bytes);
+
+    public long NacksSent => Volatile.Read(ref _nacksSent);
+
+    public long KeyframeRequests => Volatile.Read(ref _keyframeRequests);
+
+    /// <summary>The codecs this publisher sends, for answering subscribers with them.</summary>
+    public IReadOnlyList<NegotiatedCodec> Codecs => _codecs;
+
+    /// <summary>True if <paramref name="payloadType"/> belongs to this track (media or RTX).</summary>
+    public bool Carries(int payloadType) =>
+        _codecByPayloadType[payloadType & 0x7F] != NoCodec || _codecByRtxPayloadType[payloadType & 0x7F] != NoCodec;
+
+    /// <summary>One plain RTP packet of this track, in the receive buffer (rewritten in place for RTX).</summary>
+    public void OnRtp(Span<byte> packet, scoped Span<byte> scratch)
+    {
+        if (!RtpPacket.TryParse(packet, out var rtp))
+        {
+            return;
+        }
+
+        var isRetransmission = false;
+        var index = _codecByPayloadType[rtp.PayloadType];
+        if (index == NoCodec)
+        {
+            index = _codecByRtxPayloadType[rtp.PayloadType];
+            if (index == NoCodec || !_ssrcKnown || !TryUnwrapRtx(ref packet, rtp, _codecs[index]))
+            {
+                return;
+            }
+
+            isRetransmission = true;
+            if (!RtpPacket.TryParse(packet, out rtp))
+            {
+                return;
+            }
+        }
+        else if (!_ssrcKnown || rtp.Ssrc != _ssrc)
+        {
+            OnNewSsrc(rtp.Ssrc);
+        }
+
+        var codec = _codecs[index];
+        var extended = _unwrapper.Unwrap(rtp.SequenceNumber);
+        if (Cache.TryGet(rtp.SequenceNumber, out _))
+        {
+            // A duplicate, or a retransmission of something that arrived after all.
+            return;
+        }
+
+        _packets++;
+        _bytes += packet.Length;
+        Nacks.OnArrival(extended);
+        if (isRetransmission)
+        {
+            Statistics.OnRecovered();
+        }
+        else
+        {
+            Statistics.OnPacket(extended, rtp.Timestamp);
+        }
+
+        Cache.Store(rtp.SequenceNumber, packet);
+        var keyframeStart = Kind == MediaKind.Video && RtpKeyframe.IsKeyframeStart(codec.Codec, rtp.Payload);
+        var epoch = _target.Epoch;
+        foreach (var subscriber in _target.Subscribers)
+        {
+            subscriber.Forward(this, epoch, codec, packet, keyframeStart, scratch);
+        }
+
+        if (codec.Nack && Nacks.MissingCount > 0)
+        {
+            SendDueNacks();
+        }
+    }
+
+    /// <summary>The publisher's sender report: its NTP/RTP mapping goes on to every subscriber, translated.</summary>
+    public void OnSenderReport(ulong ntpTimestamp, uint rtpTimestamp)
+    {
+        Statistics.OnSenderReport(ntpTimestamp);
+        var epoch = _target.Epoch;
+        foreach (var subscriber in _target.Subscribers)
+        {
+            subscriber.SendSenderReport(epoch, ntpTimestamp, rtpTimestamp);
+        }
+    }
+
+    /// <summary>
+    /// Asks the publisher for a keyframe, at most once per <see cref="KeyframeRequestInterval"/>: many
+    /// subscribers joining or losing packets at once cost the publisher one keyframe. Any thread.
+    /// </summary>
+    public void RequestKeyframe()
+    {
+        if (!_ssrcKnown)
+        {
+            return;
+        }
+
+        var now = _time.GetTimestamp();
+        var last = Volatile.Read(ref _lastKeyframeRequestAt);
+        if (_time.GetElapsedTime(last, now) < KeyframeRequestInterval
+            || Interlocked.CompareExchange(ref _lastKeyframeRequestAt, now, last) != last)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _keyframeRequests);
+        Span<byte> buffer = stackalloc byte[128];
+        var writer = new RtcpWriter(buffer);
+        if (PrefersFir())
+        {
+            var sequence = (byte)Interlocked.Increment(ref _firSequence);
+            writer.WriteFir(FeedbackSsrc, [new FirEntry(_ssrc, sequence)]);
+        }
+        else
+        {
+            writer.WritePli(FeedbackSsrc, _ssrc);
+        }
+
+        _transport.SendRtcp(buffer, writer.Length);
+    }
+
+    /// <summary>Receiver report and REMB toward the publisher (RFC 3550 §6.4.2); called by the node's report timer.</summary>
+    public void SendReceiverReport()
+    {
+        if (!_ssrcKnown)
+        {
+            return;
+        }
+
+        Span<byte> buffer = stackalloc byte[256];
+        var writer = new RtcpWriter(buffer);
+        writer.WriteReceiverReport(FeedbackSsrc, [Statistics.CreateReportBlock(_ssrc)]);
+        if (Kind == MediaKind.Video)
+        {
+            // Without transport-wide feedback, REMB is how the publisher learns it may send at full rate.
+            writer.WriteRemb(FeedbackSsrc, _maxBitrate, [_ssrc]);
+        }
+
+        _transport.SendRtcp(buffer, writer.Length);
+    }
+
+    private bool PrefersFir()
+    {
+        foreach (var codec in _codecs)
+        {
+            if (codec.Pli)
+            {
+                return false;
+            }
+        }
+
+        foreach (var codec in _codecs)
+        {
+            if (codec.Fir)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void OnNewSsrc(uint ssrc)
+    {
+        // First packet, or the publisher restarted its encoder with a new SSRC: a new sequence space.
+        var wasKnown = _ssrcKnown;
+        _ssrc = ssrc;
+        _ssrcKnown = true;
+        if (wasKnown)
+        {
+            _unwrapper = default;
+            Cache.Clear();
+            Nacks.Reset();
+            _target.SetSource(this);
+        }
+    }
+
+    /// <summary>
+    /// RFC 4588 §4: an RTX packet is the original header with the RTX SSRC, PT and sequence number, then the
+    /// original sequence number (OSN), then the original payload. Rebuilt in place by moving the header two
+    /// bytes forward over the OSN.
+    /// </summary>
+    private bool TryUnwrapRtx(ref Span<byte> packet, in RtpPacket rtx, NegotiatedCodec codec)
+    {
+        var headerLength = rtx.HeaderLength;
+        if (rtx.Payload.Length < 2)
+        {
+            // Padding-only RTX is a bandwidth probe, not a retransmission.
+            return false;
+        }
+
+        var originalSequence = BinaryPrimitives.ReadUInt16BigEndian(packet[headerLength..]);
+        packet[..headerLength].CopyTo(packet[2..]);
+        packet = packet[2..];
+        RtpHeaderRewriter.SetSequenceNumber(packet, originalSequence);
+        RtpHeaderRewriter.SetSsrc(packet, _ssrc);
+        RtpHeaderRewriter.SetPayloadType(packet, (byte)codec.PayloadType);
+        return true;
+    }
+
+    private void SendDueNacks()
+    {
+        Span<ushort> due = stackalloc ushort[64];
+        var count = Nacks.CollectDue(due);
+        if (count == 0)
+        {
+            return;
+        }
+
+        Span<byte> buffer = stackalloc byte[512];
+        var writer = new RtcpWriter(buffer);
+        writer.WriteNack(FeedbackSsrc, _ssrc, due[..count]);
+        if (_transport.SendRtcp(buffer, writer.Length))
+        {
+            _nacksSent++;
+        }
+    }
+}

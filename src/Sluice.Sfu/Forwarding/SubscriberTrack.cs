@@ -1,0 +1,257 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Sluice.Rtc.Rtcp;
+using Sluice.Rtc.Rtp;
+using Sluice.Rtc.Transport;
+using Sluice.Sfu.Negotiation;
+
+namespace Sluice.Sfu.Forwarding;
+
+/// <summary>
+/// One subscriber's view of a stream slot: its SSRCs, payload types and header-extension ids, and the
+/// sequence-number and timestamp offsets that keep its stream continuous across publishers. A video
+/// subscriber starts (and restarts after a source change) at a keyframe. Every method but the constructor
+/// runs on the mux's receive thread; none allocates per packet.
+/// </summary>
+public sealed class SubscriberTrack
+{
+    private const byte None = 0xFF;
+
+    private readonly WebRtcTransport _transport;
+    private readonly TimeProvider _time;
+    private readonly byte[] _payloadTypes = new byte[128];
+    private readonly byte[] _rtxPayloadTypes = new byte[128];
+    private readonly byte[] _extensionIds = new byte[256];
+    private int _epoch = -1;
+    private bool _waitingForKeyframe;
+    private bool _resync = true;
+    private bool _started;
+    private ushort _sequenceOffset;
+    private uint _timestampOffset;
+    private ushort _lastSequence;
+    private uint _lastTimestamp;
+    private int _clockRate = 90000;
+    private long _lastSentAt;
+    private ushort _firstSequenceOfEpoch;
+    private ushort _rtxSequence;
+    private long _packetsSent;
+    private long _bytesSent;
+    private long _nacksReceived;
+    private long _retransmissions;
+    private long _keyframeRequestsReceived;
+
+    public SubscriberTrack(WebRtcTransport transport, StreamTrack source, NegotiatedTrack negotiated, TimeProvider time)
+    {
+        _transport = transport;
+        _time = time;
+        Slot = source;
+        Negotiated = negotiated;
+        Ssrc = negotiated.Ssrc ?? throw new ArgumentException("A subscriber track needs our SSRC.", nameof(negotiated));
+        RtxSsrc = negotiated.RtxSsrc;
+        _lastSequence = (ushort)RandomNumberGenerator.GetInt32(1 << 15);
+        _lastTimestamp = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
+        _rtxSequence = (ushort)RandomNumberGenerator.GetInt32(1 << 15);
+    }
+
+    public StreamTrack Slot { get; }
+
+    public NegotiatedTrack Negotiated { get; }
+
+    public uint Ssrc { get; }
+
+    public uint? RtxSsrc { get; }
+
+    public long PacketsSent => Volatile.Read(ref _packetsSent);
+
+    public long BytesSent => Volatile.Read(ref _bytesSent);
+
+    public long NacksReceived => Volatile.Read(ref _nacksReceived);
+
+    public long Retransmissions => Volatile.Read(ref _retransmissions);
+
+    public long KeyframeRequestsReceived => Volatile.Read(ref _keyframeRequestsReceived);
+
+    /// <summary>Forwards one publisher packet: map, rewrite a copy in <paramref name="scratch"/>, protect, send.</summary>
+    public void Forward(PublisherTrack source, int epoch, NegotiatedCodec codec, ReadOnlySpan<byte> packet, bool keyframeStart, Span<byte> scratch)
+    {
+        if (epoch != _epoch)
+        {
+            Resynchronise(source, epoch);
+        }
+
+        var payloadType = _payloadTypes[codec.PayloadType & 0x7F];
+        if (payloadType == None)
+        {
+            // This subscriber did not negotiate the codec the publisher sends now.
+            return;
+        }
+
+        if (_waitingForKeyframe)
+        {
+            if (!keyframeStart)
+            {
+                // Throttled at the publisher: cheap to ask on every packet until the keyframe comes.
+                source.RequestKeyframe();
+                return;
+            }
+
+            _waitingForKeyframe = false;
+        }
+
+        var sequenceNumber = BinaryPrimitives.ReadUInt16BigEndian(packet[2..]);
+        var timestamp = BinaryPrimitives.ReadUInt32BigEndian(packet[4..]);
+        if (_resync)
+        {
+            // Continue our own sequence and timestamp where the previous source left them.
+            var elapsed = _started ? Math.Max(1, (long)(_time.GetElapsedTime(_lastSentAt).TotalSeconds * _clockRate)) : 0;
+            _firstSequenceOfEpoch = (ushort)(_lastSequence + 1);
+            _sequenceOffset = (ushort)(_firstSequenceOfEpoch - sequenceNumber);
+            _timestampOffset = (uint)(_lastTimestamp + elapsed - timestamp);
+            _clockRate = codec.ClockRate;
+            _resync = false;
+            _started = true;
+        }
+
+        var length = Rewrite(packet, scratch, payloadType);
+        var outSequence = (ushort)(sequenceNumber + _sequenceOffset);
+        if ((short)(outSequence - _lastSequence) > 0)
+        {
+            _lastSequence = outSequence;
+            _lastTimestamp = timestamp + _timestampOffset;
+            _lastSentAt = _time.GetTimestamp();
+        }
+
+        if (_transport.SendRtp(scratch, length))
+        {
+            _packetsSent++;
+            _bytesSent += length;
+        }
+    }
+
+    /// <summary>A generic NACK from the subscriber (RFC 4585 §6.2.1): resend from the publisher track's cache.</summary>
+    public void OnNack(in GenericNack nack, PublisherTrack? source, Span<byte> scratch)
+    {
+        _nacksReceived++;
+        if (source is null || !_started || _epoch != Slot.Epoch)
+        {
+            return;
+        }
+
+        foreach (var lost in nack.GetLostSequenceNumbers())
+        {
+            // Before this source's first packet, our sequence numbers meant another publisher's packets.
+            if ((short)(lost - _firstSequenceOfEpoch) < 0 || (short)(lost - _lastSequence) > 0)
+            {
+                continue;
+            }
+
+            if (source.Cache.TryGet((ushort)(lost - _sequenceOffset), out var original))
+            {
+                Retransmit(original, lost, scratch);
+            }
+        }
+    }
+
+    public void OnKeyframeRequest()
+    {
+        _keyframeRequestsReceived++;
+        Slot.RequestKeyframe();
+    }
+
+    /// <summary>The publisher's NTP/RTP mapping in our timestamp space (RFC 3550 §6.4.1), with our own counts.</summary>
+    public void SendSenderReport(int epoch, ulong ntpTimestamp, uint rtpTimestamp)
+    {
+        if (!_started || epoch != _epoch || _resync)
+        {
+            return;
+        }
+
+        Span<byte> buffer = stackalloc byte[128];
+        var writer = new RtcpWriter(buffer);
+        writer.WriteSenderReport(Ssrc, ntpTimestamp, rtpTimestamp + _timestampOffset, (uint)_packetsSent, (uint)_bytesSent);
+        writer.WriteSdesCname(Ssrc, "sluice"u8);
+        _transport.SendRtcp(buffer, writer.Length);
+    }
+
+    private void Retransmit(ReadOnlySpan<byte> original, ushort sequenceNumber, Span<byte> scratch)
+    {
+        var payloadType = original[1] & 0x7F;
+        var rtxPayloadType = _rtxPayloadTypes[payloadType];
+        int length;
+        if (rtxPayloadType != None && RtxSsrc is { } rtxSsrc && RtpPacket.TryParse(original, out var rtp))
+        {
+            // RFC 4588 §4: the header (ours, on the RTX stream), then the original sequence number, then the payload.
+            var headerLength = rtp.HeaderLength;
+            length = Rewrite(original[..headerLength], scratch, _payloadTypes[payloadType]);
+            BinaryPrimitives.WriteUInt16BigEndian(scratch[headerLength..], sequenceNumber);
+            original[headerLength..].CopyTo(scratch[(headerLength + 2)..]);
+            length += 2 + (original.Length - headerLength);
+            RtpHeaderRewriter.SetSsrc(scratch, rtxSsrc);
+            RtpHeaderRewriter.SetPayloadType(scratch, rtxPayloadType);
+            RtpHeaderRewriter.SetSequenceNumber(scratch, _rtxSequence++);
+        }
+        else
+        {
+            length = Rewrite(original, scratch, _payloadTypes[payloadType]);
+        }
+
+        if (_transport.SendRtp(scratch, length))
+        {
+            _retransmissions++;
+        }
+    }
+
+    /// <summary>Copies a publisher packet (or its header) to <paramref name="scratch"/> and rewrites it for us.</summary>
+    private int Rewrite(ReadOnlySpan<byte> packet, Span<byte> scratch, byte payloadType)
+    {
+        packet.CopyTo(scratch);
+        var copy = scratch[..packet.Length];
+        RtpHeaderRewriter.SetSsrc(copy, Ssrc);
+        RtpHeaderRewriter.SetPayloadType(copy, payloadType);
+        RtpHeaderRewriter.SetSequenceNumber(copy, (ushort)(BinaryPrimitives.ReadUInt16BigEndian(copy[2..]) + _sequenceOffset));
+        RtpHeaderRewriter.SetTimestamp(copy, BinaryPrimitives.ReadUInt32BigEndian(copy[4..]) + _timestampOffset);
+        if ((copy[0] & 0x10) != 0)
+        {
+            RtpHeaderRewriter.RewriteExtensionIds(copy, _extensionIds);
+        }
+
+        return packet.Length;
+    }
+
+    /// <summary>A new source (or a new SSRC from the same one): map its payload types and extension ids to ours.</summary>
+    private void Resynchronise(PublisherTrack source, int epoch)
+    {
+        _epoch = epoch;
+        _resync = true;
+        _waitingForKeyframe = Slot.Kind == MediaKind.Video;
+        _payloadTypes.AsSpan().Fill(None);
+        _rtxPayloadTypes.AsSpan().Fill(None);
+        _extensionIds.AsSpan().Clear();
+        var kind = Slot.Kind == MediaKind.Audio ? "audio" : "video";
+        foreach (var theirs in source.Codecs)
+        {
+            var capability = theirs.ToCapability(kind);
+            foreach (var ours in Negotiated.Codecs)
+            {
+                if (capability.Matches(kind, new Rtc.Sdp.RtpCodec(ours.PayloadType, Media.MediaCodecs.SdpName(ours.Codec), ours.ClockRate, ours.Channels, ours.Fmtp)))
+                {
+                    _payloadTypes[theirs.PayloadType & 0x7F] = (byte)ours.PayloadType;
+                    if (ours.RtxPayloadType is { } rtx)
+                    {
+                        _rtxPayloadTypes[theirs.PayloadType & 0x7F] = (byte)rtx;
+                    }
+
+                    break;
+                }
+            }
+        }
+
+        foreach (var (uri, id) in source.Negotiated.Extensions)
+        {
+            if (Negotiated.Extensions.TryGetValue(uri, out var ourId))
+            {
+                _extensionIds[id & 0xFF] = (byte)ourId;
+            }
+        }
+    }
+}

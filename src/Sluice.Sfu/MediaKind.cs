@@ -1,0 +1,7 @@
+namespace Sluice.Sfu;
+
+public enum MediaKind
+{
+    Audio,
+    Video,
+}

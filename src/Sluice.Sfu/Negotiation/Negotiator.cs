@@ -1,0 +1,195 @@
+using System.Net;
+using System.Security.Cryptography;
+using Sluice.Media;
+using Sluice.Rtc.Dtls;
+using Sluice.Rtc.Ice;
+using Sluice.Rtc.Sdp;
+
+namespace Sluice.Sfu.Negotiation;
+
+/// <summary>
+/// Answers offers for the node (JSEP, RFC 8829 §5.3): ICE-lite with host candidates on the shared media
+/// port, DTLS passive, the codecs we forward, and the typed tracks the forwarding core works with.
+/// </summary>
+public sealed class Negotiator
+{
+    private readonly DtlsFingerprint _fingerprint;
+    private readonly IReadOnlyList<IceCandidate> _candidates;
+
+    public Negotiator(DtlsFingerprint fingerprint, IReadOnlyList<IPEndPoint> announced)
+    {
+        _fingerprint = fingerprint;
+        var candidates = new List<IceCandidate>();
+        for (var i = 0; i < announced.Count; i++)
+        {
+            // Host candidates, first announced address preferred (RFC 8445 §5.1.2.1: type 126, local preference).
+            var priority = (126u << 24) | ((uint)(65535 - i) << 8) | 255u;
+            candidates.Add(new IceCandidate((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), 1, "udp", priority,
+                announced[i].Address.ToString(), announced[i].Port, "host"));
+        }
+
+        _candidates = candidates;
+    }
+
+    /// <summary>The answer to a publisher's offer (sendonly or sendrecv sections become recvonly).</summary>
+    public SfuError? AnswerPublisher(SessionDescription offer, IceParameters localIce, out SessionDescription? answer, out IReadOnlyList<NegotiatedTrack> tracks)
+    {
+        var options = Options(localIce, SfuCodecs.All, SfuCodecs.PublisherExtensions, _ => MediaDirection.RecvOnly, configure: null);
+        return Answer(offer, options, ssrcs: null, out answer, out tracks);
+    }
+
+    /// <summary>
+    /// The answer to a subscriber's offer: sendonly, with our SSRCs announced. Where the stream has a
+    /// publisher, only its codecs are offered (in the subscriber's order); before one arrives, every codec we
+    /// forward, so whichever the publisher brings can reach this subscriber.
+    /// </summary>
+    public SfuError? AnswerSubscriber(SessionDescription offer, IceParameters localIce, string streamId,
+        IReadOnlyList<SdpCodecCapability>? publisherCodecs, out SessionDescription? answer, out IReadOnlyList<NegotiatedTrack> tracks)
+    {
+        var ssrcs = new Dictionary<string, (uint Ssrc, uint Rtx)>();
+        var options = Options(localIce, publisherCodecs ?? SfuCodecs.All, SfuCodecs.SubscriberExtensions, _ => MediaDirection.SendOnly,
+            (offered, section) =>
+            {
+                var ssrc = RandomSsrc();
+                var rtx = RandomSsrc();
+                ssrcs[section.Mid ?? offered.Mid ?? string.Empty] = (ssrc, rtx);
+                var hasRtx = section.Codecs.Exists(c => c.IsRtx);
+                section.AddSendStream(ssrc, "sluice", streamId, $"{streamId}-{offered.Kind}", hasRtx ? rtx : null);
+            });
+        return Answer(offer, options, ssrcs, out answer, out tracks);
+    }
+
+    private SdpAnswerOptions Options(IceParameters localIce, IReadOnlyList<SdpCodecCapability> codecs, IReadOnlyList<string> extensions,
+        Func<MediaDescription, MediaDirection> direction, Action<MediaDescription, MediaDescription>? configure) => new()
+    {
+        IceUfrag = localIce.UsernameFragment,
+        IcePwd = localIce.Password,
+        Fingerprint = _fingerprint.ToString(),
+        IceLite = true,
+        Setup = DtlsSetup.Passive,
+        Codecs = codecs,
+        Feedback = ["nack", "nack pli", "ccm fir", "goog-remb"],
+        HeaderExtensions = extensions,
+        Direction = direction,
+        Candidates = _candidates,
+        EndOfCandidates = true,
+        ConfigureMedia = configure,
+    };
+
+    private static SfuError? Answer(SessionDescription offer, SdpAnswerOptions options, Dictionary<string, (uint Ssrc, uint Rtx)>? ssrcs,
+        out SessionDescription? answer, out IReadOnlyList<NegotiatedTrack> tracks)
+    {
+        tracks = [];
+        if (OfferIceAndDtlsError(offer) is { } missing)
+        {
+            answer = null;
+            return new SfuError(SfuErrorKind.UnusableOffer, missing);
+        }
+
+        if (!SdpAnswerer.TryCreateAnswer(offer, options, out answer, out var error))
+        {
+            return new SfuError(SfuErrorKind.UnusableOffer, error!);
+        }
+
+        var resolved = new List<NegotiatedTrack>();
+        for (var i = 0; i < answer!.Media.Count; i++)
+        {
+            var section = answer.Media[i];
+            if (section.Port == 0 || section.Kind is not ("audio" or "video"))
+            {
+                continue;
+            }
+
+            var offered = offer.Media[i];
+            var (ssrc, rtxSsrc) = ssrcs is null
+                ? OfferedSsrcs(offered)
+                : ssrcs.TryGetValue(section.Mid ?? string.Empty, out var ours) ? (ours.Ssrc, section.Codecs.Exists(c => c.IsRtx) ? ours.Rtx : (uint?)null) : (null, null);
+            resolved.Add(new NegotiatedTrack
+            {
+                Kind = section.Kind == "audio" ? MediaKind.Audio : MediaKind.Video,
+                Mid = section.Mid ?? i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Codecs = Codecs(section),
+                Extensions = section.Extmaps.ToDictionary(e => e.Uri, e => e.Id),
+                Ssrc = ssrc,
+                RtxSsrc = rtxSsrc,
+            });
+        }
+
+        if (resolved.Count == 0)
+        {
+            answer = null;
+            return new SfuError(SfuErrorKind.UnusableOffer, "the offer has no audio or video section we can use");
+        }
+
+        tracks = resolved;
+        return null;
+    }
+
+    private static string? OfferIceAndDtlsError(SessionDescription offer)
+    {
+        foreach (var media in offer.Media)
+        {
+            if (media.Port == 0)
+            {
+                continue;
+            }
+
+            if ((media.IceUfrag ?? offer.IceUfrag) is null || (media.IcePwd ?? offer.IcePwd) is null)
+            {
+                return $"m={media.Kind} (mid {media.Mid ?? "none"}) has no a=ice-ufrag/a=ice-pwd";
+            }
+
+            var fingerprint = media.Fingerprints.FirstOrDefault() ?? offer.Fingerprints.FirstOrDefault();
+            if (fingerprint is null || !DtlsFingerprint.TryParse(fingerprint, out _))
+            {
+                return $"m={media.Kind} (mid {media.Mid ?? "none"}) has no usable a=fingerprint (sha-256 expected, RFC 8122)";
+            }
+        }
+
+        return null;
+    }
+
+    private static List<NegotiatedCodec> Codecs(MediaDescription section)
+    {
+        var codecs = new List<NegotiatedCodec>();
+        foreach (var codec in section.Codecs)
+        {
+            if (codec.IsRtx || !MediaCodecs.TryParse(codec.Name, out var media))
+            {
+                continue;
+            }
+
+            int? rtx = null;
+            foreach (var other in section.Codecs)
+            {
+                if (other.IsRtx && other.AssociatedPayloadType == codec.PayloadType)
+                {
+                    rtx = other.PayloadType;
+                }
+            }
+
+            codecs.Add(new NegotiatedCodec(media, codec.PayloadType, codec.ClockRate, codec.Channels, codec.Fmtp, rtx,
+                Nack: codec.Feedback.Contains("nack"),
+                Pli: codec.Feedback.Contains("nack pli"),
+                Fir: codec.Feedback.Contains("ccm fir")));
+        }
+
+        return codecs;
+    }
+
+    /// <summary>The publisher's media SSRC and its RTX SSRC, from a=ssrc-group:FID or else the first a=ssrc (RFC 5576).</summary>
+    private static (uint? Ssrc, uint? Rtx) OfferedSsrcs(MediaDescription offered)
+    {
+        foreach (var group in offered.SsrcGroups)
+        {
+            if (group.Semantics == SdpSsrcGroup.Fid && group.Ssrcs.Count == 2)
+            {
+                return (group.Ssrcs[0], group.Ssrcs[1]);
+            }
+        }
+
+        return offered.Ssrcs.Count > 0 ? (offered.Ssrcs[0].Ssrc, null) : (null, null);
+    }
+
+    private static uint RandomSsrc() => BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4)) | 1u;
+}

@@ -1,0 +1,44 @@
+using Sluice.Rtc.Sdp;
+
+namespace Sluice.Sfu.Negotiation;
+
+/// <summary>What a node forwards: the codecs of live777 (AV1, VP9, VP8, H264, Opus, G722) plus G.711, and the header extensions worth forwarding.</summary>
+public static class SfuCodecs
+{
+    public static IReadOnlyList<SdpCodecCapability> Video { get; } =
+    [
+        SdpCodecCapability.VP8,
+        SdpCodecCapability.VP9Profile0,
+        new("video", "VP9", 90000, null, "profile-id=2"),
+        SdpCodecCapability.H264ConstrainedBaseline,
+        new("video", "H264", 90000, null, "level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f"),
+        new("video", "H264", 90000, null, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f"),
+        new("video", "H264", 90000, null, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f"),
+        new("video", "H264", 90000, null, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640032"),
+        SdpCodecCapability.AV1,
+    ];
+
+    public static IReadOnlyList<SdpCodecCapability> Audio { get; } =
+    [
+        SdpCodecCapability.Opus,
+        SdpCodecCapability.G722,
+        new("audio", "PCMU", 8000),
+        new("audio", "PCMA", 8000),
+    ];
+
+    public static IReadOnlyList<SdpCodecCapability> All { get; } = [.. Video, .. Audio];
+
+    public const string AudioLevel = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+    public const string VideoOrientation = "urn:3gpp:video-orientation";
+    public const string Mid = "urn:ietf:params:rtp-hdrext:sdes:mid";
+
+    /// <summary>
+    /// Extensions accepted from a publisher. MID is accepted (browsers need it with BUNDLE) but never forwarded:
+    /// mids differ per session. Send-time and congestion-control extensions describe the publisher's link,
+    /// not the subscriber's, so they are not forwarded either.
+    /// </summary>
+    public static IReadOnlyList<string> PublisherExtensions { get; } = [Mid, AudioLevel, VideoOrientation];
+
+    /// <summary>Extensions a subscriber gets: their content stays true after forwarding.</summary>
+    public static IReadOnlyList<string> SubscriberExtensions { get; } = [AudioLevel, VideoOrientation];
+}

@@ -1,0 +1,7 @@
+namespace Sluice.Sfu.Sessions;
+
+public enum SessionRole
+{
+    Publisher,
+    Subscriber,
+}

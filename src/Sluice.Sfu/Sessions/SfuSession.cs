@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+using Sluice.Rtc.Ice;
+using Sluice.Rtc.Transport;
+using Sluice.Sfu.Negotiation;
+
+namespace Sluice.Sfu.Sessions;
+
+/// <summary>One client's WebRTC connection to the node, as the HTTP resource (WHIP/WHEP session) sees it.</summary>
+public abstract class SfuSession : IDisposable
+{
+    [ThreadStatic]
+    private static byte[]? t_scratch;
+
+    protected SfuSession(MediaStream stream, WebRtcTransport transport, IceParameters remoteIce, IReadOnlyList<NegotiatedTrack> tracks, TimeProvider time)
+    {
+        Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        Stream = stream;
+        Transport = transport;
+        RemoteIce = remoteIce;
+        Tracks = tracks;
+        CreatedAt = time.GetUtcNow();
+        ETag = NewETag();
+    }
+
+    public string Id { get; }
+
+    public MediaStream Stream { get; }
+
+    public abstract SessionRole Role { get; }
+
+    public WebRtcTransport Transport { get; }
+
+    public IReadOnlyList<NegotiatedTrack> Tracks { get; }
+
+    public DateTimeOffset CreatedAt { get; }
+
+    /// <summary>The entity tag of the session resource (RFC 9725 §4.3.1); it changes on ICE restart.</summary>
+    public string ETag { get; private set; }
+
+    public IceParameters RemoteIce { get; private set; }
+
+    /// <summary>
+    /// A per-receive-thread buffer for rewritten packets: the transport protects and sends synchronously,
+    /// so one buffer serves every packet the thread forwards.
+    /// </summary>
+    protected static Span<byte> Scratch => t_scratch ??= GC.AllocateArray<byte>(2048, pinned: true);
+
+    /// <summary>Starts forwarding; called once the transport is connected.</summary>
+    internal abstract void Activate();
+
+    /// <summary>Stops forwarding; the stream stays for the others.</summary>
+    internal abstract void Deactivate();
+
+    /// <summary>ICE restart with the peer's new credentials: new local ones, a new ETag.</summary>
+    internal IceParameters RestartIce(IceParameters newRemote)
+    {
+        var local = IceParameters.Generate();
+        RemoteIce = newRemote;
+        Transport.RestartIce(local, newRemote);
+        ETag = NewETag();
+        return local;
+    }
+
+    public void Dispose()
+    {
+        Deactivate();
+        Transport.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private static string NewETag() => "\"" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) + "\"";
+}

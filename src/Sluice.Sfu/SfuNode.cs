@@ -1,0 +1,310 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Rtc.Dtls;
+using Sluice.Rtc.Ice;
+using Sluice.Rtc.Sdp;
+using Sluice.Rtc.Transport;
+using Sluice.Sfu.Negotiation;
+using Sluice.Sfu.Sessions;
+
+namespace Sluice.Sfu;
+
+/// <summary>
+/// The forwarding side of one node: streams and their sessions, all on one media socket. Knows nothing of
+/// HTTP: the server turns requests into these calls and <see cref="SfuError"/>s into statuses.
+/// </summary>
+public sealed partial class SfuNode : IDisposable
+{
+    private readonly SfuOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Negotiator _negotiator;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, MediaStream> _streams = new(StringComparer.Ordinal);
+    private readonly ITimer _reportTimer;
+
+    public SfuNode(SfuOptions options, TimeProvider? time = null, ILogger<SfuNode>? logger = null)
+    {
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        Certificate = DtlsCertificate.Generate();
+        Mux = new UdpMux(options.MediaEndPoint, _time);
+        Mux.Start();
+        var port = Mux.LocalEndPoint.Port;
+        Announced = [.. options.AnnouncedAddresses.Select(a => new IPEndPoint(a, port))];
+        _negotiator = new Negotiator(Certificate.Fingerprint, Announced);
+        _reportTimer = _time.CreateTimer(_ => SendReports(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    public UdpMux Mux { get; }
+
+    public DtlsCertificate Certificate { get; }
+
+    /// <summary>The ICE host candidates every answer carries.</summary>
+    public IReadOnlyList<IPEndPoint> Announced { get; }
+
+    /// <summary>A snapshot of the live streams.</summary>
+    public IReadOnlyList<MediaStream> Streams
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _streams.Values];
+            }
+        }
+    }
+
+    public bool TryGetStream(string streamId, out MediaStream? stream)
+    {
+        lock (_lock)
+        {
+            return _streams.TryGetValue(streamId, out stream);
+        }
+    }
+
+    /// <summary>A publisher's offer (WHIP): a session feeding the stream, or why not.</summary>
+    public SfuError? Publish(string streamId, string offerSdp, out SessionAnswer? answer)
+    {
+        answer = null;
+        if (Parse(offerSdp, out var offer) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var localIce = IceParameters.Generate();
+        if (_negotiator.AnswerPublisher(offer!, localIce, out var answerSdp, out var tracks) is { } unusable)
+        {
+            return unusable;
+        }
+
+        lock (_lock)
+        {
+            var stream = GetOrCreateStream(streamId);
+            if (stream.Publisher is not null)
+            {
+                RemoveIfEmpty(stream);
+                return new SfuError(SfuErrorKind.PublisherExists, $"stream '{streamId}' already has a publisher");
+            }
+
+            var transport = CreateTransport(offer!, localIce);
+            var session = new PublisherSession(stream, transport, RemoteIce(offer!), tracks, _time, _options.MaxVideoBitrate);
+            stream.Publisher = session;
+            Watch(session);
+            transport.Start();
+            answer = new SessionAnswer(session, answerSdp!.ToString());
+            LogSessionCreated(session.Id, "publisher", streamId);
+            return null;
+        }
+    }
+
+    /// <summary>A subscriber's offer (WHEP): a session receiving the stream, now or once its publisher arrives.</summary>
+    public SfuError? Subscribe(string streamId, string offerSdp, out SessionAnswer? answer)
+    {
+        answer = null;
+        if (Parse(offerSdp, out var offer) is { } invalid)
+        {
+            return invalid;
+        }
+
+        lock (_lock)
+        {
+            var stream = GetOrCreateStream(streamId);
+            var localIce = IceParameters.Generate();
+            var error = _negotiator.AnswerSubscriber(offer!, localIce, streamId, PublisherCodecs(stream), out var answerSdp, out var tracks);
+            if (error is not null)
+            {
+                RemoveIfEmpty(stream);
+                return error;
+            }
+
+            var transport = CreateTransport(offer!, localIce);
+            var session = new SubscriberSession(stream, transport, RemoteIce(offer!), tracks, _time);
+            stream.Subscribers = stream.Subscribers.Add(session);
+            Watch(session);
+            transport.Start();
+            answer = new SessionAnswer(session, answerSdp!.ToString());
+            LogSessionCreated(session.Id, "subscriber", streamId);
+            return null;
+        }
+    }
+
+    public bool TryGetSession(string streamId, string sessionId, out SfuSession? session)
+    {
+        lock (_lock)
+        {
+            session = null;
+            if (!_streams.TryGetValue(streamId, out var stream))
+            {
+                return false;
+            }
+
+            if (stream.Publisher?.Id == sessionId)
+            {
+                session = stream.Publisher;
+                return true;
+            }
+
+            foreach (var subscriber in stream.Subscribers)
+            {
+                if (subscriber.Id == sessionId)
+                {
+                    session = subscriber;
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>ICE restart (RFC 9725 §4.4.2): the client's new credentials in, ours out.</summary>
+    public IceParameters RestartIce(SfuSession session, IceParameters remote)
+    {
+        lock (_lock)
+        {
+            return session.RestartIce(remote);
+        }
+    }
+
+    /// <summary>Ends a session (DELETE, kick, or its transport failing). False if it was already gone.</summary>
+    public bool EndSession(SfuSession session)
+    {
+        lock (_lock)
+        {
+            var stream = session.Stream;
+            var removed = false;
+            if (session is PublisherSession && stream.Publisher == session)
+            {
+                stream.Publisher = null;
+                removed = true;
+            }
+            else if (session is SubscriberSession subscriber && stream.Subscribers.Contains(subscriber))
+            {
+                stream.Subscribers = stream.Subscribers.Remove(subscriber);
+                removed = true;
+            }
+
+            if (!removed)
+            {
+                return false;
+            }
+
+            session.Dispose();
+            RemoveIfEmpty(stream);
+            LogSessionEnded(session.Id, session.Role.ToString().ToLowerInvariant(), stream.Id, session.Transport.FailureReason ?? "ended");
+            return true;
+        }
+    }
+
+    private void Watch(SfuSession session)
+    {
+        session.Transport.StateChanged += (_, state) =>
+        {
+            switch (state)
+            {
+                case TransportState.Connected:
+                    session.Activate();
+                    break;
+                case TransportState.Failed or TransportState.Closed:
+                    EndSession(session);
+                    break;
+            }
+        };
+    }
+
+    private WebRtcTransport CreateTransport(SessionDescription offer, IceParameters localIce)
+    {
+        var offered = offer.Media.Select(m => m.Fingerprints.FirstOrDefault()).FirstOrDefault(f => f is not null) ?? offer.Fingerprints.FirstOrDefault();
+        if (!DtlsFingerprint.TryParse(offered, out var fingerprint))
+        {
+            throw new InvalidOperationException("The negotiator accepted an offer without a usable fingerprint.");
+        }
+
+        return new WebRtcTransport(Mux, new WebRtcTransportOptions
+        {
+            Certificate = Certificate,
+            LocalIce = localIce,
+            RemoteIce = RemoteIce(offer),
+            RemoteFingerprint = fingerprint!,
+            Ice = new IceAgentOptions { ConsentTimeout = _options.ConsentTimeout, DisconnectTimeout = _options.DisconnectTimeout },
+        }, _time);
+    }
+
+    private static IceParameters RemoteIce(SessionDescription offer)
+    {
+        var media = offer.Media.FirstOrDefault(m => m.Port != 0 && m.IceUfrag is not null) ?? offer.Media[0];
+        return new IceParameters(media.IceUfrag ?? offer.IceUfrag!, media.IcePwd ?? offer.IcePwd!);
+    }
+
+    private static SfuError? Parse(string text, out SessionDescription? offer)
+    {
+        if (!SessionDescription.TryParse(text, out offer, out var error))
+        {
+            return new SfuError(SfuErrorKind.InvalidSdp, "malformed SDP offer: " + error);
+        }
+
+        return null;
+    }
+
+    private static IReadOnlyList<SdpCodecCapability>? PublisherCodecs(MediaStream stream)
+    {
+        if (stream.Publisher is not { } publisher)
+        {
+            return null;
+        }
+
+        return [.. publisher.PublisherTracks.SelectMany(t => t.Codecs.Select(c => c.ToCapability(t.Kind == MediaKind.Audio ? "audio" : "video")))];
+    }
+
+    private MediaStream GetOrCreateStream(string streamId)
+    {
+        if (!_streams.TryGetValue(streamId, out var stream))
+        {
+            stream = new MediaStream(streamId, _time.GetUtcNow());
+            _streams[streamId] = stream;
+        }
+
+        return stream;
+    }
+
+    private void RemoveIfEmpty(MediaStream stream)
+    {
+        if (stream.IsEmpty)
+        {
+            _streams.Remove(stream.Id);
+        }
+    }
+
+    private void SendReports()
+    {
+        foreach (var stream in Streams)
+        {
+            stream.Publisher?.SendReports();
+        }
+    }
+
+    public void Dispose()
+    {
+        _reportTimer.Dispose();
+        foreach (var stream in Streams)
+        {
+            stream.Publisher?.Dispose();
+            foreach (var subscriber in stream.Subscribers)
+            {
+                subscriber.Dispose();
+            }
+        }
+
+        Mux.Dispose();
+        Certificate.Dispose();
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "Session {SessionId} created: {Role} of stream '{StreamId}'")]
+    private partial void LogSessionCreated(string sessionId, string role, string streamId);
+
+    [LoggerMessage(2, LogLevel.Information, "Session {SessionId} ended: {Role} of stream '{StreamId}' ({Reason})")]
+    private partial void LogSessionEnded(string sessionId, string role, string streamId, string reason);
+}

@@ -1,0 +1,21 @@
+using System.Net;
+
+namespace Sluice.Sfu;
+
+public sealed class SfuOptions
+{
+    /// <summary>Where the media socket binds (every session shares it).</summary>
+    public IPEndPoint MediaEndPoint { get; set; } = new(IPAddress.Any, 7777);
+
+    /// <summary>The addresses put in ICE candidates, with the media port.</summary>
+    public IReadOnlyList<IPAddress> AnnouncedAddresses { get; set; } = [IPAddress.Loopback];
+
+    /// <summary>Bitrate a video publisher is told it may use (REMB).</summary>
+    public ulong MaxVideoBitrate { get; set; } = 5_000_000;
+
+    /// <summary>A session with no ICE consent for this long is closed (RFC 7675).</summary>
+    public TimeSpan ConsentTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A session with no ICE consent for this long is reported disconnected.</summary>
+    public TimeSpan DisconnectTimeout { get; set; } = TimeSpan.FromSeconds(8);
+}
