@@ -1,0 +1,168 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using Sluice.Rtc.Ice;
+using Sluice.Sfu;
+
+namespace Sluice.Server.Whip;
+
+/// <summary>
+/// WHIP and WHEP (RFC 9725): POST an offer to create a session, PATCH it for trickle ICE and ICE restart,
+/// DELETE it to end it. The session resource lives at /session/{stream}/{session}.
+/// </summary>
+internal static partial class WhipEndpoints
+{
+    private const string SdpType = "application/sdp";
+    private const string FragmentType = "application/trickle-ice-sdpfrag";
+    private const int MaxBodyBytes = 128 * 1024;
+
+    public static void MapWhip(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/whip/{stream}", (string stream, HttpContext context, SfuNode node, IOptions<ServerOptions> options) =>
+            CreateSession(stream, context, node, options.Value, publish: true));
+        app.MapPost("/whep/{stream}", (string stream, HttpContext context, SfuNode node, IOptions<ServerOptions> options) =>
+            CreateSession(stream, context, node, options.Value, publish: false));
+        app.MapMethods("/whip/{stream}", ["OPTIONS"], (HttpContext context, IOptions<ServerOptions> options) => Options(context, options.Value));
+        app.MapMethods("/whep/{stream}", ["OPTIONS"], (HttpContext context, IOptions<ServerOptions> options) => Options(context, options.Value));
+        app.MapMethods("/session/{stream}/{session}", ["PATCH"], Patch);
+        app.MapDelete("/session/{stream}/{session}", (string stream, string session, SfuNode node) =>
+            node.TryGetSession(stream, session, out var found) && node.EndSession(found!)
+                ? Results.Ok()
+                : Problems.SessionNotFound(stream, session));
+    }
+
+    private static async Task<IResult> CreateSession(string stream, HttpContext context, SfuNode node, ServerOptions options, bool publish)
+    {
+        if (!IsValidStreamId(stream))
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "Invalid stream name",
+                $"'{stream}' is not a stream name: use 1 to 128 of A-Z a-z 0-9 - _ .");
+        }
+
+        if (!HasContentType(context.Request, SdpType))
+        {
+            return Problems.UnsupportedMediaType(SdpType, context.Request.ContentType);
+        }
+
+        var (offer, tooLarge) = await ReadBody(context.Request);
+        if (tooLarge)
+        {
+            return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Offer too large", $"an SDP offer is at most {MaxBodyBytes} bytes");
+        }
+
+        var error = publish ? node.Publish(stream, offer, out var answer) : node.Subscribe(stream, offer, out answer);
+        if (error is not null)
+        {
+            return Problems.From(error);
+        }
+
+        var session = answer!.Session;
+        var headers = context.Response.Headers;
+        headers.Location = $"/session/{stream}/{session.Id}";
+        headers.ETag = session.ETag;
+        headers["Accept-Patch"] = FragmentType;
+        AddIceServerLinks(context, options);
+        return Results.Text(answer.Sdp, SdpType, Encoding.UTF8, StatusCodes.Status201Created);
+    }
+
+    /// <summary>
+    /// Trickle ICE and ICE restart (RFC 9725 §4.4): candidates are accepted (ICE-lite learns addresses from
+    /// checks); new credentials restart ICE and are answered with ours.
+    /// </summary>
+    private static async Task<IResult> Patch(string stream, string session, HttpContext context, SfuNode node)
+    {
+        if (!HasContentType(context.Request, FragmentType))
+        {
+            return Problems.UnsupportedMediaType(FragmentType, context.Request.ContentType);
+        }
+
+        if (!node.TryGetSession(stream, session, out var found))
+        {
+            return Problems.SessionNotFound(stream, session);
+        }
+
+        var ifMatch = context.Request.Headers.IfMatch.ToString();
+        if (ifMatch.Length > 0 && ifMatch != "*" && ifMatch != found!.ETag)
+        {
+            return Problems.Problem(StatusCodes.Status412PreconditionFailed, "Stale session",
+                $"If-Match {ifMatch} does not match the session's current ETag {found.ETag}; fetch it again");
+        }
+
+        var (body, tooLarge) = await ReadBody(context.Request);
+        if (tooLarge)
+        {
+            return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Fragment too large", $"an SDP fragment is at most {MaxBodyBytes} bytes");
+        }
+
+        if (!SdpFragment.TryParse(body, out var fragment, out var parseError))
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "Malformed SDP fragment", parseError!);
+        }
+
+        var remote = found!.RemoteIce;
+        if (fragment!.IceUfrag is null || (fragment.IceUfrag == remote.UsernameFragment && fragment.IcePwd == remote.Password))
+        {
+            return Results.NoContent();
+        }
+
+        var local = node.RestartIce(found, new IceParameters(fragment.IceUfrag, fragment.IcePwd!));
+        context.Response.Headers.ETag = found.ETag;
+        return Results.Text(RestartAnswer(local, node, found), FragmentType, Encoding.UTF8, StatusCodes.Status200OK);
+    }
+
+    private static string RestartAnswer(IceParameters local, SfuNode node, Sfu.Sessions.SfuSession session)
+    {
+        var text = new StringBuilder();
+        text.Append("a=ice-lite\r\n");
+        text.Append("a=ice-ufrag:").Append(local.UsernameFragment).Append("\r\n");
+        text.Append("a=ice-pwd:").Append(local.Password).Append("\r\n");
+        var mid = session.Tracks.Count > 0 ? session.Tracks[0].Mid : "0";
+        text.Append("m=audio 9 UDP/TLS/RTP/SAVPF 0\r\n");
+        text.Append("a=mid:").Append(mid).Append("\r\n");
+        for (var i = 0; i < node.Announced.Count; i++)
+        {
+            var candidate = node.Announced[i];
+            var priority = (126u << 24) | ((uint)(65535 - i) << 8) | 255u;
+            text.Append($"a=candidate:{i + 1} 1 udp {priority} {candidate.Address} {candidate.Port} typ host\r\n");
+        }
+
+        text.Append("a=end-of-candidates\r\n");
+        return text.ToString();
+    }
+
+    private static IResult Options(HttpContext context, ServerOptions options)
+    {
+        context.Response.Headers["Accept-Post"] = SdpType;
+        AddIceServerLinks(context, options);
+        return Results.NoContent();
+    }
+
+    private static void AddIceServerLinks(HttpContext context, ServerOptions options)
+    {
+        foreach (var server in options.IceServers)
+        {
+            context.Response.Headers.Append("Link", server.ToLinkHeader());
+        }
+    }
+
+    private static bool HasContentType(HttpRequest request, string expected) =>
+        request.ContentType is { } type && type.Split(';')[0].Trim().Equals(expected, StringComparison.OrdinalIgnoreCase);
+
+    private static async Task<(string Body, bool TooLarge)> ReadBody(HttpRequest request)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return (string.Empty, true);
+        }
+
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var buffer = new char[MaxBodyBytes + 1];
+        var read = await reader.ReadBlockAsync(buffer);
+        return read > MaxBodyBytes ? (string.Empty, true) : (new string(buffer, 0, read), false);
+    }
+
+    private static bool IsValidStreamId(string stream) => StreamId().IsMatch(stream);
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,128}$")]
+    private static partial Regex StreamId();
+}

@@ -1,0 +1,65 @@
+namespace Sluice.Server.Tests.Interop;
+
+/// <summary>The JavaScript our browser tests run: a WHIP publisher and a WHEP player, as a user's page would be.</summary>
+internal static class BrowserPages
+{
+    public const string Html = """
+        <!doctype html>
+        <title>sluice test</title>
+        <video id="v" autoplay muted playsinline></video>
+        <script>
+        async function post(url, pc) {
+          await pc.setLocalDescription(await pc.createOffer());
+          const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
+          const text = await res.text();
+          if (res.status !== 201) throw new Error(res.status + ' ' + text);
+          window.sessionUrl = res.headers.get('Location');
+          await pc.setRemoteDescription({ type: 'answer', sdp: text });
+        }
+        window.publish = async (url, codec) => {
+          const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360, frameRate: 30 }, audio: true });
+          const pc = window.pc = new RTCPeerConnection();
+          const video = pc.addTransceiver(media.getVideoTracks()[0], { direction: 'sendonly', streams: [media] });
+          pc.addTransceiver(media.getAudioTracks()[0], { direction: 'sendonly', streams: [media] });
+          if (codec) {
+            const all = RTCRtpSender.getCapabilities('video').codecs;
+            const wanted = all.filter(c => c.mimeType.toLowerCase() === 'video/' + codec.toLowerCase());
+            if (wanted.length === 0) throw new Error('this browser cannot send ' + codec);
+            video.setCodecPreferences([...wanted, ...all.filter(c => !wanted.includes(c))]);
+          }
+          await post(url, pc);
+        };
+        window.play = async (url) => {
+          const pc = window.pc = new RTCPeerConnection();
+          pc.addTransceiver('video', { direction: 'recvonly' });
+          pc.addTransceiver('audio', { direction: 'recvonly' });
+          pc.ontrack = e => { const v = document.getElementById('v'); v.srcObject = v.srcObject || new MediaStream(); v.srcObject.addTrack(e.track); };
+          await post(url, pc);
+        };
+        window.stop = async () => {
+          window.pc.close();
+          if (window.sessionUrl) await fetch(window.sessionUrl, { method: 'DELETE' });
+        };
+        window.inbound = async () => {
+          const stats = await window.pc.getStats();
+          const codecs = {};
+          stats.forEach(s => { if (s.type === 'codec') codecs[s.id] = s.mimeType; });
+          const out = {};
+          stats.forEach(s => {
+            if (s.type === 'inbound-rtp') out[s.kind] = {
+              packetsReceived: s.packetsReceived || 0, packetsLost: s.packetsLost || 0, framesDecoded: s.framesDecoded || 0,
+              nackCount: s.nackCount || 0, pliCount: s.pliCount || 0, mimeType: codecs[s.codecId] || '' };
+          });
+          return JSON.stringify(out);
+        };
+        window.outbound = async () => {
+          const stats = await window.pc.getStats();
+          const codecs = {};
+          stats.forEach(s => { if (s.type === 'codec') codecs[s.id] = s.mimeType; });
+          const out = {};
+          stats.forEach(s => { if (s.type === 'outbound-rtp') out[s.kind] = { packetsSent: s.packetsSent || 0, mimeType: codecs[s.codecId] || '' }; });
+          return JSON.stringify(out);
+        };
+        </script>
+        """;
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using Sluice.Testing;
+
+namespace Sluice.Server.Tests.Interop;
+
+/// <summary>One Chromium tab on the node's own origin, publishing or playing.</summary>
+internal sealed class BrowserSession
+{
+    private BrowserSession(IPage page) => Page = page;
+
+    public IPage Page { get; }
+
+    public static async Task<BrowserSession> OpenAsync(IBrowser browser, Uri node)
+    {
+        var page = await browser.NewPageAsync();
+        var url = new Uri(node, "/__test/page.html").ToString();
+        await page.RouteAsync(url, route => route.FulfillAsync(new RouteFulfillOptions { ContentType = "text/html", Body = BrowserPages.Html }));
+        await page.GotoAsync(url);
+        return new BrowserSession(page);
+    }
+
+    public Task PublishAsync(string stream, string? codec) => Page.EvaluateAsync("([s, c]) => window.publish('/whip/' + s, c)", new object?[] { stream, codec });
+
+    public Task PlayAsync(string stream) => Page.EvaluateAsync("s => window.play('/whep/' + s)", stream);
+
+    public Task StopAsync() => Page.EvaluateAsync("() => window.stop()");
+
+    public Task WaitConnectedAsync() => Page.WaitForFunctionAsync("() => window.pc && window.pc.connectionState === 'connected'", null,
+        new PageWaitForFunctionOptions { Timeout = 20_000 });
+
+    public async Task<Dictionary<string, InboundRtp>> InboundAsync() =>
+        JsonSerializer.Deserialize<Dictionary<string, InboundRtp>>(await Page.EvaluateAsync<string>("() => window.inbound()"), JsonSerializerOptions.Web)!;
+
+    public async Task<Dictionary<string, OutboundRtp>> OutboundAsync() =>
+        JsonSerializer.Deserialize<Dictionary<string, OutboundRtp>>(await Page.EvaluateAsync<string>("() => window.outbound()"), JsonSerializerOptions.Web)!;
+
+    /// <summary>Polls inbound stats until <paramref name="done"/> holds, or fails with the last stats seen.</summary>
+    public async Task<Dictionary<string, InboundRtp>> WaitInboundAsync(Func<Dictionary<string, InboundRtp>, bool> done, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        Dictionary<string, InboundRtp> stats;
+        do
+        {
+            stats = await InboundAsync();
+            if (done(stats))
+            {
+                return stats;
+            }
+
+            await Task.Delay(200);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        throw new TimeoutException($"{what}: not reached in {timeout.TotalSeconds} s; last stats: {JsonSerializer.Serialize(stats)}");
+    }
+}
+
+internal sealed record InboundRtp(long PacketsReceived, long PacketsLost, long FramesDecoded, long NackCount, long PliCount, string MimeType);
+
+internal sealed record OutboundRtp(long PacketsSent, string MimeType);
