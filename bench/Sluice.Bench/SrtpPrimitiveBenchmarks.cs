@@ -1,5 +1,4 @@
 using System.Runtime.Intrinsics;
-using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
 using Sluice.Rtc.Srtp;
 
@@ -15,17 +14,17 @@ public class SrtpPrimitiveBenchmarks
     private readonly byte[] _packet = new byte[1200 + 16];
     private readonly byte[] _nonce = new byte[12];
     private readonly byte[] _mac = new byte[20];
-    private AesGcm _gcm = null!;
+    private OpenSslAesGcm _gcm = null!;
     private AesCounterMode _ctr = null!;
-    private IncrementalHash _hmac = null!;
+    private HmacSha1 _hmac = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         new Random(1).NextBytes(_packet);
-        _gcm = new AesGcm(new byte[16], 16);
+        _gcm = OpenSslAesGcm.Create(new byte[16], encrypt: true);
         _ctr = new AesCounterMode(new byte[16]);
-        _hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, new byte[20]);
+        _hmac = new HmacSha1(new byte[20]);
     }
 
     [GlobalCleanup]
@@ -40,16 +39,12 @@ public class SrtpPrimitiveBenchmarks
     public void AesGcmEncrypt1188()
     {
         Span<byte> payload = _packet.AsSpan(12, 1188);
-        _gcm.Encrypt(_nonce, payload, payload, _packet.AsSpan(1200, 16), _packet.AsSpan(0, 12));
+        _gcm.Encrypt(_nonce, _packet.AsSpan(0, 12), payload, _packet.AsSpan(1200, 16));
     }
 
     [Benchmark]
     public void AesCtrKeystream1188() => _ctr.Apply(Vector128<byte>.Zero, _packet.AsSpan(12, 1188));
 
     [Benchmark]
-    public int HmacSha1Of1204()
-    {
-        _hmac.AppendData(_packet.AsSpan(0, 1204));
-        return _hmac.GetHashAndReset(_mac);
-    }
+    public void HmacSha1Of1204() => _hmac.Compute(_packet.AsSpan(0, 1204), _mac);
 }
