@@ -1,0 +1,159 @@
+using System.CommandLine;
+using Sluice.Cli.Load;
+using Sluice.Cli.Publish;
+using Sluice.Cli.Subscribe;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary>The <c>sluice-cli</c> command line: <c>whip</c>, <c>whep</c> and <c>load</c>.</summary>
+internal static class CliCommands
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+
+    public static RootCommand Create(CliEnvironment env)
+    {
+        var root = new RootCommand("Sluice command-line client: publish files over WHIP, save a stream over WHEP, load-test a server.");
+        root.Add(CreateWhip(env));
+        root.Add(CreateWhep(env));
+        root.Add(CreateLoad(env));
+        return root;
+    }
+
+    private static Command CreateWhip(CliEnvironment env)
+    {
+        var url = CliOptions.Url("WHIP endpoint, e.g. http://127.0.0.1:7777/whip/my-stream");
+        var video = new Option<string?>("--video") { Description = "Video file: IVF (VP8/VP9/AV1) or H264 Annex B (.h264/.264)" };
+        var audio = new Option<string?>("--audio") { Description = "Audio file: Ogg/Opus" };
+        var loop = new Option<bool>("--loop") { Description = "Restart the files at their end (until Ctrl+C)" };
+        var fps = new Option<double>("--fps") { Description = "Frame rate of raw H264 files", DefaultValueFactory = _ => 30 };
+        var token = CliOptions.Token();
+        CliOptions.RequireExistingFile(video);
+        CliOptions.RequireExistingFile(audio);
+        CliOptions.RequirePositive(fps);
+
+        var command = new Command("whip", "Publish a video and/or audio file to a WHIP endpoint") { url, video, audio, loop, fps, token };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(video) is null && result.GetValue(audio) is null)
+            {
+                result.AddError("Give --video and/or --audio: there is nothing to publish.");
+            }
+        });
+        command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
+        {
+            var options = new WhipPublisherOptions(parse.GetRequiredValue(url))
+            {
+                VideoPath = parse.GetValue(video),
+                AudioPath = parse.GetValue(audio),
+                Loop = parse.GetValue(loop),
+                Fps = parse.GetValue(fps),
+                Token = parse.GetValue(token),
+            };
+            using var http = env.CreateHttpClient();
+            var result = await new WhipPublisher(options, http, env.Out).RunAsync(cancellationToken).ConfigureAwait(false);
+            if (result.HttpError is { } httpError)
+            {
+                await env.Error.WriteLineAsync($"WHIP POST {options.Endpoint} failed: {httpError.Describe()}").ConfigureAwait(false);
+                return Failure;
+            }
+
+            if (result.Failure is { } failure)
+            {
+                await env.Error.WriteLineAsync("whip: " + failure).ConfigureAwait(false);
+                return Failure;
+            }
+
+            await env.Out.WriteLineAsync("whip: " + result.Stats.Summary()).ConfigureAwait(false);
+            return Success;
+        });
+        return command;
+    }
+
+    private static Command CreateWhep(CliEnvironment env)
+    {
+        var url = CliOptions.Url("WHEP endpoint, e.g. http://127.0.0.1:7777/whep/my-stream");
+        var videoOut = new Option<string?>("--video-out") { Description = "Write video here: IVF, or raw H264 when the name ends in .h264" };
+        var audioOut = new Option<string?>("--audio-out") { Description = "Write audio here as Ogg/Opus" };
+        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: at Ctrl+C)" };
+        var token = CliOptions.Token();
+        CliOptions.RequirePositive(duration);
+
+        var command = new Command("whep", "Receive a stream from a WHEP endpoint and save it to files") { url, videoOut, audioOut, duration, token };
+        command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
+        {
+            var endpoint = parse.GetRequiredValue(url);
+            using var http = env.CreateHttpClient();
+            using var sink = new FileSink(parse.GetValue(videoOut), parse.GetValue(audioOut));
+            var subscriber = new WhepSubscriber(new WhepSubscriberOptions(endpoint) { Token = parse.GetValue(token) }, http, sink);
+            try
+            {
+                var connect = await subscriber.ConnectAsync(cancellationToken).ConfigureAwait(false);
+                if (!connect.Succeeded)
+                {
+                    var what = connect.HttpError is not null ? $"WHEP POST {endpoint} failed: " : "whep: ";
+                    await env.Error.WriteLineAsync(what + connect.Describe()).ConfigureAwait(false);
+                    return Failure;
+                }
+
+                await env.Out.WriteLineAsync($"whep: receiving, session {subscriber.Location}").ConfigureAwait(false);
+                try
+                {
+                    var seconds = parse.GetValue(duration);
+                    await Task.Delay(seconds is { } s ? TimeSpan.FromSeconds(s) : Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Ctrl+C ends the recording normally.
+                }
+            }
+            finally
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                var deleteError = await subscriber.StopAsync(timeout.Token).ConfigureAwait(false);
+                if (deleteError is not null)
+                {
+                    await env.Error.WriteLineAsync("whep: DELETE failed: " + deleteError.Describe()).ConfigureAwait(false);
+                }
+            }
+
+            var stats = subscriber.GetStats();
+            await env.Out.WriteLineAsync("whep: " + stats.Summary()).ConfigureAwait(false);
+            if (sink.Error is { } writeError)
+            {
+                await env.Error.WriteLineAsync("whep: " + writeError).ConfigureAwait(false);
+                return Failure;
+            }
+
+            return Success;
+        });
+        return command;
+    }
+
+    private static Command CreateLoad(CliEnvironment env)
+    {
+        var url = CliOptions.Url("WHEP endpoint, e.g. http://127.0.0.1:7777/whep/my-stream");
+        var subscribers = new Option<int>("--subscribers") { Description = "Number of concurrent WHEP subscribers", Required = true };
+        var duration = new Option<double>("--duration") { Description = "Seconds to stay connected", Required = true };
+        var batch = new Option<int>("--batch") { Description = "Subscribers started at a time", DefaultValueFactory = _ => 20 };
+        var token = CliOptions.Token();
+        CliOptions.RequireRange(subscribers, 1, 10000);
+        CliOptions.RequireRange(batch, 1, 1000);
+        CliOptions.RequirePositive(duration);
+
+        var command = new Command("load", "Load-test a stream with many WHEP subscribers") { url, subscribers, duration, batch, token };
+        command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
+        {
+            var options = new LoadTesterOptions(parse.GetRequiredValue(url), parse.GetValue(subscribers), TimeSpan.FromSeconds(parse.GetValue(duration)))
+            {
+                Token = parse.GetValue(token),
+                BatchSize = parse.GetValue(batch),
+            };
+            using var http = env.CreateHttpClient();
+            var report = await new LoadTester(options, http, env.Out).RunAsync(cancellationToken).ConfigureAwait(false);
+            await env.Out.WriteAsync(report.ToTable()).ConfigureAwait(false);
+            return report.Connected > 0 ? Success : Failure;
+        });
+        return command;
+    }
+}

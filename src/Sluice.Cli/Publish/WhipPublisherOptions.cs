@@ -1,0 +1,22 @@
+namespace Sluice.Cli.Publish;
+
+/// <summary>What <see cref="WhipPublisher"/> publishes, and where.</summary>
+internal sealed record WhipPublisherOptions(Uri Endpoint)
+{
+    public string? VideoPath { get; init; }
+
+    public string? AudioPath { get; init; }
+
+    /// <summary>Restart the files at their end, timestamps and sequence numbers continuing.</summary>
+    public bool Loop { get; init; }
+
+    public string? Token { get; init; }
+
+    /// <summary>Frame rate of raw H264 files, which carry no timestamps.</summary>
+    public double Fps { get; init; } = 30;
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Largest RTP payload: leaves room for headers, SRTP and tunnels below a 1500-byte MTU.</summary>
+    public int MaxPayloadSize { get; init; } = 1200;
+}

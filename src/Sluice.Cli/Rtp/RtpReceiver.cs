@@ -1,0 +1,251 @@
+using Sluice.Rtc.Rtcp;
+using Sluice.Rtc.Rtp;
+
+namespace Sluice.Cli.Rtp;
+
+/// <summary>
+/// Receives one SSRC: a reorder buffer keyed by extended sequence number (RFC 3550 App. A.1) that releases packets
+/// in order, tracks gaps, lists the missing packets due for a Generic NACK (RFC 4585 §6.2.1), gives a gap up after
+/// <see cref="RtpReceiverOptions.GiveUpAfter"/>, and keeps the statistics of a reception report block (RFC 3550
+/// §6.4.1, App. A.3 and A.8). Not thread-safe: the owner serializes calls.
+/// </summary>
+internal sealed class RtpReceiver
+{
+    private readonly RtpReceiverOptions _options;
+    private readonly TimeProvider _time;
+    private readonly int _clockRate;
+    private readonly SortedDictionary<long, byte[]> _buffer = [];
+    private readonly SortedDictionary<long, MissingPacket> _missing = [];
+    private SequenceUnwrapper _unwrapper;
+    private bool _started;
+    private long _next;
+    private long _highest;
+    private long _base;
+    private bool _discontinuity;
+    private long _expectedPrior;
+    private long _receivedPrior;
+    private long _receivedInOrder;
+    private double _jitter;
+    private double _lastTransit;
+    private bool _haveTransit;
+    private uint _lastSenderReport;
+    private long _lastSenderReportAt;
+
+    public RtpReceiver(uint ssrc, int clockRate, RtpReceiverOptions? options = null, TimeProvider? time = null)
+    {
+        Ssrc = ssrc;
+        _clockRate = clockRate;
+        _options = options ?? new RtpReceiverOptions();
+        _time = time ?? TimeProvider.System;
+    }
+
+    public uint Ssrc { get; }
+
+    /// <summary>Packets accepted (duplicates and late ones excluded), retransmissions included.</summary>
+    public long PacketsReceived { get; private set; }
+
+    public long BytesReceived { get; private set; }
+
+    public long Duplicates { get; private set; }
+
+    /// <summary>Packets that arrived after their gap was given up.</summary>
+    public long Late { get; private set; }
+
+    /// <summary>Missing packets that arrived after all (by reordering or retransmission).</summary>
+    public long Recovered { get; private set; }
+
+    /// <summary>Packets given up: never received.</summary>
+    public long Lost { get; private set; }
+
+    /// <summary>Sequence numbers put in NACKs.</summary>
+    public long NackedPackets { get; private set; }
+
+    /// <summary>Open gaps: sequence numbers still awaited.</summary>
+    public int MissingCount => _missing.Count;
+
+    /// <summary>Takes in one plain RTP packet of this SSRC (a copy is kept); false when dropped as duplicate or late.</summary>
+    public bool Receive(ReadOnlySpan<byte> packet, bool retransmission = false)
+    {
+        if (!RtpPacket.TryParse(packet, out var rtp))
+        {
+            return false;
+        }
+
+        var now = _time.GetTimestamp();
+        var extended = _unwrapper.Unwrap(rtp.SequenceNumber);
+        if (!_started)
+        {
+            _started = true;
+            _next = extended;
+            _highest = extended - 1;
+            _base = extended;
+        }
+        else if (extended > _highest + _options.MaxGap || extended < _next - _options.MaxGap)
+        {
+            // The sender restarted or jumped far: waiting for thousands of packets would stall the stream.
+            Lost += _missing.Count;
+            _missing.Clear();
+            _buffer.Clear();
+            _next = extended;
+            _highest = extended - 1;
+            _discontinuity = true;
+        }
+
+        if (extended < _next)
+        {
+            Late++;
+            return false;
+        }
+
+        if (extended <= _highest)
+        {
+            if (!_missing.Remove(extended))
+            {
+                Duplicates++;
+                return false;
+            }
+
+            Recovered++;
+        }
+        else
+        {
+            for (var gap = _highest + 1; gap < extended; gap++)
+            {
+                _missing[gap] = new MissingPacket(now);
+            }
+
+            _highest = extended;
+            if (!retransmission)
+            {
+                UpdateJitter(rtp.Timestamp, now);
+            }
+        }
+
+        _buffer[extended] = packet.ToArray();
+        PacketsReceived++;
+        BytesReceived += packet.Length;
+        return true;
+    }
+
+    /// <summary>Releases the packets now in order into <paramref name="output"/>, giving up gaps older than the limit.</summary>
+    public void Drain(List<ReceivedPacket> output)
+    {
+        var now = _time.GetTimestamp();
+        while (_next <= _highest)
+        {
+            if (_buffer.Remove(_next, out var packet))
+            {
+                output.Add(new ReceivedPacket(_next, packet, _discontinuity));
+                _discontinuity = false;
+                _receivedInOrder++;
+                _next++;
+                continue;
+            }
+
+            if (!_missing.TryGetValue(_next, out var missing))
+            {
+                // Cannot happen: every number up to the highest is buffered or missing. Skip rather than stall.
+                _next++;
+                continue;
+            }
+
+            if (_time.GetElapsedTime(missing.DetectedAt, now) < _options.GiveUpAfter)
+            {
+                break;
+            }
+
+            _missing.Remove(_next);
+            Lost++;
+            _discontinuity = true;
+            _next++;
+        }
+    }
+
+    /// <summary>
+    /// Adds the missing sequence numbers due for a NACK now (ascending, as <see cref="GenericNack.Write"/> wants):
+    /// past the reorder delay, not NACKed within the interval, retries left, not yet given up. Returns how many.
+    /// </summary>
+    public int CollectNacks(List<ushort> output)
+    {
+        if (!_options.Nack)
+        {
+            return 0;
+        }
+
+        var now = _time.GetTimestamp();
+        var added = 0;
+        foreach (var (sequenceNumber, missing) in _missing)
+        {
+            var age = _time.GetElapsedTime(missing.DetectedAt, now);
+            if (age < _options.ReorderDelay || age >= _options.GiveUpAfter || missing.Retries >= _options.MaxNackRetries)
+            {
+                continue;
+            }
+
+            if (missing.Retries > 0 && _time.GetElapsedTime(missing.LastNackAt, now) < _options.NackInterval)
+            {
+                continue;
+            }
+
+            missing.Retries++;
+            missing.LastNackAt = now;
+            output.Add((ushort)sequenceNumber);
+            added++;
+        }
+
+        NackedPackets += added;
+        return added;
+    }
+
+    /// <summary>Remembers an SR from this source for the LSR/DLSR of our next report (RFC 3550 §6.4.1).</summary>
+    public void OnSenderReport(ulong ntpTimestamp)
+    {
+        _lastSenderReport = NtpTime.ToCompact(ntpTimestamp);
+        _lastSenderReportAt = _time.GetTimestamp();
+    }
+
+    /// <summary>A reception report block for this source; advances the "since last report" counters (RFC 3550 App. A.3).</summary>
+    public ReportBlock CreateReportBlock()
+    {
+        var expected = _started ? _highest - _base + 1 : 0;
+        var received = PacketsReceived;
+        var expectedInterval = expected - _expectedPrior;
+        var receivedInterval = received - _receivedPrior;
+        _expectedPrior = expected;
+        _receivedPrior = received;
+        var lostInterval = expectedInterval - receivedInterval;
+        var fraction = expectedInterval == 0 || lostInterval <= 0 ? (byte)0 : (byte)Math.Min(255, (lostInterval << 8) / expectedInterval);
+        var cumulative = (int)Math.Clamp(expected - received, ReportBlock.MinCumulativeLost, ReportBlock.MaxCumulativeLost);
+        var delay = _lastSenderReport == 0 ? 0u : NtpTime.ToCompact(_time.GetElapsedTime(_lastSenderReportAt));
+        return new ReportBlock(Ssrc, fraction, cumulative, (uint)Math.Max(0, _highest), (uint)_jitter, _lastSenderReport, delay);
+    }
+
+    /// <summary>Interarrival jitter (RFC 3550 §6.4.1, App. A.8), in timestamp units.</summary>
+    private void UpdateJitter(uint rtpTimestamp, long now)
+    {
+        var arrival = now * (double)_clockRate / _time.TimestampFrequency;
+        var transit = arrival - rtpTimestamp;
+        if (_haveTransit)
+        {
+            var d = Math.Abs(transit - _lastTransit);
+
+            // A timestamp wrap shows up as a huge jump once; ignore it rather than poison the estimate.
+            if (d < uint.MaxValue / 2.0)
+            {
+                _jitter += (d - _jitter) / 16;
+            }
+        }
+
+        _lastTransit = transit;
+        _haveTransit = true;
+    }
+
+    private sealed class MissingPacket(long detectedAt)
+    {
+        public long DetectedAt { get; } = detectedAt;
+
+        public long LastNackAt { get; set; }
+
+        public int Retries { get; set; }
+    }
+}

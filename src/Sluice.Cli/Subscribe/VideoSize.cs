@@ -1,0 +1,28 @@
+using System.Buffers.Binary;
+using Sluice.Media;
+
+namespace Sluice.Cli.Subscribe;
+
+/// <summary>The picture size for the IVF header, read from a VP8 keyframe (RFC 6386 §9.1); a default otherwise.</summary>
+internal static class VideoSize
+{
+    public const int DefaultWidth = 640;
+    public const int DefaultHeight = 480;
+
+    public static (int Width, int Height) Guess(MediaCodec codec, ReadOnlySpan<byte> keyframe)
+    {
+        // VP8 key frame: 3-byte frame tag (bit 0 clear), start code 9d 01 2a, then 14-bit width and height.
+        if (codec == MediaCodec.VP8 && keyframe.Length >= 10 && (keyframe[0] & 1) == 0
+            && keyframe[3] == 0x9d && keyframe[4] == 0x01 && keyframe[5] == 0x2a)
+        {
+            var width = BinaryPrimitives.ReadUInt16LittleEndian(keyframe[6..]) & 0x3FFF;
+            var height = BinaryPrimitives.ReadUInt16LittleEndian(keyframe[8..]) & 0x3FFF;
+            if (width > 0 && height > 0)
+            {
+                return (width, height);
+            }
+        }
+
+        return (DefaultWidth, DefaultHeight);
+    }
+}
