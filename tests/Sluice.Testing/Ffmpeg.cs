@@ -1,13 +1,13 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace Sluice.Media.Tests.Support;
+namespace Sluice.Testing;
 
 /// <summary>Debian's ffmpeg, used to make small real media files at test time (no binary media in the repo).</summary>
 public static class Ffmpeg
 {
     private static readonly ConcurrentDictionary<string, Lazy<string>> Outputs = new();
-    private static readonly string Directory = Path.Combine(Path.GetTempPath(), $"sluice-media-tests-{Environment.ProcessId}");
+    private static readonly string Directory = Path.Combine(Path.GetTempPath(), $"sluice-tests-{Environment.ProcessId}");
 
     public static string ExecutablePath { get; } = Environment.GetEnvironmentVariable("SLUICE_FFMPEG") ?? "/usr/bin/ffmpeg";
 

@@ -2,6 +2,8 @@ using Sluice.Media.Codecs;
 using Sluice.Media.Containers;
 using Sluice.Media.Tests.Support;
 
+using Sluice.Testing;
+
 namespace Sluice.Media.Tests.Containers;
 
 /// <summary>ITU-T H.264 §B.1 byte streams and the §7.4.1.2.3 access unit boundaries.</summary>

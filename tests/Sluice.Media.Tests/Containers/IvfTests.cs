@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using Sluice.Media.Containers;
 using Sluice.Media.Tests.Support;
 
+using Sluice.Testing;
+
 namespace Sluice.Media.Tests.Containers;
 
 public class IvfTests

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using Sluice.Media.Containers;
 
+using Sluice.Testing;
+
 namespace Sluice.Media.Tests.Containers;
 
 /// <summary>RFC 3533 §6: CRC-32, polynomial 0x04C11DB7, not reflected, initial value 0, no final XOR.</summary>

@@ -3,6 +3,8 @@ using Sluice.Media.Rtp;
 using Sluice.Media.Tests.Containers;
 using Sluice.Media.Tests.Support;
 
+using Sluice.Testing;
+
 namespace Sluice.Media.Tests.Rtp;
 
 /// <summary>Files ffmpeg encodes at test time, sent through our payloaders and depayloaders and decoded again by ffmpeg.</summary>

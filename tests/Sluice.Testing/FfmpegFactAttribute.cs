@@ -1,4 +1,4 @@
-namespace Sluice.Media.Tests.Support;
+namespace Sluice.Testing;
 
 /// <summary>
 /// A test that needs ffmpeg to make real media. Where ffmpeg is missing it is skipped with the reason, unless

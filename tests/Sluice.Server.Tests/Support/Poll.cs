@@ -1,0 +1,19 @@
+namespace Sluice.Server.Tests.Support;
+
+internal static class Poll
+{
+    /// <summary>Waits for a condition that an event cannot signal (state in another component), failing with a message after a timeout.</summary>
+    public static async Task Until(Func<bool> condition, string what, int timeoutSeconds = 10)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(timeoutSeconds);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out after {timeoutSeconds} s waiting for {what}.");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+}
