@@ -17,7 +17,7 @@ internal sealed class H264Source : IMediaSource
     {
         _stream = stream;
         _fps = fps;
-        _reader = new H264AnnexBReader(stream);
+        _reader = new H264AnnexBReader(stream, leaveOpen: true);
     }
 
     public MediaCodec Codec => MediaCodec.H264;
@@ -47,7 +47,7 @@ internal sealed class H264Source : IMediaSource
     {
         _reader.Dispose();
         _stream.Position = 0;
-        _reader = new H264AnnexBReader(_stream);
+        _reader = new H264AnnexBReader(_stream, leaveOpen: true);
         _index = 0;
     }
 

@@ -15,7 +15,7 @@ internal sealed class IvfSource : IMediaSource
     public IvfSource(Stream stream)
     {
         _stream = stream;
-        _reader = new IvfReader(stream);
+        _reader = new IvfReader(stream, leaveOpen: true);
         Header = _reader.Header;
         Codec = _reader.Codec;
         _lastDuration = MediaTimestamps.VideoClockRate / 30;
@@ -64,7 +64,7 @@ internal sealed class IvfSource : IMediaSource
     {
         _reader.Dispose();
         _stream.Position = 0;
-        _reader = new IvfReader(_stream);
+        _reader = new IvfReader(_stream, leaveOpen: true);
         _pending = null;
         _first = -1;
     }

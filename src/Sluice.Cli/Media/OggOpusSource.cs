@@ -19,7 +19,7 @@ internal sealed class OggOpusSource : IMediaSource
     public OggOpusSource(Stream stream)
     {
         _stream = stream;
-        _reader = new OggOpusReader(stream);
+        _reader = new OggOpusReader(stream, leaveOpen: true);
         Head = _reader.Head;
     }
 
@@ -51,7 +51,7 @@ internal sealed class OggOpusSource : IMediaSource
     {
         _reader.Dispose();
         _stream.Position = 0;
-        _reader = new OggOpusReader(_stream);
+        _reader = new OggOpusReader(_stream, leaveOpen: true);
         _timestamp = 0;
     }
 
