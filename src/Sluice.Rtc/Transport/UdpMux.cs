@@ -66,9 +66,21 @@ public sealed class UdpMux : IDisposable
         _heartbeat = _timeProvider.CreateTimer(_ => Heartbeat(), null, HeartbeatInterval, HeartbeatInterval);
     }
 
+    /// <summary>
+    /// Decides per outgoing datagram whether it leaves: tests use it to make the network lossy toward chosen
+    /// peers. Null by default, which costs one null check per datagram.
+    /// </summary>
+    public OutgoingFilter? SendFilter { get; set; }
+
     /// <summary>Sends one datagram; a send error is counted, not thrown (the peer may be gone).</summary>
     public void Send(ReadOnlySpan<byte> datagram, SocketAddress remote)
     {
+        if (SendFilter is { } filter && !filter(datagram, remote))
+        {
+            Interlocked.Increment(ref Stats._droppedBySendFilter);
+            return;
+        }
+
         try
         {
             _socket.SendTo(datagram, SocketFlags.None, remote);

@@ -9,6 +9,7 @@ public sealed class UdpMuxStats
     internal long _droppedUnclassified;
     internal long _droppedUnknownSource;
     internal long _droppedMalformedStun;
+    internal long _droppedBySendFilter;
 
     public long DatagramsReceived => Volatile.Read(ref _datagramsReceived);
 
@@ -23,6 +24,9 @@ public sealed class UdpMuxStats
     public long DroppedUnknownSource => Volatile.Read(ref _droppedUnknownSource);
 
     public long DroppedMalformedStun => Volatile.Read(ref _droppedMalformedStun);
+
+    /// <summary>Outgoing datagrams a <see cref="UdpMux.SendFilter"/> held back.</summary>
+    public long DroppedBySendFilter => Volatile.Read(ref _droppedBySendFilter);
 
     public long Dropped => DroppedUnclassified + DroppedUnknownSource + DroppedMalformedStun;
 }
