@@ -64,7 +64,11 @@ internal sealed class RtpReceiver
     public int MissingCount => _missing.Count;
 
     /// <summary>Takes in one plain RTP packet of this SSRC (a copy is kept); false when dropped as duplicate or late.</summary>
-    public bool Receive(ReadOnlySpan<byte> packet, bool retransmission = false)
+    /// <param name="startsFrame">
+    /// False when the packet is known to be in the middle of a frame; for the first packet, the ones before it
+    /// are then asked for, speculatively (<see cref="RtpReceiverOptions.LeadingNack"/>).
+    /// </param>
+    public bool Receive(ReadOnlySpan<byte> packet, bool retransmission = false, bool startsFrame = true)
     {
         if (!RtpPacket.TryParse(packet, out var rtp))
         {
@@ -76,7 +80,13 @@ internal sealed class RtpReceiver
         if (!_started)
         {
             _started = true;
-            _next = extended;
+            var lead = startsFrame ? 0 : Math.Min(_options.LeadingNack, extended);
+            for (var speculative = extended - lead; speculative < extended; speculative++)
+            {
+                _missing[speculative] = new MissingPacket(now) { Speculative = true };
+            }
+
+            _next = extended - lead;
             _highest = extended - 1;
             _base = extended;
         }
@@ -155,8 +165,13 @@ internal sealed class RtpReceiver
             }
 
             _missing.Remove(_next);
-            Lost++;
-            _discontinuity = true;
+            if (!missing.Speculative)
+            {
+                // Packets from before our first one may never have been meant for us: not lost, not a break.
+                Lost++;
+                _discontinuity = true;
+            }
+
             _next++;
         }
     }
@@ -247,5 +262,8 @@ internal sealed class RtpReceiver
         public long LastNackAt { get; set; }
 
         public int Retries { get; set; }
+
+        /// <summary>Asked for before the first packet received: it may not exist for us.</summary>
+        public bool Speculative { get; init; }
     }
 }

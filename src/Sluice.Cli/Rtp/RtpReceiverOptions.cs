@@ -19,4 +19,10 @@ internal sealed record RtpReceiverOptions
 
     /// <summary>A jump of more sequence numbers than this restarts the buffer instead of waiting for all of them.</summary>
     public int MaxGap { get; init; } = 3000;
+
+    /// <summary>
+    /// When the first packet does not start a frame, the packets before it are asked for (NACK) this far back:
+    /// the frame's start was lost before we knew the stream, and the sender's cache still has it.
+    /// </summary>
+    public int LeadingNack { get; init; } = 16;
 }

@@ -204,7 +204,8 @@ internal sealed class WhepSubscriber : IAsyncDisposable
             else if (_payloadTypes.TryGetValue(rtp.PayloadType, out var codec))
             {
                 track = GetTrack(codec, rtp.Ssrc);
-                track.Receiver.Receive(packet);
+                var startsFrame = codec.Spec.Kind != "video" || RtpKeyframe.IsFrameStart(codec.Spec.Codec, rtp.Payload);
+                track.Receiver.Receive(packet, startsFrame: startsFrame);
             }
             else
             {

@@ -210,4 +210,36 @@ public sealed class RtpReceiverTests
         Assert.Equal(0x2345_6789u, block.LastSenderReport);
         Assert.Equal(0x8000u, block.DelaySinceLastSenderReport);
     }
+    [Fact]
+    public void A_first_packet_in_mid_frame_asks_for_the_ones_before_it_and_releases_them_in_order()
+    {
+        var receiver = Create(new RtpReceiverOptions { LeadingNack = 4, ReorderDelay = TimeSpan.Zero });
+
+        receiver.Receive(Packets.Rtp(100), startsFrame: false);
+        var nacks = new List<ushort>();
+        receiver.CollectNacks(nacks);
+        Assert.Equal(new ushort[] { 96, 97, 98, 99 }, nacks);
+        Assert.Empty(Drain(receiver));
+
+        // The sender had 98 and 99 (its stream to us began at 98); 96 and 97 never existed for us.
+        receiver.Receive(Packets.Rtp(99), retransmission: true);
+        receiver.Receive(Packets.Rtp(98), retransmission: true);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var output = new List<ReceivedPacket>();
+        Assert.Equal(new ushort[] { 98, 99, 100 }, Drain(receiver, output));
+        Assert.All(output, p => Assert.False(p.Discontinuity));
+        Assert.Equal(0, receiver.Lost);
+    }
+
+    [Fact]
+    public void A_first_packet_that_starts_a_frame_asks_for_nothing_before_it()
+    {
+        var receiver = Create(new RtpReceiverOptions { ReorderDelay = TimeSpan.Zero });
+
+        receiver.Receive(Packets.Rtp(100), startsFrame: true);
+
+        var nacks = new List<ushort>();
+        Assert.Equal(0, receiver.CollectNacks(nacks));
+        Assert.Equal(new ushort[] { 100 }, Drain(receiver));
+    }
 }
