@@ -16,6 +16,10 @@ internal static class TestMedia
         _ => throw new ArgumentOutOfRangeException(nameof(codec), codec, "no test file for this codec"),
     };
 
+    /// <summary>A longer, heavier VP8 file (6 s, 640x360, 1.5 Mbit/s): enough packets to measure loss on.</summary>
+    public static string LongVp8() => Ffmpeg.Generate(
+        "-f lavfi -i testsrc2=size=640x360:rate=30 -t 6 -pix_fmt yuv420p -c:v libvpx -deadline realtime -cpu-used 8 -g 60 -b:v 1500k -f ivf", "vp8-long.ivf");
+
     public static string Opus() => Ffmpeg.Generate("-f lavfi -i sine=frequency=440:duration=3 -c:a libopus -b:a 64k", "sine.opus");
 
     public static string TempDirectory() => Directory.CreateTempSubdirectory("sluice-test-").FullName;

@@ -1,0 +1,74 @@
+using System.Buffers.Binary;
+using Sluice.Server.Tests.Cli;
+using Sluice.Server.Tests.Support;
+using Sluice.Sfu;
+using Sluice.Sfu.Sessions;
+using Sluice.Testing;
+
+namespace Sluice.Server.Tests.Forwarding;
+
+/// <summary>
+/// 5 % of the video packets toward one subscriber are dropped at the node's socket; the CLI subscriber's
+/// NACKs are answered from the retransmission cache (over RTX), and every frame it saves is identical to
+/// the published file.
+/// </summary>
+[Collection(MediaCollection.Name)]
+public sealed class LossRecoveryTests
+{
+    [FfmpegFact]
+    public async Task Five_percent_loss_toward_a_subscriber_is_repaired_and_every_frame_arrives_identical()
+    {
+        var video = TestMedia.LongVp8();
+        var saved = Path.Combine(TestMedia.TempDirectory(), "lossy.ivf");
+        await using var node = await TestNode.StartAsync();
+
+        var subscribing = Support.Cli.RunAsync("whep", new Uri(node.BaseUri, "/whep/lossy").ToString(), "--video-out", saved, "--duration", "11");
+        SubscriberSession? session = null;
+        await Poll.Until(() => node.Node.TryGetStream("lossy", out var s) && (session = s!.Subscribers.FirstOrDefault()) is not null
+            && s.Video.Subscribers.Length == 1, "the subscriber to connect");
+        var track = session!.SubscriberTracks.Single(t => t.Slot.Kind == MediaKind.Video);
+        var random = new Random(4585);
+        var dropped = 0;
+        node.Node.Mux.SendFilter = (datagram, _) =>
+        {
+            // SRTP leaves the RTP header in the clear: drop this subscriber's video and RTX packets, nothing else.
+            if (datagram.Length < 12 || datagram[1] is >= 192 and <= 223)
+            {
+                return true;
+            }
+
+            var ssrc = BinaryPrimitives.ReadUInt32BigEndian(datagram[8..]);
+            if (ssrc != track.Ssrc && ssrc != track.RtxSsrc)
+            {
+                return true;
+            }
+
+            lock (random)
+            {
+                if (random.NextDouble() >= 0.05)
+                {
+                    return true;
+                }
+
+                dropped++;
+                return false;
+            }
+        };
+
+        var (published, publishOutput) = await Support.Cli.RunAsync("whip", new Uri(node.BaseUri, "/whip/lossy").ToString(), "--video", video);
+        var (subscribed, subscribeOutput) = await subscribing;
+
+        Assert.True(published == 0, publishOutput);
+        Assert.True(subscribed == 0, subscribeOutput);
+        var sent = CliRoundTripTests.IvfFrames(video);
+        var received = CliRoundTripTests.IvfFrames(saved);
+        Assert.True(sent.Count == received.Count, $"{received.Count} of {sent.Count} frames saved; subscriber: {subscribeOutput}; publisher: {publishOutput}; dropped {dropped}, retransmitted {track.Retransmissions}");
+        for (var i = 0; i < sent.Count; i++)
+        {
+            Assert.True(sent[i].SequenceEqual(received[i]), $"frame {i} differs after loss recovery: {subscribeOutput}");
+        }
+
+        Assert.True(dropped >= 15, $"only {dropped} packets were dropped: the test did not make the link lossy");
+        Assert.True(track.Retransmissions >= dropped, $"{track.Retransmissions} retransmissions for {dropped} dropped packets");
+    }
+}
