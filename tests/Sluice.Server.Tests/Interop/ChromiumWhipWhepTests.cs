@@ -53,6 +53,42 @@ public sealed class ChromiumWhipWhepTests
             playwright.Dispose();
         }
     }
+    [ChromiumFact]
+    public async Task A_chromium_player_keeps_playing_when_the_publisher_leaves_and_another_returns_with_another_codec()
+    {
+        await using var node = await TestNode.StartAsync();
+        var (playwright, browser) = await Chromium.LaunchAsync();
+        try
+        {
+            // The player arrives first, so it is offered every codec and can follow the publishers' choices.
+            var player = await BrowserSession.OpenAsync(browser, node.BaseUri);
+            await player.PlayAsync("relay");
+            await player.WaitConnectedAsync();
+
+            var first = await BrowserSession.OpenAsync(browser, node.BaseUri);
+            await first.PublishAsync("relay", "VP8");
+            var vp8 = await player.WaitInboundAsync(s => s.TryGetValue("video", out var v) && v.FramesDecoded >= 30,
+                TimeSpan.FromSeconds(30), "VP8 frames from the first publisher");
+            Assert.Equal("video/VP8", vp8["video"].MimeType, ignoreCase: true);
+
+            await first.StopAsync();
+            await first.Page.CloseAsync();
+            await Poll.Until(() => node.Node.TryGetStream("relay", out var s) && s!.Publisher is null, "the first publisher to leave");
+
+            var second = await BrowserSession.OpenAsync(browser, node.BaseUri);
+            await second.PublishAsync("relay", "H264");
+            var decodedBefore = vp8["video"].FramesDecoded;
+            await player.WaitInboundAsync(
+                s => s.TryGetValue("video", out var v) && v.MimeType.Equals("video/H264", StringComparison.OrdinalIgnoreCase) && v.FramesDecoded >= decodedBefore + 30,
+                TimeSpan.FromSeconds(30), "H264 frames from the second publisher, on the same connection");
+            Assert.True(await player.Page.EvaluateAsync<bool>("() => window.pc.connectionState === 'connected'"));
+        }
+        finally
+        {
+            await browser.CloseAsync();
+            playwright.Dispose();
+        }
+    }
 }
 
 [CollectionDefinition(Name, DisableParallelization = true)]
