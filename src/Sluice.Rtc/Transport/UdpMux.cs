@@ -112,7 +112,14 @@ public sealed class UdpMux : IDisposable
         }
     }
 
-    internal void BindAddress(SocketAddress remote, WebRtcTransport transport) => _byAddress[remote.Clone()] = transport;
+    internal void BindAddress(SocketAddress remote, WebRtcTransport transport)
+    {
+        // Every consent check re-validates the same address: only a new binding is worth a copy.
+        if (!_byAddress.TryGetValue(remote, out var owner) || owner != transport)
+        {
+            _byAddress[remote.Clone()] = transport;
+        }
+    }
 
     internal void Unregister(WebRtcTransport transport)
     {

@@ -72,6 +72,9 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
 
     public TransportStats Stats { get; } = new();
 
+    /// <summary>The SRTP keys once DTLS has made them; for benchmarks that feed the receive path directly.</summary>
+    internal SrtpSession? Srtp => _srtp;
+
     public string? FailureReason { get; private set; }
 
     public event Action<WebRtcTransport, TransportState>? StateChanged;
