@@ -167,7 +167,16 @@ public sealed class UdpMux : IDisposable
             }
 
             Interlocked.Increment(ref Stats._datagramsReceived);
-            Dispatch(buffer.AsSpan(0, length), from);
+            try
+            {
+                Dispatch(buffer.AsSpan(0, length), from);
+            }
+            catch (Exception)
+            {
+                // A bug in one session's handler must not stop every session's media: count it (tests assert
+                // the count stays zero) and go on with the next datagram.
+                Interlocked.Increment(ref Stats._handlerErrors);
+            }
         }
     }
 

@@ -10,6 +10,7 @@ public sealed class UdpMuxStats
     internal long _droppedUnknownSource;
     internal long _droppedMalformedStun;
     internal long _droppedBySendFilter;
+    internal long _handlerErrors;
 
     public long DatagramsReceived => Volatile.Read(ref _datagramsReceived);
 
@@ -27,6 +28,9 @@ public sealed class UdpMuxStats
 
     /// <summary>Outgoing datagrams a <see cref="UdpMux.SendFilter"/> held back.</summary>
     public long DroppedBySendFilter => Volatile.Read(ref _droppedBySendFilter);
+
+    /// <summary>Exceptions escaping a session's packet handling: bugs, caught so the loop goes on. Should stay 0.</summary>
+    public long HandlerErrors => Volatile.Read(ref _handlerErrors);
 
     public long Dropped => DroppedUnclassified + DroppedUnknownSource + DroppedMalformedStun;
 }

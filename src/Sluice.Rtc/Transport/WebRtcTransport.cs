@@ -13,8 +13,9 @@ public delegate void RtpPacketHandler(WebRtcTransport transport, Span<byte> pack
 /// <summary>
 /// ICE, DTLS and SRTP for one peer, over a shared <see cref="UdpMux"/> socket (RFC 8834 §4, RFC 5764).
 /// Threads: the mux's receive loop calls the Receive/Handle methods, its heartbeat calls <see cref="Tick"/>,
-/// and any thread may send. ICE state is guarded by one lock; the inbound SRTP context is used only by the
-/// receive loop, the outbound one under a send lock.
+/// and any thread may send or dispose. ICE state is guarded by one lock; the outbound SRTP context is used
+/// under a send lock, the inbound one under a receive lock that only the receive loop contends for, so that
+/// <see cref="Dispose"/> can wait out a packet in flight before it frees the keys.
 /// </summary>
 public sealed class WebRtcTransport : IIceHost, IDisposable
 {
@@ -22,6 +23,7 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
     private readonly WebRtcTransportOptions _options;
     private readonly Lock _iceLock = new();
     private readonly Lock _sendLock = new();
+    private readonly Lock _receiveLock = new();
     private readonly IceAgent _ice;
     private readonly DtlsTransport _dtls;
     private volatile SrtpSession? _srtp;
@@ -144,15 +146,16 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
 
     private bool SendProtected(Span<byte> buffer, int length, bool rtcp)
     {
-        var srtp = _srtp;
-        var remote = _remote;
-        if (srtp is null || remote is null)
-        {
-            return false;
-        }
-
         lock (_sendLock)
         {
+            // Read under the lock: Dispose takes the keys away under it too.
+            var srtp = _srtp;
+            var remote = _remote;
+            if (srtp is null || remote is null)
+            {
+                return false;
+            }
+
             var result = rtcp
                 ? srtp.Outbound.ProtectRtcp(buffer, length, out var protectedLength)
                 : srtp.Outbound.ProtectRtp(buffer, length, out protectedLength);
@@ -189,6 +192,14 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
 
     /// <summary>Unprotects SRTP or SRTCP in place (RFC 5761 demux) and hands the plain packet on.</summary>
     internal void ReceiveSrtp(Span<byte> datagram)
+    {
+        lock (_receiveLock)
+        {
+            ReceiveSrtpLocked(datagram);
+        }
+    }
+
+    private void ReceiveSrtpLocked(Span<byte> datagram)
     {
         var srtp = _srtp;
         if (srtp is null)
@@ -338,8 +349,19 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
             return false;
         }
 
-        _srtp = SrtpSession.FromKeyingMaterial(profile, material, isClient: dtls.Role == DtlsRole.Client);
+        var session = SrtpSession.FromKeyingMaterial(profile, material, isClient: dtls.Role == DtlsRole.Client);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(material);
+        lock (_sendLock)
+        {
+            if (_disposed)
+            {
+                session.Dispose();
+                return false;
+            }
+
+            _srtp = session;
+        }
+
         return true;
     }
 
@@ -361,12 +383,15 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
     /// <summary>Ends the transport: close_notify to the peer, and off the mux.</summary>
     public void Dispose()
     {
-        if (_disposed)
+        lock (_sendLock)
         {
-            return;
-        }
+            if (_disposed)
+            {
+                return;
+            }
 
-        _disposed = true;
+            _disposed = true;
+        }
 
         if (_dtls.State == DtlsState.Connected)
         {
@@ -381,6 +406,19 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
         _mux.Unregister(this);
         SetState(TransportState.Closed);
         _dtls.Dispose();
-        _srtp?.Dispose();
+
+        // A packet may be in flight on another thread (a fan-out over a snapshot that still holds us): take
+        // the keys away under the send lock, let a receive in progress finish, and only then free them.
+        SrtpSession? srtp;
+        lock (_sendLock)
+        {
+            srtp = _srtp;
+            _srtp = null;
+        }
+
+        lock (_receiveLock)
+        {
+            srtp?.Dispose();
+        }
     }
 }

@@ -87,6 +87,47 @@ public sealed class SessionLifetimeTests
         first.Dispose();
     }
 
+    [Fact]
+    public async Task Subscribers_ending_while_media_flows_to_them_disturb_nobody()
+    {
+        await using var node = await TestNode.StartAsync();
+        using var publisher = await RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whip/churn"), ssrc: 0xC0DE);
+        using var staying = await RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whep/churn"));
+        Assert.True(node.Node.TryGetStream("churn", out var stream));
+        using var sending = new CancellationTokenSource();
+
+        // Media flows without pause while sessions end: a fan-out in progress meets transports being disposed.
+        var frames = Task.Run(async () =>
+        {
+            for (var i = 0; !sending.IsCancellationRequested; i++)
+            {
+                publisher.SendFrame(keyframe: i % 30 == 0, packets: 5);
+                if (i % 4 == 0)
+                {
+                    await Task.Delay(1);
+                }
+            }
+        });
+        for (var round = 0; round < 8; round++)
+        {
+            var leaving = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
+                RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whep/churn"))));
+            await Poll.Until(() => stream!.Video.Subscribers.Length == 11, "ten more subscribers to attach");
+            await Task.WhenAll(leaving.Select(client => node.Http.DeleteAsync(client.Location)));
+            foreach (var client in leaving)
+            {
+                client.Dispose();
+            }
+        }
+
+        var before = staying.Received.Count;
+        await Poll.Until(() => staying.Received.Count > before + 100, "media to the subscriber that stayed");
+        await sending.CancelAsync();
+        await frames;
+        Assert.Equal(0, node.Node.Mux.Stats.HandlerErrors);
+        Assert.Single(stream!.Subscribers);
+    }
+
     private static ushort Seq(byte[] packet) => BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(2));
 
     private static uint Timestamp(byte[] packet) => BinaryPrimitives.ReadUInt32BigEndian(packet.AsSpan(4));
