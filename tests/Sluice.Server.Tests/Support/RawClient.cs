@@ -26,6 +26,7 @@ internal sealed class RawClient : IDisposable
         Transport = transport;
         Location = location;
         transport.RtpReceived = (_, packet) => Received.Enqueue(packet.ToArray());
+        transport.RtcpReceived = (_, packet) => ReceivedRtcp.Enqueue(packet.ToArray());
     }
 
     public UdpMux Mux { get; }
@@ -37,6 +38,22 @@ internal sealed class RawClient : IDisposable
     public uint VideoSsrc { get; private init; }
 
     public ConcurrentQueue<byte[]> Received { get; } = new();
+
+    public ConcurrentQueue<byte[]> ReceivedRtcp { get; } = new();
+
+    /// <summary>The RTP timestamp of the last frame sent.</summary>
+    public uint LastTimestamp => _timestamp - 3000;
+
+    /// <summary>Leaves a hole in the sequence, as a packet lost on the way would.</summary>
+    public void SkipSequenceNumbers(int count) => _sequence += (ushort)count;
+
+    /// <summary>Sends one plain RTCP packet (our transport protects it).</summary>
+    public void SendRtcp(ReadOnlySpan<byte> packet)
+    {
+        var buffer = new byte[packet.Length + 64];
+        packet.CopyTo(buffer);
+        Assert.True(Transport.SendRtcp(buffer, packet.Length));
+    }
 
     /// <summary>Publishes VP8 (PT 96) on <paramref name="ssrc"/>, or subscribes when <paramref name="ssrc"/> is null.</summary>
     public static async Task<RawClient> ConnectAsync(HttpClient http, Uri endpoint, uint? ssrc = null)
