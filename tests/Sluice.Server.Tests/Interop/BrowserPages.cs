@@ -16,17 +16,19 @@ internal static class BrowserPages
           window.sessionUrl = res.headers.get('Location');
           await pc.setRemoteDescription({ type: 'answer', sdp: text });
         }
-        window.publish = async (url, codec) => {
+        function prefer(transceiver, kind, codec) {
+          const all = RTCRtpSender.getCapabilities(kind).codecs;
+          const wanted = all.filter(c => c.mimeType.toLowerCase() === kind + '/' + codec.toLowerCase());
+          if (wanted.length === 0) throw new Error('this browser cannot send ' + codec);
+          transceiver.setCodecPreferences([...wanted, ...all.filter(c => !wanted.includes(c))]);
+        }
+        window.publish = async (url, codec, audioCodec) => {
           const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360, frameRate: 30 }, audio: true });
           const pc = window.pc = new RTCPeerConnection();
           const video = pc.addTransceiver(media.getVideoTracks()[0], { direction: 'sendonly', streams: [media] });
-          pc.addTransceiver(media.getAudioTracks()[0], { direction: 'sendonly', streams: [media] });
-          if (codec) {
-            const all = RTCRtpSender.getCapabilities('video').codecs;
-            const wanted = all.filter(c => c.mimeType.toLowerCase() === 'video/' + codec.toLowerCase());
-            if (wanted.length === 0) throw new Error('this browser cannot send ' + codec);
-            video.setCodecPreferences([...wanted, ...all.filter(c => !wanted.includes(c))]);
-          }
+          const audio = pc.addTransceiver(media.getAudioTracks()[0], { direction: 'sendonly', streams: [media] });
+          if (codec) prefer(video, 'video', codec);
+          if (audioCodec) prefer(audio, 'audio', audioCodec);
           await post(url, pc);
         };
         window.play = async (url) => {

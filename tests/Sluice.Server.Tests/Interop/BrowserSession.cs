@@ -20,7 +20,8 @@ internal sealed class BrowserSession
         return new BrowserSession(page);
     }
 
-    public Task PublishAsync(string stream, string? codec) => Page.EvaluateAsync("([s, c]) => window.publish('/whip/' + s, c)", new object?[] { stream, codec });
+    public Task PublishAsync(string stream, string? codec, string? audioCodec = null) =>
+        Page.EvaluateAsync("([s, c, a]) => window.publish('/whip/' + s, c, a)", new object?[] { stream, codec, audioCodec });
 
     public Task PlayAsync(string stream) => Page.EvaluateAsync("s => window.play('/whep/' + s)", stream);
 

@@ -53,6 +53,35 @@ public sealed class ChromiumWhipWhepTests
             playwright.Dispose();
         }
     }
+    [ChromiumTheory]
+    [InlineData("G722")]
+    [InlineData("PCMU")]
+    [InlineData("PCMA")]
+    public async Task Chromium_publishes_each_audio_codec_and_chromium_plays_it(string codec)
+    {
+        await using var node = await TestNode.StartAsync();
+        var (playwright, browser) = await Chromium.LaunchAsync();
+        try
+        {
+            var publisher = await BrowserSession.OpenAsync(browser, node.BaseUri);
+            await publisher.PublishAsync("voice", "VP8", codec);
+            await publisher.WaitConnectedAsync();
+            var player = await BrowserSession.OpenAsync(browser, node.BaseUri);
+            await player.PlayAsync("voice");
+            await player.WaitConnectedAsync();
+
+            var stats = await player.WaitInboundAsync(s => s.TryGetValue("audio", out var a) && a.PacketsReceived >= 100,
+                TimeSpan.FromSeconds(30), $"{codec} audio at the player");
+            Assert.Equal("audio/" + codec, stats["audio"].MimeType, ignoreCase: true);
+            Assert.Equal(0, stats["audio"].PacketsLost);
+        }
+        finally
+        {
+            await browser.CloseAsync();
+            playwright.Dispose();
+        }
+    }
+
     [ChromiumFact]
     public async Task A_chromium_player_keeps_playing_when_the_publisher_leaves_and_another_returns_with_another_codec()
     {
