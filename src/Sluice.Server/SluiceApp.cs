@@ -11,7 +11,8 @@ public static partial class SluiceApp
     public static WebApplication Build(string[] args)
     {
         var flags = CommandLine.ToConfiguration(args, out var rest);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. rest] });
+        // Content (appsettings.json, wwwroot) lives beside the binary, wherever the node is started from.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. rest], ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables("SLUICE_");
         builder.Configuration.AddInMemoryCollection(flags);
 
@@ -40,6 +41,8 @@ public static partial class SluiceApp
             .AllowAnyHeader()
             .WithMethods("GET", "POST", "PATCH", "DELETE", "OPTIONS")
             .WithExposedHeaders("Location", "ETag", "Link", "Accept-Patch", "Accept-Post"));
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
         app.MapWhip();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.Lifetime.ApplicationStarted.Register(() => LogListening(app));
