@@ -94,22 +94,7 @@ internal sealed class SessionClient : IAsyncDisposable
             request.Headers.TryAddWithoutValidation("If-Match", ETag);
         }
 
-        Authorize(request);
-        try
-        {
-            using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            if (response.IsSuccessStatusCode)
-            {
-                return null;
-            }
-
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            return SessionError.FromResponse(response.StatusCode, response.ReasonPhrase, response.Content.Headers.ContentType?.MediaType, body);
-        }
-        catch (HttpRequestException e)
-        {
-            return SessionError.NoResponse($"PATCH {Location} failed: {e.Message}");
-        }
+        return await SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Ends the session with DELETE on its URL (RFC 9725 §4.2); once only. Null on success, else the error.</summary>
@@ -121,6 +106,12 @@ internal sealed class SessionClient : IAsyncDisposable
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Delete, Location);
+        return await SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends an authorized request on the session: null on a 2xx, else what went wrong.</summary>
+    private async Task<SessionError?> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
         Authorize(request);
         try
         {
@@ -135,11 +126,11 @@ internal sealed class SessionClient : IAsyncDisposable
         }
         catch (HttpRequestException e)
         {
-            return SessionError.NoResponse($"DELETE {Location} failed: {e.Message}");
+            return SessionError.NoResponse($"{request.Method} {request.RequestUri} failed: {e.Message}");
         }
         catch (OperationCanceledException)
         {
-            return SessionError.NoResponse($"DELETE {Location} timed out");
+            return SessionError.NoResponse($"{request.Method} {request.RequestUri} timed out");
         }
     }
 
