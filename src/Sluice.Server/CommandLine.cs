@@ -1,16 +1,17 @@
 namespace Sluice.Server;
 
 /// <summary>
-/// Turns the documented flags into configuration keys: <c>--listen</c>, <c>--udp-port</c>, and the repeatable
+/// Turns the documented flags into configuration keys: <c>--config FILE</c> (a JSON file), <c>--listen</c>, <c>--udp-port</c>, and the repeatable
 /// <c>--announce-ip</c> and <c>--ice-server</c> (which .NET's command-line provider cannot repeat). Anything
 /// else passes through as <c>--Key value</c>, so every option can be set from the command line.
 /// </summary>
 internal static class CommandLine
 {
-    public static Dictionary<string, string?> ToConfiguration(string[] args, out List<string> rest)
+    public static Dictionary<string, string?> ToConfiguration(string[] args, out List<string> rest, out string? configFile)
     {
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         rest = [];
+        configFile = null;
         var announce = 0;
         var iceServers = 0;
         for (var i = 0; i < args.Length; i++)
@@ -19,6 +20,9 @@ internal static class CommandLine
             var (name, value) = Split(args, ref i);
             switch (name)
             {
+                case "--config":
+                    configFile = Required(name, value);
+                    break;
                 case "--listen":
                     values["Listen"] = Required(name, value);
                     break;
@@ -69,6 +73,7 @@ internal static class CommandLine
         "--listen" => "0.0.0.0:7777",
         "--udp-port" => "7777",
         "--announce-ip" => "203.0.113.10",
+        "--config" => "sluice.json",
         _ => "stun:stun.example.org:3478",
     };
 }

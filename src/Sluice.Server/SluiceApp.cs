@@ -8,14 +8,39 @@ namespace Sluice.Server;
 /// <summary>Builds the node's web application: configuration, the forwarding node, the HTTP surface.</summary>
 public static partial class SluiceApp
 {
+    /// <summary>Builds the node from its command line; a bad configuration throws <see cref="SluiceConfigurationException"/>.</summary>
     public static WebApplication Build(string[] args)
     {
-        var flags = CommandLine.ToConfiguration(args, out var rest);
+        Dictionary<string, string?> flags;
+        List<string> rest;
+        string? configFile;
+        try
+        {
+            flags = CommandLine.ToConfiguration(args, out rest, out configFile);
+        }
+        catch (ArgumentException e)
+        {
+            throw new SluiceConfigurationException([e.Message]);
+        }
+
         // Content (appsettings.json, wwwroot) lives beside the binary, wherever the node is started from.
+        // Precedence, lowest first: appsettings.json, --config FILE, SLUICE_ variables, command-line flags.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. rest], ContentRootPath = AppContext.BaseDirectory });
+        if (configFile is not null)
+        {
+            if (!File.Exists(configFile))
+            {
+                throw new SluiceConfigurationException([$"--config: '{configFile}' does not exist"]);
+            }
+
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+        }
+
         builder.Configuration.AddEnvironmentVariables("SLUICE_");
         builder.Configuration.AddInMemoryCollection(flags);
+        CheckConfiguration(builder.Configuration);
 
+        builder.Services.AddSingleton<IValidateOptions<ServerOptions>, ServerOptionsValidator>();
         builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration).ValidateOnStart();
         builder.Services.AddProblemDetails();
         builder.Services.AddCors();
@@ -47,6 +72,27 @@ public static partial class SluiceApp
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.Lifetime.ApplicationStarted.Register(() => LogListening(app));
         return app;
+    }
+
+    /// <summary>Binds and validates now, before any port is opened, so a bad value stops the start with its key.</summary>
+    private static void CheckConfiguration(IConfiguration configuration)
+    {
+        ServerOptions options;
+        try
+        {
+            options = configuration.Get<ServerOptions>() ?? new ServerOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key ("Failed to convert configuration value at 'UdpPort' to type 'System.Int32'").
+            throw new SluiceConfigurationException([e.Message]);
+        }
+
+        var result = new ServerOptionsValidator().Validate(null, options);
+        if (result.Failed)
+        {
+            throw new SluiceConfigurationException([.. result.Failures]);
+        }
     }
 
     private static void LogListening(WebApplication app)

@@ -1,0 +1,81 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace Sluice.Server;
+
+/// <summary>
+/// Checks the node's configuration before anything binds a port: every failure names its key, the value and
+/// what would be right, so an operator can fix the file, variable or flag it came from.
+/// </summary>
+internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ServerOptions options)
+    {
+        var failures = new List<string>();
+        if (!TryParseListen(options.Listen, out _))
+        {
+            failures.Add($"Listen: '{options.Listen}' is not an address:port such as 0.0.0.0:7777 or localhost:8080");
+        }
+
+        if (options.UdpPort is < 0 or > 65535)
+        {
+            failures.Add($"UdpPort: {options.UdpPort} is not a UDP port (1-65535, or 0 for a free one)");
+        }
+
+        for (var i = 0; i < options.AnnounceIp.Count; i++)
+        {
+            if (!IPAddress.TryParse(options.AnnounceIp[i], out _))
+            {
+                failures.Add($"AnnounceIp:{i}: '{options.AnnounceIp[i]}' is not an IP address");
+            }
+        }
+
+        for (var i = 0; i < options.IceServers.Count; i++)
+        {
+            var server = options.IceServers[i];
+            var scheme = server.Urls.Split(':', 2)[0].ToLowerInvariant();
+            if (scheme is not ("stun" or "stuns" or "turn" or "turns") || !server.Urls.Contains(':', StringComparison.Ordinal))
+            {
+                failures.Add($"IceServers:{i}:Urls: '{server.Urls}' is not a stun:, stuns:, turn: or turns: URL (RFC 7064, RFC 7065)");
+            }
+            else if (scheme.StartsWith("turn", StringComparison.Ordinal) && (server.Username is null || server.Credential is null))
+            {
+                failures.Add($"IceServers:{i}: the TURN server '{server.Urls}' needs Username and Credential (or turn:user:secret@host:port on the command line)");
+            }
+        }
+
+        if (options.ConsentTimeoutSeconds is < 1 or > 3600)
+        {
+            failures.Add($"ConsentTimeoutSeconds: {options.ConsentTimeoutSeconds} is outside 1-3600 seconds");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    public static bool TryParseListen(string value, out (string Host, int Port) listen)
+    {
+        listen = default;
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(value.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            || port > 65535)
+        {
+            return false;
+        }
+
+        var host = value[..colon];
+        if (host != "*" && host != "localhost" && !IPAddress.TryParse(host.Trim('[', ']'), out _) && Uri.CheckHostName(host) == UriHostNameType.Unknown)
+        {
+            return false;
+        }
+
+        listen = (host, port);
+        return true;
+    }
+}
+
+/// <summary>The configuration cannot start a node; the message lists every problem, one per line.</summary>
+public sealed class SluiceConfigurationException(IReadOnlyList<string> failures)
+    : Exception("invalid configuration:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", failures))
+{
+    public IReadOnlyList<string> Failures { get; } = failures;
+}
