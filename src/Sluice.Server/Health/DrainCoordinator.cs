@@ -16,6 +16,7 @@ internal sealed partial class DrainCoordinator
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<DrainCoordinator> _logger;
     private readonly SemaphoreSlim _sessionEnded = new(0);
+    private readonly Lock _startLock = new();
     private int _draining;
     private Task? _drain;
 
@@ -39,14 +40,19 @@ internal sealed partial class DrainCoordinator
     /// <summary>Starts draining; false if a drain had already started (the first one's deadline holds).</summary>
     public bool Start(string reason)
     {
-        if (Interlocked.Exchange(ref _draining, 1) != 0)
-        {
-            return false;
-        }
-
         var node = _services.GetRequiredService<SfuNode>();
         var deadline = TimeSpan.FromSeconds(Options.DeadlineSeconds);
-        Deadline = TimeProvider.System.GetUtcNow() + deadline;
+        lock (_startLock)
+        {
+            if (IsDraining)
+            {
+                return false;
+            }
+
+            // The deadline first: whoever sees the node draining also sees when it stops.
+            Deadline = TimeProvider.System.GetUtcNow() + deadline;
+            Volatile.Write(ref _draining, 1);
+        }
 
         // Subscribed before counting, so no session can end unseen between the count and the wait.
         node.SessionEnded += _ => _sessionEnded.Release();
