@@ -1,5 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using Sluice.Server.Health;
+using Sluice.Server.Metrics;
 using Sluice.Server.Whip;
 using Sluice.Sfu;
 
@@ -44,6 +46,8 @@ public static partial class SluiceApp
         builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration).ValidateOnStart();
         builder.Services.AddProblemDetails();
         builder.Services.AddCors();
+        builder.Services.AddNodeMetrics();
+        builder.Services.AddDrain(builder.Configuration);
         builder.Services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<ServerOptions>>().Value;
@@ -60,6 +64,7 @@ public static partial class SluiceApp
 
         var app = builder.Build();
         app.UseExceptionHandler();
+        app.UseHttpMetrics();
         app.UseStatusCodePages();
         app.UseCors(cors => cors
             .AllowAnyOrigin()
@@ -70,6 +75,8 @@ public static partial class SluiceApp
         app.UseStaticFiles();
         app.MapWhip();
         app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapHealth();
+        app.MapMetrics();
         app.Lifetime.ApplicationStarted.Register(() => LogListening(app));
         return app;
     }

@@ -40,6 +40,16 @@ public sealed partial class SfuNode : IDisposable
 
     public UdpMux Mux { get; }
 
+    /// <summary>
+    /// A session was created; raised under the node's lock before its transport starts, so it always comes
+    /// before the session's <see cref="SfuSession.MediaStarted"/> and <see cref="SessionEnded"/>. Handlers
+    /// must be quick and must not call back into the node.
+    /// </summary>
+    public event Action<SfuSession>? SessionCreated;
+
+    /// <summary>A session ended (DELETE, kick, or its transport failing), raised under the node's lock like <see cref="SessionCreated"/>.</summary>
+    public event Action<SfuSession>? SessionEnded;
+
     public DtlsCertificate Certificate { get; }
 
     /// <summary>The ICE host candidates every answer carries.</summary>
@@ -93,6 +103,7 @@ public sealed partial class SfuNode : IDisposable
             var session = new PublisherSession(stream, transport, RemoteIce(offer!), tracks, _time, _options.MaxVideoBitrate);
             stream.Publisher = session;
             Watch(session);
+            SessionCreated?.Invoke(session);
             transport.Start();
             answer = new SessionAnswer(session, answerSdp!.ToString());
             LogSessionCreated(session.Id, "publisher", streamId);
@@ -124,6 +135,7 @@ public sealed partial class SfuNode : IDisposable
             var session = new SubscriberSession(stream, transport, RemoteIce(offer!), tracks, _time);
             stream.Subscribers = stream.Subscribers.Add(session);
             Watch(session);
+            SessionCreated?.Invoke(session);
             transport.Start();
             answer = new SessionAnswer(session, answerSdp!.ToString());
             LogSessionCreated(session.Id, "subscriber", streamId);
@@ -194,6 +206,7 @@ public sealed partial class SfuNode : IDisposable
 
             session.Dispose();
             RemoveIfEmpty(stream);
+            SessionEnded?.Invoke(session);
             LogSessionEnded(session.Id, session.Role.ToString().ToLowerInvariant(), stream.Id, session.Transport.FailureReason ?? "ended");
             return true;
         }

@@ -33,6 +33,11 @@ internal static partial class WhipEndpoints
 
     private static async Task<IResult> CreateSession(string stream, HttpContext context, SfuNode node, ServerOptions options, bool publish)
     {
+        if (context.RequestServices.GetRequiredService<Health.DrainCoordinator>().RefuseIfDraining(context) is { } draining)
+        {
+            return draining;
+        }
+
         if (!IsValidStreamId(stream))
         {
             return Problems.Problem(StatusCodes.Status400BadRequest, "Invalid stream name",

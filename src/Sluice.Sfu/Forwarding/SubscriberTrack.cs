@@ -71,6 +71,9 @@ public sealed class SubscriberTrack
 
     public long KeyframeRequestsReceived => Volatile.Read(ref _keyframeRequestsReceived);
 
+    /// <summary>Called once, after this track's first packet is sent (the session's setup-time hook).</summary>
+    public Action? FirstPacketSent { get; set; }
+
     /// <summary>Forwards one publisher packet: map, rewrite a copy in <paramref name="scratch"/>, protect, send.</summary>
     public void Forward(PublisherTrack source, int epoch, NegotiatedCodec codec, ReadOnlySpan<byte> packet, bool keyframeStart, Span<byte> scratch)
     {
@@ -125,6 +128,10 @@ public sealed class SubscriberTrack
         {
             _packetsSent++;
             _bytesSent += length;
+            if (_packetsSent == 1)
+            {
+                FirstPacketSent?.Invoke();
+            }
         }
     }
 

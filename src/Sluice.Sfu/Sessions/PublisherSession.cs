@@ -50,6 +50,11 @@ public sealed class PublisherSession : SfuSession
 
     private void OnRtp(WebRtcTransport transport, Span<byte> packet)
     {
+        if (!HasMediaStarted)
+        {
+            OnMediaStarted();
+        }
+
         // Payload types are unique across a BUNDLE group: they tell the track (RFC 8843 §9.2).
         var payloadType = packet[1] & 0x7F;
         foreach (var track in _tracks)

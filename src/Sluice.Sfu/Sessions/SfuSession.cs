@@ -11,6 +11,10 @@ public abstract class SfuSession : IDisposable
     [ThreadStatic]
     private static byte[]? t_scratch;
 
+    private readonly TimeProvider _time;
+    private readonly long _createdTimestamp;
+    private int _mediaStarted;
+
     protected SfuSession(MediaStream stream, WebRtcTransport transport, IceParameters remoteIce, IReadOnlyList<NegotiatedTrack> tracks, TimeProvider time)
     {
         Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
@@ -20,7 +24,18 @@ public abstract class SfuSession : IDisposable
         Tracks = tracks;
         CreatedAt = time.GetUtcNow();
         ETag = NewETag();
+        _time = time;
+        _createdTimestamp = time.GetTimestamp();
     }
+
+    /// <summary>
+    /// Raised once, on the forwarding thread, when the session's first media packet flows: for a publisher the
+    /// first RTP received, for a subscriber the first RTP sent. Handlers must be quick and must not block.
+    /// </summary>
+    public event Action<SfuSession>? MediaStarted;
+
+    /// <summary>From the session's creation (its WHIP/WHEP POST) to its first media packet; null until then.</summary>
+    public TimeSpan? SetupTime { get; private set; }
 
     public string Id { get; }
 
@@ -44,6 +59,21 @@ public abstract class SfuSession : IDisposable
     /// so one buffer serves every packet the thread forwards.
     /// </summary>
     protected static Span<byte> Scratch => t_scratch ??= GC.AllocateArray<byte>(2048, pinned: true);
+
+    /// <summary>True once media has flowed: the hot path checks this bool and calls <see cref="OnMediaStarted"/> only before.</summary>
+    protected bool HasMediaStarted => _mediaStarted != 0;
+
+    /// <summary>Records the setup time and raises <see cref="MediaStarted"/>, once even if two threads race here.</summary>
+    protected void OnMediaStarted()
+    {
+        if (Interlocked.Exchange(ref _mediaStarted, 1) != 0)
+        {
+            return;
+        }
+
+        SetupTime = _time.GetElapsedTime(_createdTimestamp);
+        MediaStarted?.Invoke(this);
+    }
 
     /// <summary>Starts forwarding; called once the transport is connected.</summary>
     internal abstract void Activate();

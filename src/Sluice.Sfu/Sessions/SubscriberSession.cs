@@ -15,6 +15,11 @@ public sealed class SubscriberSession : SfuSession
         : base(stream, transport, remoteIce, tracks, time)
     {
         _tracks = [.. tracks.Select(t => new SubscriberTrack(transport, stream.Slot(t.Kind), t, time))];
+        foreach (var track in _tracks)
+        {
+            track.FirstPacketSent = OnMediaStarted;
+        }
+
         transport.RtcpReceived = OnRtcp;
     }
 
