@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using Sluice.Server.Admin;
 using Sluice.Server.Whip;
 using Sluice.Sfu;
 
@@ -19,6 +20,7 @@ public static partial class SluiceApp
         builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration).ValidateOnStart();
         builder.Services.AddProblemDetails();
         builder.Services.AddCors();
+        builder.Services.AddAdmin();
         builder.Services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<ServerOptions>>().Value;
@@ -44,6 +46,7 @@ public static partial class SluiceApp
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapWhip();
+        app.MapAdmin();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.Lifetime.ApplicationStarted.Register(() => LogListening(app));
         return app;
