@@ -170,6 +170,7 @@ function escape(text) {
 
 function bitrate(bits) {
   if (!bits) return '0';
+  if (bits < 1e3) return bits + ' bit/s';
   if (bits >= 1e6) return (bits / 1e6).toFixed(2) + ' Mbit/s';
   return (bits / 1e3).toFixed(0) + ' kbit/s';
 }
@@ -290,7 +291,7 @@ function connectEvents() {
 async function loadInfo() {
   try {
     const info = await (await call('GET', '/api/info')).json();
-    $('node-info').textContent = `v${info.version} (${info.build}) · up ${since(new Date(Date.now() - info.uptimeSeconds * 1000).toISOString())}` +
+    $('node-info').textContent = `v${info.version} (${info.build.slice(0, 12)}) · up ${since(new Date(Date.now() - info.uptimeSeconds * 1000).toISOString())}` +
       ` · media ${info.mediaEndpoint} · candidates ${info.candidates.join(', ')}`;
   } catch (err) {
     $('node-info').textContent = 'node info unavailable: ' + err.message;
