@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using Sluice.Server.Health;
 using Sluice.Server.Metrics;
+using Sluice.Server.Admin;
 using Sluice.Server.Whip;
 using Sluice.Sfu;
 
@@ -48,6 +49,7 @@ public static partial class SluiceApp
         builder.Services.AddCors();
         builder.Services.AddNodeMetrics();
         builder.Services.AddDrain(builder.Configuration);
+        builder.Services.AddAdmin();
         builder.Services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<ServerOptions>>().Value;
@@ -74,6 +76,7 @@ public static partial class SluiceApp
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapWhip();
+        app.MapAdmin();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapHealth();
         app.MapMetrics();

@@ -6,7 +6,7 @@ namespace Sluice.Sfu;
 
 /// <summary>
 /// A named stream: at most one publisher, any number of subscribers. It exists from its first session to
-/// its last; its audio and video slots carry subscribers across publishers leaving and returning.
+/// its last (or, created by an operator, until deleted); its audio and video slots carry subscribers across publishers leaving and returning.
 /// Membership changes are made by <see cref="SfuNode"/> under its lock.
 /// </summary>
 public sealed class MediaStream
@@ -28,6 +28,9 @@ public sealed class MediaStream
     public PublisherSession? Publisher { get; internal set; }
 
     public ImmutableArray<SubscriberSession> Subscribers { get; internal set; } = [];
+
+    /// <summary>Created explicitly (admin API): kept with no sessions until deleted.</summary>
+    public bool KeepWhenEmpty { get; internal set; }
 
     public bool IsEmpty => Publisher is null && Subscribers.IsEmpty;
 

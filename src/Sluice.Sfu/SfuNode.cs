@@ -23,6 +23,7 @@ public sealed partial class SfuNode : IDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<string, MediaStream> _streams = new(StringComparer.Ordinal);
     private readonly ITimer _reportTimer;
+    private long _version;
 
     public SfuNode(SfuOptions options, TimeProvider? time = null, ILogger<SfuNode>? logger = null)
     {
@@ -67,6 +68,12 @@ public sealed partial class SfuNode : IDisposable
         }
     }
 
+    /// <summary>
+    /// Bumped on every change an operator sees: a stream created or deleted, a session created, connected or
+    /// ended. Readers (the admin event stream) poll it instead of subscribing, so no node thread ever waits on them.
+    /// </summary>
+    public long Version => Interlocked.Read(ref _version);
+
     public bool TryGetStream(string streamId, out MediaStream? stream)
     {
         lock (_lock)
@@ -106,6 +113,7 @@ public sealed partial class SfuNode : IDisposable
             SessionCreated?.Invoke(session);
             transport.Start();
             answer = new SessionAnswer(session, answerSdp!.ToString());
+            Interlocked.Increment(ref _version);
             LogSessionCreated(session.Id, "publisher", streamId);
             return null;
         }
@@ -138,6 +146,7 @@ public sealed partial class SfuNode : IDisposable
             SessionCreated?.Invoke(session);
             transport.Start();
             answer = new SessionAnswer(session, answerSdp!.ToString());
+            Interlocked.Increment(ref _version);
             LogSessionCreated(session.Id, "subscriber", streamId);
             return null;
         }
@@ -207,7 +216,56 @@ public sealed partial class SfuNode : IDisposable
             session.Dispose();
             RemoveIfEmpty(stream);
             SessionEnded?.Invoke(session);
+            Interlocked.Increment(ref _version);
             LogSessionEnded(session.Id, session.Role.ToString().ToLowerInvariant(), stream.Id, session.Transport.FailureReason ?? "ended");
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Creates an empty stream that stays until <see cref="DeleteStream"/>, even with no sessions, so subscribers
+    /// can wait in it for a publisher. False if the stream exists.
+    /// </summary>
+    public bool CreateStream(string streamId)
+    {
+        lock (_lock)
+        {
+            if (_streams.ContainsKey(streamId))
+            {
+                return false;
+            }
+
+            GetOrCreateStream(streamId).KeepWhenEmpty = true;
+            Interlocked.Increment(ref _version);
+            LogStreamCreated(streamId);
+            return true;
+        }
+    }
+
+    /// <summary>Ends every session of a stream (each peer gets close_notify) and removes it. False if unknown.</summary>
+    public bool DeleteStream(string streamId)
+    {
+        lock (_lock)
+        {
+            if (!_streams.TryGetValue(streamId, out var stream))
+            {
+                return false;
+            }
+
+            stream.KeepWhenEmpty = false;
+            if (stream.Publisher is { } publisher)
+            {
+                EndSession(publisher);
+            }
+
+            foreach (var subscriber in stream.Subscribers)
+            {
+                EndSession(subscriber);
+            }
+
+            _streams.Remove(streamId);
+            Interlocked.Increment(ref _version);
+            LogStreamDeleted(streamId);
             return true;
         }
     }
@@ -219,7 +277,9 @@ public sealed partial class SfuNode : IDisposable
             switch (state)
             {
                 case TransportState.Connected:
+                    session.ConnectedAt ??= _time.GetUtcNow();
                     session.Activate();
+                    Interlocked.Increment(ref _version);
                     break;
                 case TransportState.Failed or TransportState.Closed:
                     EndSession(session);
@@ -285,7 +345,7 @@ public sealed partial class SfuNode : IDisposable
 
     private void RemoveIfEmpty(MediaStream stream)
     {
-        if (stream.IsEmpty)
+        if (stream.IsEmpty && !stream.KeepWhenEmpty)
         {
             _streams.Remove(stream.Id);
         }
@@ -320,4 +380,10 @@ public sealed partial class SfuNode : IDisposable
 
     [LoggerMessage(2, LogLevel.Information, "Session {SessionId} ended: {Role} of stream '{StreamId}' ({Reason})")]
     private partial void LogSessionEnded(string sessionId, string role, string streamId, string reason);
+
+    [LoggerMessage(3, LogLevel.Information, "Stream '{StreamId}' created")]
+    private partial void LogStreamCreated(string streamId);
+
+    [LoggerMessage(4, LogLevel.Information, "Stream '{StreamId}' deleted")]
+    private partial void LogStreamDeleted(string streamId);
 }

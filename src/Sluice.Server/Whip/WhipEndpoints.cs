@@ -166,7 +166,7 @@ internal static partial class WhipEndpoints
         return read > MaxBodyBytes ? (string.Empty, true) : (new string(buffer, 0, read), false);
     }
 
-    private static bool IsValidStreamId(string stream) => StreamId().IsMatch(stream);
+    internal static bool IsValidStreamId(string stream) => StreamId().IsMatch(stream);
 
     [GeneratedRegex("^[A-Za-z0-9_.-]{1,128}$")]
     private static partial Regex StreamId();

@@ -39,6 +39,7 @@ public sealed class SubscriberTrack
     private long _nacksReceived;
     private long _retransmissions;
     private long _keyframeRequestsReceived;
+    private long _packetsLostReported;
 
     public SubscriberTrack(WebRtcTransport transport, StreamTrack source, NegotiatedTrack negotiated, TimeProvider time)
     {
@@ -73,6 +74,11 @@ public sealed class SubscriberTrack
 
     /// <summary>Called once, after this track's first packet is sent (the session's setup-time hook).</summary>
     public Action? FirstPacketSent { get; set; }
+
+    /// <summary>Cumulative packets lost as the subscriber last reported them (RFC 3550 §6.4.1 receiver reports).</summary>
+    public long PacketsLostReported => Volatile.Read(ref _packetsLostReported);
+
+    internal void OnReceptionReport(in ReportBlock block) => Volatile.Write(ref _packetsLostReported, Math.Max(0, block.CumulativeLost));
 
     /// <summary>Forwards one publisher packet: map, rewrite a copy in <paramref name="scratch"/>, protect, send.</summary>
     public void Forward(PublisherTrack source, int epoch, NegotiatedCodec codec, ReadOnlySpan<byte> packet, bool keyframeStart, Span<byte> scratch)

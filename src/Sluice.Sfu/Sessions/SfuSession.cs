@@ -49,6 +49,9 @@ public abstract class SfuSession : IDisposable
 
     public DateTimeOffset CreatedAt { get; }
 
+    /// <summary>When the transport first connected (ICE and DTLS done); null before.</summary>
+    public DateTimeOffset? ConnectedAt { get; internal set; }
+
     /// <summary>The entity tag of the session resource (RFC 9725 §4.3.1); it changes on ICE restart.</summary>
     public string ETag { get; private set; }
 

@@ -50,6 +50,16 @@ public sealed class SubscriberSession : SfuSession
         {
             switch (packet.Type)
             {
+                case RtcpPacketType.ReceiverReport:
+                    if (ReceiverReport.TryParse(packet, out var report))
+                    {
+                        foreach (var block in report.GetReportBlocks())
+                        {
+                            Find(block.Ssrc)?.OnReceptionReport(block);
+                        }
+                    }
+
+                    break;
                 case RtcpPacketType.TransportFeedback when packet.CountOrFormat == (byte)TransportFeedbackFormat.GenericNack:
                     if (GenericNack.TryParse(packet, out var nack) && Find(nack.MediaSsrc) is { } nacked)
                     {

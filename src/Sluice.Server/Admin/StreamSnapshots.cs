@@ -1,0 +1,99 @@
+using Sluice.Media;
+using Sluice.Sfu;
+using Sluice.Sfu.Sessions;
+
+namespace Sluice.Server.Admin;
+
+/// <summary>Turns the node's live objects into the admin API's JSON shapes.</summary>
+internal static class StreamSnapshots
+{
+    public static StreamInfo[] All(SfuNode node, AdminMonitor monitor)
+    {
+        var streams = node.Streams;
+        var result = new StreamInfo[streams.Count];
+        for (var i = 0; i < streams.Count; i++)
+        {
+            result[i] = Stream(streams[i], monitor);
+        }
+
+        // Oldest first, so rows keep their places on the dashboard as streams come and go.
+        Array.Sort(result, static (a, b) => a.CreatedAt != b.CreatedAt ? a.CreatedAt.CompareTo(b.CreatedAt) : string.CompareOrdinal(a.Id, b.Id));
+        return result;
+    }
+
+    public static StreamInfo Stream(MediaStream stream, AdminMonitor monitor)
+    {
+        // Read each property once: sessions come and go on other threads.
+        var publisher = stream.Publisher;
+        var subscribers = stream.Subscribers;
+        var infos = new SessionInfo[subscribers.Length];
+        for (var i = 0; i < subscribers.Length; i++)
+        {
+            infos[i] = Session(subscribers[i], monitor);
+        }
+
+        return new StreamInfo(stream.Id, stream.CreatedAt, publisher is null ? null : Session(publisher, monitor), infos);
+    }
+
+    public static SessionInfo Session(SfuSession session, AdminMonitor monitor)
+    {
+        long packets = 0, lost = 0, nacks = 0, plis = 0;
+        switch (session)
+        {
+            case PublisherSession publisher:
+                foreach (var track in publisher.PublisherTracks)
+                {
+                    packets += track.PacketsReceived;
+                    lost += track.Statistics.PacketsLost;
+                    nacks += track.NacksSent;
+                    plis += track.KeyframeRequests;
+                }
+
+                break;
+            case SubscriberSession subscriber:
+                foreach (var track in subscriber.SubscriberTracks)
+                {
+                    packets += track.PacketsSent;
+                    lost += track.PacketsLostReported;
+                    nacks += track.NacksReceived;
+                    plis += track.KeyframeRequestsReceived;
+                }
+
+                break;
+        }
+
+        var (bitrateIn, bitrateOut) = monitor.Bitrate(session.Id);
+        return new SessionInfo(
+            session.Id,
+            session.Role == SessionRole.Publisher ? "publisher" : "subscriber",
+            session.Transport.State.ToString().ToLowerInvariant(),
+            session.Transport.RemoteEndPoint?.ToString(),
+            Codecs(session),
+            bitrateIn,
+            bitrateOut,
+            packets,
+            lost,
+            nacks,
+            plis,
+            session.CreatedAt,
+            session.ConnectedAt);
+    }
+
+    /// <summary>
+    /// Each track's first negotiated codec as a MIME type ("video/VP8"): the answer lists codecs in preference
+    /// order, and a sender uses the first unless told otherwise (RFC 3264 §6.1).
+    /// </summary>
+    private static string[] Codecs(SfuSession session)
+    {
+        var codecs = new List<string>(session.Tracks.Count);
+        foreach (var track in session.Tracks)
+        {
+            if (track.Codecs.Count > 0)
+            {
+                codecs.Add((track.Kind == MediaKind.Audio ? "audio/" : "video/") + MediaCodecs.SdpName(track.Codecs[0].Codec));
+            }
+        }
+
+        return [.. codecs];
+    }
+}

@@ -1,0 +1,321 @@
+// The node's dashboard: the stream table fed by Server-Sent Events (/api/sse/streams), WHEP previews, and a
+// WHIP publisher. Plain browser JavaScript, no build step.
+'use strict';
+
+const $ = id => document.getElementById(id);
+const TOKEN_KEY = 'sluice.token';
+
+// ---- Token and API calls -------------------------------------------------------------------------------------
+
+function token() { return localStorage.getItem(TOKEN_KEY) || ''; }
+
+function authHeaders(extra) {
+  const headers = Object.assign({}, extra);
+  if (token()) headers.Authorization = 'Bearer ' + token();
+  return headers;
+}
+
+// Every call to the node (admin API, WHIP/WHEP POST, PATCH, DELETE) goes through here, so the token goes with it.
+async function call(method, url, { body, contentType } = {}) {
+  const res = await fetch(url, {
+    method,
+    headers: authHeaders(contentType ? { 'Content-Type': contentType } : {}),
+    body,
+  });
+  if (!res.ok) throw new Error(await problemText(res));
+  return res;
+}
+
+async function problemText(res) {
+  const text = await res.text();
+  try {
+    const problem = JSON.parse(text);
+    return res.status + ' ' + (problem.title || '') + (problem.detail ? ': ' + problem.detail : '');
+  } catch {
+    return res.status + ' ' + (text || res.statusText);
+  }
+}
+
+function showError(message) {
+  const box = $('api-error');
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+// ---- WHIP / WHEP -----------------------------------------------------------------------------------------------
+
+// Offers, POSTs to a WHIP or WHEP endpoint, applies the answer; returns the session URL (RFC 9725 §4.2).
+async function negotiate(pc, endpoint) {
+  await pc.setLocalDescription(await pc.createOffer());
+  const res = await call('POST', endpoint, { body: pc.localDescription.sdp, contentType: 'application/sdp' });
+  if (res.status !== 201) throw new Error('expected 201 Created, got ' + res.status);
+  const sessionUrl = new URL(res.headers.get('Location'), endpoint).toString();
+  await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  return sessionUrl;
+}
+
+function endSession(sessionUrl) {
+  return call('DELETE', sessionUrl).catch(() => {});
+}
+
+function endpoint(kind, stream) { return new URL('/' + kind + '/' + encodeURIComponent(stream), location).toString(); }
+
+function sessionIdOf(sessionUrl) { return sessionUrl ? sessionUrl.split('/').pop() : null; }
+
+// A receive-only connection whose tracks play in the given video element.
+async function play(stream, video) {
+  const pc = new RTCPeerConnection();
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  pc.addTransceiver('audio', { direction: 'recvonly' });
+  const remote = new MediaStream();
+  video.srcObject = remote;
+  pc.ontrack = e => remote.addTrack(e.track);
+  try {
+    return { pc, session: await negotiate(pc, endpoint('whep', stream)) };
+  } catch (e) {
+    pc.close();
+    throw e;
+  }
+}
+
+// ---- Publish and play (the page's own session) ------------------------------------------------------------------
+
+let own = null; // { pc, session, media }
+
+function status(text) { $('status').textContent = text; }
+
+async function start(publish) {
+  await stop();
+  const stream = $('stream').value;
+  try {
+    if (publish) {
+      const media = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+      const pc = new RTCPeerConnection();
+      own = { pc, media, session: null };
+      $('video').srcObject = media;
+      const video = pc.addTransceiver(media.getVideoTracks()[0], { direction: 'sendonly', streams: [media] });
+      pc.addTransceiver(media.getAudioTracks()[0], { direction: 'sendonly', streams: [media] });
+      preferCodec(video, $('codec').value);
+      pc.onconnectionstatechange = () => status('connection ' + pc.connectionState);
+      own.session = await negotiate(pc, endpoint('whip', stream));
+    } else {
+      own = await play(stream, $('video'));
+      own.pc.onconnectionstatechange = () => status('connection ' + own.pc.connectionState);
+    }
+    $('stop').disabled = false;
+    status((publish ? 'publishing ' : 'playing ') + stream + '…');
+  } catch (e) {
+    status('failed: ' + e.message);
+    await stop();
+  }
+}
+
+function preferCodec(transceiver, codec) {
+  if (!codec) return;
+  const all = RTCRtpSender.getCapabilities('video').codecs;
+  const wanted = all.filter(c => c.mimeType.toLowerCase() === 'video/' + codec.toLowerCase());
+  if (wanted.length === 0) throw new Error('this browser cannot send ' + codec);
+  transceiver.setCodecPreferences([...wanted, ...all.filter(c => !wanted.includes(c))]);
+}
+
+async function stop() {
+  if (!own) return;
+  const { pc, session, media } = own;
+  own = null;
+  pc.close();
+  if (media) media.getTracks().forEach(t => t.stop());
+  if (session) await endSession(session);
+  $('stop').disabled = true;
+}
+
+// ---- Previews ----------------------------------------------------------------------------------------------------
+
+const previews = new Map(); // stream id -> { card, pc, session }
+
+async function togglePreview(stream) {
+  if (previews.has(stream)) return closePreview(stream);
+  const card = document.createElement('div');
+  card.className = 'preview';
+  card.dataset.preview = stream;
+  card.innerHTML = '<div class="bar"><b></b><button class="small" type="button">Close</button></div><video autoplay playsinline muted controls></video>';
+  card.querySelector('b').textContent = stream;
+  card.querySelector('button').onclick = () => closePreview(stream);
+  $('previews').appendChild(card);
+  $('previews-empty').hidden = true;
+  const entry = { card, pc: null, session: null };
+  previews.set(stream, entry);
+  try {
+    Object.assign(entry, await play(stream, card.querySelector('video')));
+  } catch (e) {
+    showError('preview of ' + stream + ' failed: ' + e.message);
+    closePreview(stream);
+  }
+}
+
+async function closePreview(stream) {
+  const entry = previews.get(stream);
+  if (!entry) return;
+  previews.delete(stream);
+  entry.card.remove();
+  $('previews-empty').hidden = previews.size > 0;
+  if (entry.pc) entry.pc.close();
+  if (entry.session) await endSession(entry.session);
+}
+
+// ---- Stream table ------------------------------------------------------------------------------------------------
+
+function escape(text) {
+  return String(text ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+}
+
+function bitrate(bits) {
+  if (!bits) return '0';
+  if (bits < 1e3) return bits + ' bit/s';
+  if (bits >= 1e6) return (bits / 1e6).toFixed(2) + ' Mbit/s';
+  return (bits / 1e3).toFixed(0) + ' kbit/s';
+}
+
+function since(time) {
+  if (!time) return '—';
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(time)) / 1000));
+  if (seconds < 60) return seconds + ' s';
+  if (seconds < 3600) return Math.floor(seconds / 60) + ' min ' + (seconds % 60) + ' s';
+  return Math.floor(seconds / 3600) + ' h ' + Math.floor((seconds % 3600) / 60) + ' min';
+}
+
+// Sessions this page holds itself, marked in the table so an operator does not kick their own preview by mistake.
+function ownSessions() {
+  const ids = new Set();
+  if (own && own.session) ids.add(sessionIdOf(own.session));
+  previews.forEach(p => p.session && ids.add(sessionIdOf(p.session)));
+  return ids;
+}
+
+function sessionRow(stream, s, mine) {
+  return `<tr data-session="${escape(s.id)}" data-role="${s.role}">
+    <td class="id">${escape(s.id)}${mine.has(s.id) ? '<span class="mine">this page</span>' : ''}</td>
+    <td>${s.role}</td>
+    <td class="state-${escape(s.state)}">${escape(s.state)}</td>
+    <td>${escape(s.remoteAddress || '—')}</td>
+    <td>${escape(s.codecs.join(', '))}</td>
+    <td class="num">${bitrate(s.bitrateIn)}</td>
+    <td class="num">${bitrate(s.bitrateOut)}</td>
+    <td class="num">${s.packets}</td>
+    <td class="num">${s.packetsLost}</td>
+    <td class="num">${s.nacks}</td>
+    <td class="num">${s.plis}</td>
+    <td>${since(s.connectedSince)}</td>
+    <td><button class="small danger kick" type="button" data-stream="${escape(stream)}" data-session="${escape(s.id)}">Kick</button></td>
+  </tr>`;
+}
+
+function render(streams) {
+  const mine = ownSessions();
+  const rows = [];
+  for (const st of streams) {
+    const sessions = (st.publisher ? [st.publisher] : []).concat(st.subscribers);
+    const bitsIn = st.publisher ? st.publisher.bitrateIn : 0;
+    rows.push(`<tr class="stream" data-stream="${escape(st.id)}"><th colspan="13">
+      ${escape(st.id)}
+      <span class="meta">${st.publisher ? 'published, ' + bitrate(bitsIn) : 'waiting for a publisher'} ·
+        ${st.subscribers.length} subscriber${st.subscribers.length === 1 ? '' : 's'} · created ${since(st.createdAt)} ago</span>
+      <span class="actions">
+        <button class="small preview-toggle" type="button" data-stream="${escape(st.id)}">${previews.has(st.id) ? 'Close preview' : 'Preview'}</button>
+        <button class="small danger delete" type="button" data-stream="${escape(st.id)}">Delete</button>
+      </span></th></tr>`);
+    if (sessions.length === 0) rows.push('<tr class="none"><td colspan="13">no sessions</td></tr>');
+    for (const s of sessions) rows.push(sessionRow(st.id, s, mine));
+  }
+
+  $('streams-body').innerHTML = rows.join('');
+  $('streams-empty').hidden = streams.length > 0;
+  // A preview of a stream that is gone has nothing left to show.
+  for (const id of [...previews.keys()]) if (!streams.some(st => st.id === id)) closePreview(id);
+}
+
+// One listener for every button in the table: rows are rebuilt on each event.
+$('streams-body').addEventListener('click', async e => {
+  const button = e.target.closest('button');
+  if (!button) return;
+  const stream = button.dataset.stream;
+  try {
+    if (button.classList.contains('kick')) {
+      await call('DELETE', '/api/streams/' + encodeURIComponent(stream) + '/sessions/' + encodeURIComponent(button.dataset.session));
+    } else if (button.classList.contains('delete')) {
+      if (!confirm('Delete stream ' + stream + ' and end all its sessions?')) return;
+      await call('DELETE', '/api/streams/' + encodeURIComponent(stream));
+    } else if (button.classList.contains('preview-toggle')) {
+      await togglePreview(stream);
+    }
+    showError('');
+  } catch (err) {
+    showError(err.message);
+  }
+});
+
+$('create').onclick = async () => {
+  const name = $('new-stream').value.trim();
+  if (!name) return;
+  try {
+    await call('POST', '/api/streams/' + encodeURIComponent(name));
+    $('new-stream').value = '';
+    showError('');
+  } catch (err) {
+    showError(err.message);
+  }
+};
+
+// ---- Live updates ------------------------------------------------------------------------------------------------
+
+let events = null;
+
+// EventSource cannot send headers: the token goes in the query string, which the node accepts on this URL only.
+function connectEvents() {
+  if (events) events.close();
+  const url = '/api/sse/streams' + (token() ? '?token=' + encodeURIComponent(token()) : '');
+  events = new EventSource(url);
+  const badge = $('live');
+  events.addEventListener('streams', e => {
+    badge.textContent = 'live';
+    badge.className = 'badge on';
+    render(JSON.parse(e.data));
+  });
+  events.onerror = () => {
+    badge.textContent = 'offline';
+    badge.className = 'badge off';
+    // The browser retries a dropped connection by itself, but gives up on an HTTP error (401 with a bad token).
+    if (events.readyState === EventSource.CLOSED) setTimeout(connectEvents, 5000);
+  };
+}
+
+async function loadInfo() {
+  try {
+    const info = await (await call('GET', '/api/info')).json();
+    $('node-info').textContent = `v${info.version} (${info.build.slice(0, 12)}) · up ${since(new Date(Date.now() - info.uptimeSeconds * 1000).toISOString())}` +
+      ` · media ${info.mediaEndpoint} · candidates ${info.candidates.join(', ')}`;
+  } catch (err) {
+    $('node-info').textContent = 'node info unavailable: ' + err.message;
+  }
+}
+
+// ---- Start -------------------------------------------------------------------------------------------------------
+
+$('token').value = token();
+$('token-save').onclick = () => {
+  const value = $('token').value.trim();
+  if (value) localStorage.setItem(TOKEN_KEY, value); else localStorage.removeItem(TOKEN_KEY);
+  connectEvents();
+  loadInfo();
+};
+$('publish').onclick = () => start(true);
+$('play').onclick = () => start(false);
+$('stop').onclick = () => stop().then(() => status('stopped'));
+window.addEventListener('pagehide', () => {
+  // keepalive lets the DELETEs outlive the page.
+  const sessions = [own && own.session, ...[...previews.values()].map(p => p.session)].filter(Boolean);
+  for (const url of sessions) fetch(url, { method: 'DELETE', headers: authHeaders(), keepalive: true });
+});
+
+connectEvents();
+loadInfo();
+setInterval(loadInfo, 10000);

@@ -1,0 +1,171 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Sluice.Server.Admin;
+using Sluice.Server.Tests.Support;
+using static Sluice.Server.Tests.Admin.AdminClient;
+
+namespace Sluice.Server.Tests.Admin;
+
+/// <summary>/api/sse/streams read as a browser's EventSource would: line by line, event by event.</summary>
+public sealed class AdminEventsTests
+{
+    [Fact]
+    public async Task The_event_stream_sends_a_snapshot_then_every_change_and_stats_ticks()
+    {
+        await using var node = await TestNode.StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/sse/streams");
+        using var response = await node.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("no-cache", response.Headers.CacheControl?.ToString());
+        using var events = new EventReader(await response.Content.ReadAsStreamAsync());
+
+        var snapshot = await events.NextAsync();
+        Assert.Equal("streams", snapshot.Name);
+        Assert.Equal(JsonValueKind.Array, snapshot.Data.ValueKind);
+        Assert.Equal(0, snapshot.Data.GetArrayLength());
+
+        using var publisher = await RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whip/live"), ssrc: 99);
+        await events.WaitForAsync(s => Find(s, "live") is { } st && st.GetProperty("publisher").ValueKind == JsonValueKind.Object, "the publisher");
+
+        using var subscriber = await RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whep/live"));
+        await events.WaitForAsync(s => Find(s, "live") is { } st && st.Subscribers().Length == 1
+            && st.Subscribers()[0].GetProperty("id").GetString() == SessionId(subscriber), "the subscriber");
+
+        using var publishing = new CancellationTokenSource();
+        var frames = PublishFramesAsync(publisher, publishing.Token);
+        try
+        {
+            // Nothing joins or leaves now: only a stats tick can bring bitrates.
+            await events.WaitForAsync(s => Find(s, "live") is { } st && st.GetProperty("publisher").Long("bitrateIn") > 0
+                && st.Subscribers()[0].Long("bitrateOut") > 0, "a stats tick with bitrates", timeoutSeconds: 15);
+
+            Assert.Equal(HttpStatusCode.NoContent, (await node.Http.DeleteAsync($"/api/streams/live/sessions/{SessionId(subscriber)}")).StatusCode);
+            await events.WaitForAsync(s => Find(s, "live") is { } st && st.Subscribers().Length == 0, "the kick");
+        }
+        finally
+        {
+            await publishing.CancelAsync();
+            await frames;
+        }
+
+        Assert.Equal(HttpStatusCode.NoContent, (await node.Http.DeleteAsync("/api/streams/live")).StatusCode);
+        await events.WaitForAsync(s => s.GetArrayLength() == 0, "the stream deleted");
+    }
+
+    [Fact]
+    public async Task An_event_stream_ends_when_its_client_leaves_and_when_the_node_stops()
+    {
+        await using var node = await TestNode.StartAsync();
+        var monitor = node.App.Services.GetRequiredService<AdminMonitor>();
+        using (var response = await node.Http.GetAsync("/api/sse/streams", HttpCompletionOption.ResponseHeadersRead))
+        {
+            using var events = new EventReader(await response.Content.ReadAsStreamAsync());
+            Assert.Equal("streams", (await events.NextAsync()).Name);
+            Assert.Equal(1, monitor.OpenEventStreams);
+        }
+
+        await Poll.Until(() => monitor.OpenEventStreams == 0, "the node to notice the client left");
+
+        // A client still reading when the node stops: its stream ends, and the stop does not wait for it.
+        using var open = await node.Http.GetAsync("/api/sse/streams", HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await open.Content.ReadAsStreamAsync());
+        await Sluice.Testing.Await.WithTimeout(node.App.StopAsync(), TimeSpan.FromSeconds(10), "the node to stop with an event stream open");
+        Assert.Equal(0, monitor.OpenEventStreams);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        while (await reader.ReadLineAsync(timeout.Token) is not null)
+        {
+        }
+    }
+
+    private static JsonElement? Find(JsonElement streams, string id)
+    {
+        foreach (var stream in streams.EnumerateArray())
+        {
+            if (stream.GetProperty("id").GetString() == id)
+            {
+                return stream;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A WHATWG Server-Sent Events parser for the fields the node sends: event, data, retry, comments.</summary>
+    private sealed class EventReader(Stream stream) : IDisposable
+    {
+        private readonly StreamReader _reader = new(stream);
+
+        public async Task<(string Name, JsonElement Data)> NextAsync(int timeoutSeconds = 10)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+            string name = "message";
+            var data = new List<string>();
+            while (true)
+            {
+                string? line;
+                try
+                {
+                    line = await _reader.ReadLineAsync(timeout.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new TimeoutException($"no event within {timeoutSeconds} s");
+                }
+
+                Assert.NotNull(line);
+                if (line.Length == 0)
+                {
+                    // A blank line dispatches the event; one without data (the retry line) is no event.
+                    if (data.Count > 0)
+                    {
+                        return (name, JsonDocument.Parse(string.Join('\n', data)).RootElement.Clone());
+                    }
+
+                    name = "message";
+                    continue;
+                }
+
+                if (line.StartsWith(':'))
+                {
+                    continue;
+                }
+
+                var colon = line.IndexOf(':', StringComparison.Ordinal);
+                var field = colon < 0 ? line : line[..colon];
+                var value = colon < 0 ? string.Empty : line[(colon + 1)..].TrimStart(' ');
+                switch (field)
+                {
+                    case "event":
+                        name = value;
+                        break;
+                    case "data":
+                        data.Add(value);
+                        break;
+                }
+            }
+        }
+
+        /// <summary>Reads events until a "streams" event's data satisfies <paramref name="done"/>.</summary>
+        public async Task<JsonElement> WaitForAsync(Func<JsonElement, bool> done, string what, int timeoutSeconds = 10)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(timeoutSeconds);
+            JsonElement last = default;
+            while (DateTime.UtcNow < deadline)
+            {
+                var (name, data) = await NextAsync(timeoutSeconds);
+                Assert.Equal("streams", name);
+                last = data;
+                if (done(data))
+                {
+                    return data;
+                }
+            }
+
+            throw new TimeoutException($"no event showing {what} within {timeoutSeconds} s; last: {last}");
+        }
+
+        public void Dispose() => _reader.Dispose();
+    }
+}
