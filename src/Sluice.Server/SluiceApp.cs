@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using Sluice.Server.Auth;
 using Sluice.Server.Whip;
 using Sluice.Sfu;
 
@@ -19,6 +20,7 @@ public static partial class SluiceApp
         builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration).ValidateOnStart();
         builder.Services.AddProblemDetails();
         builder.Services.AddCors();
+        builder.Services.AddSluiceAuth(builder.Configuration);
         builder.Services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<ServerOptions>>().Value;
