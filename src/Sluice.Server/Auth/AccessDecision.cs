@@ -46,7 +46,7 @@ public sealed record AccessDecision(AccessOutcome Outcome, Caller? Caller, strin
             ? "Bearer realm=\"sluice\", error=\"insufficient_scope\""
             : Reason == Authorizer.MissingToken
                 ? "Bearer realm=\"sluice\""
-                : $"Bearer realm=\"sluice\", error=\"invalid_token\", error_description=\"{Reason}\"";
+                : $"Bearer realm=\"sluice\", error=\"invalid_token\", error_description=\"{Reason!.Replace('"', '\'')}\"";
         context.Response.Headers.WWWAuthenticate = challenge;
         return Outcome == AccessOutcome.Forbidden
             ? Problems.Problem(StatusCodes.Status403Forbidden, "Forbidden", Reason!)

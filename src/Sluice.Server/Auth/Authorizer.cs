@@ -209,7 +209,7 @@ internal sealed partial class Authorizer : IAccessChecker
         var jwt = (JsonWebToken)result.SecurityToken;
         if (!jwt.TryGetPayloadValue<string>("id", out var id) || string.IsNullOrEmpty(id))
         {
-            return AccessDecision.Unauthenticated(MalformedToken + ": it has no 'id' claim (a stream name or \"*\")");
+            return AccessDecision.Unauthenticated(MalformedToken + ": it has no 'id' claim (a stream name or '*')");
         }
 
         if (!jwt.TryGetPayloadValue<int>("mode", out var mode) || mode is < 0 or > (int)AccessRight.All)
