@@ -1,8 +1,9 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using Sluice.Server.Admin;
+using Sluice.Server.Auth;
 using Sluice.Server.Health;
 using Sluice.Server.Metrics;
-using Sluice.Server.Admin;
 using Sluice.Server.Whip;
 using Sluice.Sfu;
 
@@ -43,6 +44,8 @@ public static partial class SluiceApp
         builder.Configuration.AddInMemoryCollection(flags);
         CheckConfiguration(builder.Configuration);
 
+        // Request-start lines carry the URL, and with it a ?token= (EventSource cannot send headers): keep them out.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.AddSingleton<IValidateOptions<ServerOptions>, ServerOptionsValidator>();
         builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration).ValidateOnStart();
         builder.Services.AddProblemDetails();
@@ -50,6 +53,7 @@ public static partial class SluiceApp
         builder.Services.AddNodeMetrics();
         builder.Services.AddDrain(builder.Configuration);
         builder.Services.AddAdmin();
+        builder.Services.AddSluiceAuth(builder.Configuration);
         builder.Services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<ServerOptions>>().Value;
@@ -76,7 +80,7 @@ public static partial class SluiceApp
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapWhip();
-        app.MapAdmin();
+        app.MapAdmin().RequireAccess(AccessRight.Admin);
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapHealth();
         app.MapMetrics();

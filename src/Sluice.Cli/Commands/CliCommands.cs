@@ -5,7 +5,7 @@ using Sluice.Cli.Subscribe;
 
 namespace Sluice.Cli.Commands;
 
-/// <summary>The <c>sluice-cli</c> command line: <c>whip</c>, <c>whep</c> and <c>load</c>.</summary>
+/// <summary>The <c>sluice-cli</c> command line: <c>whip</c>, <c>whep</c>, <c>load</c> and <c>token</c>.</summary>
 internal static class CliCommands
 {
     public const int Success = 0;
@@ -13,10 +13,11 @@ internal static class CliCommands
 
     public static RootCommand Create(CliEnvironment env)
     {
-        var root = new RootCommand("Sluice command-line client: publish files over WHIP, save a stream over WHEP, load-test a server.");
+        var root = new RootCommand("Sluice command-line client: publish files over WHIP, save a stream over WHEP, load-test a server, mint tokens.");
         root.Add(CreateWhip(env));
         root.Add(CreateWhep(env));
         root.Add(CreateLoad(env));
+        root.Add(TokenCommand.Create(env));
         return root;
     }
 

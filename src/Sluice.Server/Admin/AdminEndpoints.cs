@@ -39,7 +39,7 @@ internal static partial class AdminEndpoints
         api.MapDelete("/streams/{stream}", (string stream, SfuNode node) =>
             node.DeleteStream(stream) ? Results.NoContent() : StreamNotFound(stream));
         api.MapDelete("/streams/{stream}/sessions/{session}", KickSession);
-        api.MapGet("/sse/streams", StreamEvents);
+        api.MapGet("/sse/streams", StreamEvents).WithMetadata(Auth.QueryTokenAllowed.Instance);
         return api;
     }
 

@@ -1,3 +1,4 @@
+using Sluice.Server.Auth;
 using Sluice.Server.Whip;
 using Sluice.Sfu;
 
@@ -28,7 +29,7 @@ internal static class HealthEndpoints
         {
             var started = drain.Start("POST /api/drain");
             return Results.Json(new DrainStatus(started, drain.Deadline, DrainCoordinator.SessionCount(node)), statusCode: StatusCodes.Status202Accepted);
-        });
+        }).RequireAccess(AccessRight.Admin, streamRouteValue: null);
     }
 
     /// <summary>The answer to POST /api/drain: whether this request started the drain, when the node stops at the latest, sessions still live.</summary>

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Sluice.Rtc.Ice;
+using Sluice.Server.Auth;
 using Sluice.Sfu;
 
 namespace Sluice.Server.Whip;
@@ -19,16 +20,16 @@ internal static partial class WhipEndpoints
     public static void MapWhip(this IEndpointRouteBuilder app)
     {
         app.MapPost("/whip/{stream}", (string stream, HttpContext context, SfuNode node, IOptions<ServerOptions> options) =>
-            CreateSession(stream, context, node, options.Value, publish: true));
+            CreateSession(stream, context, node, options.Value, publish: true)).RequireAccess(AccessRight.Publish);
         app.MapPost("/whep/{stream}", (string stream, HttpContext context, SfuNode node, IOptions<ServerOptions> options) =>
-            CreateSession(stream, context, node, options.Value, publish: false));
+            CreateSession(stream, context, node, options.Value, publish: false)).RequireAccess(AccessRight.Subscribe);
         app.MapMethods("/whip/{stream}", ["OPTIONS"], (HttpContext context, IOptions<ServerOptions> options) => Options(context, options.Value));
         app.MapMethods("/whep/{stream}", ["OPTIONS"], (HttpContext context, IOptions<ServerOptions> options) => Options(context, options.Value));
-        app.MapMethods("/session/{stream}/{session}", ["PATCH"], Patch);
+        app.MapMethods("/session/{stream}/{session}", ["PATCH"], Patch).RequireSessionAccess();
         app.MapDelete("/session/{stream}/{session}", (string stream, string session, SfuNode node) =>
             node.TryGetSession(stream, session, out var found) && node.EndSession(found!)
                 ? Results.Ok()
-                : Problems.SessionNotFound(stream, session));
+                : Problems.SessionNotFound(stream, session)).RequireSessionAccess();
     }
 
     private static async Task<IResult> CreateSession(string stream, HttpContext context, SfuNode node, ServerOptions options, bool publish)
@@ -62,6 +63,7 @@ internal static partial class WhipEndpoints
         }
 
         var session = answer!.Session;
+        session.Owner = context.GetCaller()?.Owner;
         var headers = context.Response.Headers;
         headers.Location = $"/session/{stream}/{session.Id}";
         headers.ETag = session.ETag;

@@ -57,6 +57,9 @@ public abstract class SfuSession : IDisposable
 
     public IceParameters RemoteIce { get; private set; }
 
+    /// <summary>Who created the session (the server stores a hash of the creating token), for who may PATCH and DELETE it; null without auth.</summary>
+    public string? Owner { get; set; }
+
     /// <summary>
     /// A per-receive-thread buffer for rewritten packets: the transport protects and sends synchronously,
     /// so one buffer serves every packet the thread forwards.

@@ -26,10 +26,14 @@ public sealed class TestNode : IAsyncDisposable
 
     public SfuNode Node => App.Services.GetRequiredService<SfuNode>();
 
-    public static async Task<TestNode> StartAsync(params string[] extraArgs)
+    public static Task<TestNode> StartAsync(params string[] extraArgs) => StartAsync(_ => { }, extraArgs);
+
+    /// <summary>Starts a node after <paramref name="configure"/> has had the built app (to map test endpoints, add log providers).</summary>
+    public static async Task<TestNode> StartAsync(Action<WebApplication> configure, params string[] extraArgs)
     {
         string[] args = ["--listen", "127.0.0.1:0", "--udp-port", "0", "--announce-ip", "127.0.0.1", "--Logging:LogLevel:Default", "Warning", .. extraArgs];
         var app = SluiceApp.Build(args);
+        configure(app);
         await app.StartAsync();
         return new TestNode(app);
     }

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary>
+/// <c>sluice-cli token</c>: an HS256 JWT a node with the same <c>Auth:Secret</c> accepts, in live777's
+/// shape <c>{"id": stream or "*", "exp": unix seconds, "mode": bits}</c> (4 subscribe, 2 publish, 1 admin).
+/// </summary>
+internal static class TokenCommand
+{
+    /// <summary>RFC 7518 §3.2: an HS256 key is at least 256 bits; the node refuses shorter secrets too.</summary>
+    private const int MinimumSecretBytes = 32;
+
+    public static Command Create(CliEnvironment env)
+    {
+        var secret = new Option<string>("--secret") { Description = "The node's Auth:Secret (at least 32 bytes)", Required = true };
+        var stream = new Option<string>("--stream") { Description = "The stream the token is for, or \"*\" for every stream", Required = true };
+        var publish = new Option<bool>("--publish") { Description = "Allow publishing (WHIP), mode bit 2" };
+        var subscribe = new Option<bool>("--subscribe") { Description = "Allow playing (WHEP), mode bit 4" };
+        var admin = new Option<bool>("--admin") { Description = "Allow administering the stream and ending any of its sessions, mode bit 1" };
+        var ttl = new Option<TimeSpan>("--ttl")
+        {
+            Description = "How long the token is valid: a number with s, m, h or d (30s, 10m, 1h, 2d)",
+            DefaultValueFactory = _ => TimeSpan.FromHours(1),
+            CustomParser = ParseTtl,
+        };
+        secret.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is { } value && Encoding.UTF8.GetByteCount(value) < MinimumSecretBytes)
+            {
+                result.AddError($"--secret must be at least {MinimumSecretBytes} bytes for HS256 (RFC 7518 §3.2), e.g. `openssl rand -base64 32`.");
+            }
+        });
+
+        var command = new Command("token", "Print a JWT for a node's Auth:Secret") { secret, stream, publish, subscribe, admin, ttl };
+        command.Validators.Add(result =>
+        {
+            if (!result.GetValue(publish) && !result.GetValue(subscribe) && !result.GetValue(admin))
+            {
+                result.AddError("Give --publish, --subscribe and/or --admin: a token with no right is refused everywhere.");
+            }
+        });
+        command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
+        {
+            var mode = (parse.GetValue(subscribe) ? 4 : 0) | (parse.GetValue(publish) ? 2 : 0) | (parse.GetValue(admin) ? 1 : 0);
+            var token = Mint(parse.GetRequiredValue(secret), parse.GetRequiredValue(stream), mode, DateTimeOffset.UtcNow + parse.GetValue(ttl));
+            await env.Out.WriteLineAsync(token.AsMemory(), cancellationToken).ConfigureAwait(false);
+            return CliCommands.Success;
+        });
+        return command;
+    }
+
+    public static string Mint(string secret, string stream, int mode, DateTimeOffset expires)
+    {
+        var handler = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false };
+        return handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = new Dictionary<string, object>
+            {
+                ["id"] = stream,
+                ["mode"] = mode,
+
+                // Set here rather than through Expires, which would bring nbf and iat that live777 does not send.
+                ["exp"] = expires.ToUnixTimeSeconds(),
+            },
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)), SecurityAlgorithms.HmacSha256),
+        });
+    }
+
+    /// <summary>30s, 10m, 1h, 2d: a positive whole number and one unit.</summary>
+    public static bool TryParseTtl(string text, out TimeSpan ttl)
+    {
+        ttl = default;
+        if (text.Length < 2 || !long.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count <= 0)
+        {
+            return false;
+        }
+
+        long? seconds = text[^1] switch
+        {
+            's' => count,
+            'm' => count * 60,
+            'h' => count * 3600,
+            'd' => count * 86400,
+            _ => null,
+        };
+        if (seconds is not { } value || value > TimeSpan.FromDays(3650).TotalSeconds)
+        {
+            return false;
+        }
+
+        ttl = TimeSpan.FromSeconds(value);
+        return true;
+    }
+
+    private static TimeSpan ParseTtl(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (TryParseTtl(text, out var ttl))
+        {
+            return ttl;
+        }
+
+        result.AddError($"--ttl '{text}' is not a duration: use a number and s, m, h or d (30s, 10m, 1h, 2d), up to 10 years.");
+        return default;
+    }
+}
