@@ -11,11 +11,18 @@ public static class Chromium
 
     public static bool IsRequired => Environment.GetEnvironmentVariable("SLUICE_REQUIRE_BROWSER") == "1";
 
+    /// <summary>Launches Chromium (see <see cref="LaunchAsync"/>) as one disposable: <c>await using var chromium = await Chromium.StartAsync();</c>.</summary>
+    public static async Task<ChromiumBrowser> StartAsync()
+    {
+        var (playwright, browser) = await LaunchAsync();
+        return new ChromiumBrowser(playwright, browser);
+    }
+
     /// <summary>
     /// Launches headless Chromium with a fake camera and microphone and loopback ICE allowed. Playwright gives
     /// each launch a fresh temporary profile.
     /// </summary>
-    public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
+    private static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
     {
         var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -48,5 +55,17 @@ public static class Chromium
         }));
         await page.GotoAsync(url);
         return page;
+    }
+}
+
+/// <summary>A launched Chromium and its Playwright driver, closed together.</summary>
+public sealed class ChromiumBrowser(IPlaywright playwright, IBrowser browser) : IAsyncDisposable
+{
+    public IBrowser Browser { get; } = browser;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Browser.CloseAsync();
+        playwright.Dispose();
     }
 }

@@ -28,7 +28,8 @@ public sealed class DashboardTests
         }, http);
         var run = publisher.RunAsync(publishing.Token);
         using var viewer = await RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whep/dash"));
-        var (playwright, browser) = await Chromium.LaunchAsync();
+        await using var chromium = await Chromium.StartAsync();
+        var browser = chromium.Browser;
         try
         {
             var page = await browser.NewPageAsync();
@@ -73,8 +74,6 @@ public sealed class DashboardTests
         }
         finally
         {
-            await browser.CloseAsync();
-            playwright.Dispose();
             await publishing.CancelAsync();
             await run;
         }
@@ -84,31 +83,24 @@ public sealed class DashboardTests
     public async Task The_token_is_kept_and_sent_as_a_bearer_on_api_calls_and_in_the_event_stream_url()
     {
         await using var node = await TestNode.StartAsync();
-        var (playwright, browser) = await Chromium.LaunchAsync();
-        try
-        {
-            var page = await browser.NewPageAsync();
-            var seen = new System.Collections.Concurrent.ConcurrentQueue<(string Url, string? Authorization)>();
-            page.Request += (_, request) => seen.Enqueue((request.Url, request.Headers.TryGetValue("authorization", out var value) ? value : null));
-            await page.GotoAsync(node.BaseUri.ToString());
-            await page.FillAsync("#token", "s3cret");
-            await page.ClickAsync("#token-save");
-            await page.FillAsync("#new-stream", "made-here");
-            await page.ClickAsync("#create");
-            await page.WaitForSelectorAsync("tr.stream[data-stream=\"made-here\"]", new PageWaitForSelectorOptions { Timeout = 10_000 });
+        await using var chromium = await Chromium.StartAsync();
+        var browser = chromium.Browser;
+        var page = await browser.NewPageAsync();
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<(string Url, string? Authorization)>();
+        page.Request += (_, request) => seen.Enqueue((request.Url, request.Headers.TryGetValue("authorization", out var value) ? value : null));
+        await page.GotoAsync(node.BaseUri.ToString());
+        await page.FillAsync("#token", "s3cret");
+        await page.ClickAsync("#token-save");
+        await page.FillAsync("#new-stream", "made-here");
+        await page.ClickAsync("#create");
+        await page.WaitForSelectorAsync("tr.stream[data-stream=\"made-here\"]", new PageWaitForSelectorOptions { Timeout = 10_000 });
 
-            Assert.True(node.Node.TryGetStream("made-here", out _));
-            Assert.Contains(seen, r => r.Url.EndsWith("/api/streams/made-here", StringComparison.Ordinal) && r.Authorization == "Bearer s3cret");
-            Assert.Contains(seen, r => r.Url.EndsWith("/api/sse/streams?token=s3cret", StringComparison.Ordinal));
+        Assert.True(node.Node.TryGetStream("made-here", out _));
+        Assert.Contains(seen, r => r.Url.EndsWith("/api/streams/made-here", StringComparison.Ordinal) && r.Authorization == "Bearer s3cret");
+        Assert.Contains(seen, r => r.Url.EndsWith("/api/sse/streams?token=s3cret", StringComparison.Ordinal));
 
-            // Reloaded, the page still has it.
-            await page.ReloadAsync();
-            Assert.Equal("s3cret", await page.InputValueAsync("#token"));
-        }
-        finally
-        {
-            await browser.CloseAsync();
-            playwright.Dispose();
-        }
+        // Reloaded, the page still has it.
+        await page.ReloadAsync();
+        Assert.Equal("s3cret", await page.InputValueAsync("#token"));
     }
 }

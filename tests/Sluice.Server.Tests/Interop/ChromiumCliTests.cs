@@ -13,31 +13,24 @@ public sealed class ChromiumCliTests
     public async Task Chromium_publishes_and_the_cli_saves_a_file_ffmpeg_plays()
     {
         await using var node = await TestNode.StartAsync();
-        var (playwright, browser) = await Chromium.LaunchAsync();
-        try
-        {
-            var publisher = await BrowserSession.OpenAsync(browser, node.BaseUri);
-            await publisher.PublishAsync("chromium-to-cli", "VP8");
-            await publisher.WaitConnectedAsync();
-            var output = TestMedia.TempDirectory();
-            var video = Path.Combine(output, "saved.ivf");
-            var audio = Path.Combine(output, "saved.opus");
+        await using var chromium = await Chromium.StartAsync();
+        var browser = chromium.Browser;
+        var publisher = await BrowserSession.OpenAsync(browser, node.BaseUri);
+        await publisher.PublishAsync("chromium-to-cli", "VP8");
+        await publisher.WaitConnectedAsync();
+        var output = TestMedia.TempDirectory();
+        var video = Path.Combine(output, "saved.ivf");
+        var audio = Path.Combine(output, "saved.opus");
 
-            var (exit, printed) = await Support.Cli.RunAsync("whep", new Uri(node.BaseUri, "/whep/chromium-to-cli").ToString(),
-                "--video-out", video, "--audio-out", audio, "--duration", "4");
+        var (exit, printed) = await Support.Cli.RunAsync("whep", new Uri(node.BaseUri, "/whep/chromium-to-cli").ToString(),
+            "--video-out", video, "--audio-out", audio, "--duration", "4");
 
-            Assert.True(exit == 0, printed);
-            Assert.Contains("lost 0", printed, StringComparison.Ordinal);
-            var frames = CountFrames(video, "v");
-            var packets = CountFrames(audio, "a");
-            Assert.True(frames >= 60, $"ffmpeg decoded {frames} video frames from 4 s: {printed}");
-            Assert.True(packets >= 150, $"ffmpeg decoded {packets} audio frames from 4 s: {printed}");
-        }
-        finally
-        {
-            await browser.CloseAsync();
-            playwright.Dispose();
-        }
+        Assert.True(exit == 0, printed);
+        Assert.Contains("lost 0", printed, StringComparison.Ordinal);
+        var frames = CountFrames(video, "v");
+        var packets = CountFrames(audio, "a");
+        Assert.True(frames >= 60, $"ffmpeg decoded {frames} video frames from 4 s: {printed}");
+        Assert.True(packets >= 150, $"ffmpeg decoded {packets} audio frames from 4 s: {printed}");
     }
 
     [ChromiumFact]
@@ -53,7 +46,8 @@ public sealed class ChromiumCliTests
             Loop = true,
         }, http);
         var run = publisher.RunAsync(publishing.Token);
-        var (playwright, browser) = await Chromium.LaunchAsync();
+        await using var chromium = await Chromium.StartAsync();
+        var browser = chromium.Browser;
         try
         {
             var player = await BrowserSession.OpenAsync(browser, node.BaseUri);
@@ -68,8 +62,6 @@ public sealed class ChromiumCliTests
         }
         finally
         {
-            await browser.CloseAsync();
-            playwright.Dispose();
             await publishing.CancelAsync();
             await run;
         }
@@ -79,31 +71,24 @@ public sealed class ChromiumCliTests
     public async Task A_subscriber_joining_five_seconds_in_decodes_its_first_frame_within_a_second()
     {
         await using var node = await TestNode.StartAsync();
-        var (playwright, browser) = await Chromium.LaunchAsync();
-        try
-        {
-            var publisher = await BrowserSession.OpenAsync(browser, node.BaseUri);
-            await publisher.PublishAsync("late", "VP8");
-            await publisher.WaitConnectedAsync();
-            await Task.Delay(TimeSpan.FromSeconds(5));
+        await using var chromium = await Chromium.StartAsync();
+        var browser = chromium.Browser;
+        var publisher = await BrowserSession.OpenAsync(browser, node.BaseUri);
+        await publisher.PublishAsync("late", "VP8");
+        await publisher.WaitConnectedAsync();
+        await Task.Delay(TimeSpan.FromSeconds(5));
 
-            var output = TestMedia.TempDirectory();
-            using var http = new HttpClient();
-            using var sink = new FileSink(Path.Combine(output, "late.ivf"), null);
-            await using var subscriber = new WhepSubscriber(new WhepSubscriberOptions(new Uri(node.BaseUri, "/whep/late")) { Audio = false }, http, sink);
-            var connected = await subscriber.ConnectAsync(CancellationToken.None);
-            Assert.True(connected.HttpError is null && connected.Failure is null, connected.Failure ?? connected.HttpError?.ToString());
-            await Poll.Until(() => subscriber.GetStats().FirstFrameTime is not null, "the late subscriber's first frame");
-            await subscriber.StopAsync(CancellationToken.None);
+        var output = TestMedia.TempDirectory();
+        using var http = new HttpClient();
+        using var sink = new FileSink(Path.Combine(output, "late.ivf"), null);
+        await using var subscriber = new WhepSubscriber(new WhepSubscriberOptions(new Uri(node.BaseUri, "/whep/late")) { Audio = false }, http, sink);
+        var connected = await subscriber.ConnectAsync(CancellationToken.None);
+        Assert.True(connected.HttpError is null && connected.Failure is null, connected.Failure ?? connected.HttpError?.ToString());
+        await Poll.Until(() => subscriber.GetStats().FirstFrameTime is not null, "the late subscriber's first frame");
+        await subscriber.StopAsync(CancellationToken.None);
 
-            var first = subscriber.GetStats().FirstFrameTime!.Value;
-            Assert.True(first < TimeSpan.FromSeconds(1), $"first frame {first.TotalMilliseconds:0} ms after the POST");
-        }
-        finally
-        {
-            await browser.CloseAsync();
-            playwright.Dispose();
-        }
+        var first = subscriber.GetStats().FirstFrameTime!.Value;
+        Assert.True(first < TimeSpan.FromSeconds(1), $"first frame {first.TotalMilliseconds:0} ms after the POST");
     }
 
     /// <summary>How many frames of stream type <paramref name="streamType"/> ffprobe decodes: the file plays.</summary>
