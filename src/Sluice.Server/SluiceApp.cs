@@ -45,7 +45,12 @@ public static partial class SluiceApp
         CheckConfiguration(builder.Configuration);
 
         // Request-start lines carry the URL, and with it a ?token= (EventSource cannot send headers): keep them out.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        // A filter per provider: a provider's own configured level (Logging:Console:LogLevel) would beat a general one.
+        const string requestLines = "Microsoft.AspNetCore.Hosting.Diagnostics";
+        builder.Logging.AddFilter(requestLines, LogLevel.Warning);
+        builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(requestLines, LogLevel.Warning);
+        builder.Logging.AddFilter<Microsoft.Extensions.Logging.Debug.DebugLoggerProvider>(requestLines, LogLevel.Warning);
+        builder.Logging.AddFilter<Microsoft.Extensions.Logging.EventSource.EventSourceLoggerProvider>(requestLines, LogLevel.Warning);
         builder.Services.AddSingleton<IValidateOptions<ServerOptions>, ServerOptionsValidator>();
         builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration).ValidateOnStart();
         builder.Services.AddProblemDetails();
@@ -76,7 +81,7 @@ public static partial class SluiceApp
             .AllowAnyOrigin()
             .AllowAnyHeader()
             .WithMethods("GET", "POST", "PATCH", "DELETE", "OPTIONS")
-            .WithExposedHeaders("Location", "ETag", "Link", "Accept-Patch", "Accept-Post"));
+            .WithExposedHeaders("Location", "ETag", "Link", "Accept-Patch", "Accept-Post", "Retry-After", "WWW-Authenticate"));
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapWhip();

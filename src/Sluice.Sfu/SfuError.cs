@@ -16,6 +16,9 @@ public enum SfuErrorKind
 
     SessionNotFound,
 
+    /// <summary>The request's If-Match names a version of the session that is no longer current.</summary>
+    PreconditionFailed,
+
     /// <summary>The node is refusing new sessions.</summary>
     Unavailable,
 }

@@ -181,12 +181,30 @@ public sealed partial class SfuNode : IDisposable
         }
     }
 
-    /// <summary>ICE restart (RFC 9725 §4.4.2): the client's new credentials in, ours out.</summary>
-    public IceParameters RestartIce(SfuSession session, IceParameters remote)
+    /// <summary>
+    /// ICE restart (RFC 9725 §4.4.2): the client's new credentials in, ours out. The session must still be live
+    /// and, when <paramref name="ifMatch"/> is given, still carry that entity tag; both are checked under the
+    /// node's lock, so a restart cannot revive an ended session or race another restart.
+    /// </summary>
+    public SfuError? RestartIce(SfuSession session, IceParameters remote, string? ifMatch, out IceParameters? local)
     {
         lock (_lock)
         {
-            return session.RestartIce(remote);
+            local = null;
+            var live = session is PublisherSession ? session.Stream.Publisher == session : session.Stream.Subscribers.Contains((SubscriberSession)session);
+            if (!live)
+            {
+                return new SfuError(SfuErrorKind.SessionNotFound, $"session '{session.Id}' of stream '{session.Stream.Id}' has ended");
+            }
+
+            if (ifMatch is { Length: > 0 } && ifMatch != "*" && ifMatch != session.ETag)
+            {
+                return new SfuError(SfuErrorKind.PreconditionFailed,
+                    $"If-Match {ifMatch} does not match the session's current ETag {session.ETag}; fetch it again");
+            }
+
+            local = session.RestartIce(remote);
+            return null;
         }
     }
 
@@ -282,7 +300,10 @@ public sealed partial class SfuNode : IDisposable
                     Interlocked.Increment(ref _version);
                     break;
                 case TransportState.Failed or TransportState.Closed:
-                    EndSession(session);
+                    // The transport reports from its own threads while holding its locks (ICE's, on a consent
+                    // timeout); ending the session takes the node's lock, and HTTP threads take the two in the
+                    // other order (node, then transport). So end it from the thread pool, never from here.
+                    ThreadPool.UnsafeQueueUserWorkItem(static state => state.Node.EndSession(state.Session), (Node: this, Session: session), preferLocal: false);
                     break;
             }
         };

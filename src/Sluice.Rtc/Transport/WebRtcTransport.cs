@@ -128,6 +128,8 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
     {
         lock (_iceLock)
         {
+            // A disposed transport must not come back onto the mux.
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
             _mux.Register(this, newLocal.UsernameFragment);
             _ice.Restart(newLocal, newRemote);
         }

@@ -32,6 +32,11 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         for (var i = 0; i < options.Tokens.Count; i++)
         {
             var token = options.Tokens[i];
+            if (!string.IsNullOrWhiteSpace(token) && !token.Any(char.IsWhiteSpace) && token.Length < 16)
+            {
+                errors.Add($"Auth:Tokens:{i} is {token.Length} characters; use at least 16 random ones (it grants full access).");
+            }
+
             if (string.IsNullOrWhiteSpace(token) || token.Any(char.IsWhiteSpace))
             {
                 // The value itself is not repeated: it is a credential.

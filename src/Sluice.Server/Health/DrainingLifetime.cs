@@ -9,6 +9,7 @@ namespace Sluice.Server.Health;
 internal sealed class DrainingLifetime : IHostLifetime, IDisposable
 {
     private readonly DrainCoordinator _drain;
+    private int _terminations;
     private readonly IHostApplicationLifetime _lifetime;
     private PosixSignalRegistration[] _registrations = [];
 
@@ -41,9 +42,14 @@ internal sealed class DrainingLifetime : IHostLifetime, IDisposable
 
     private void OnTerminate(PosixSignalContext context)
     {
-        // Cancel the default (the process ending now): the drain decides when it ends.
+        // Cancel the default (the process ending now): the drain decides when it ends. The second SIGTERM stops
+        // at once; a drain already started through the API (say by a preStop hook) does not count as one.
         context.Cancel = true;
-        if (!_drain.Start("SIGTERM"))
+        if (Interlocked.Increment(ref _terminations) == 1)
+        {
+            _drain.Start("SIGTERM");
+        }
+        else
         {
             _lifetime.StopApplication();
         }

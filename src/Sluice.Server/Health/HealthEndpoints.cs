@@ -11,7 +11,7 @@ internal static class HealthEndpoints
     {
         services.AddOptions<DrainOptions>()
             .Bind(configuration.GetSection(DrainOptions.Section))
-            .Validate(o => o.DeadlineSeconds >= 0, "Drain:DeadlineSeconds must be 0 or more (seconds to wait for sessions before exiting)")
+            .Validate(o => o.DeadlineSeconds is >= 0 and <= 86_400, "Drain:DeadlineSeconds must be 0 to 86400 (seconds to wait for sessions before exiting)")
             .Validate(o => o.RetryAfterSeconds >= 1, "Drain:RetryAfterSeconds must be 1 or more")
             .ValidateOnStart();
         services.AddSingleton<DrainCoordinator>();

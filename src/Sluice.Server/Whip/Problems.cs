@@ -12,6 +12,7 @@ internal static class Problems
         SfuErrorKind.PublisherExists => Problem(StatusCodes.Status409Conflict, "Stream already published", error.Message),
         SfuErrorKind.StreamNotFound => Problem(StatusCodes.Status404NotFound, "No such stream", error.Message),
         SfuErrorKind.SessionNotFound => Problem(StatusCodes.Status404NotFound, "No such session", error.Message),
+        SfuErrorKind.PreconditionFailed => Problem(StatusCodes.Status412PreconditionFailed, "Stale session", error.Message),
         _ => Problem(StatusCodes.Status503ServiceUnavailable, "Unavailable", error.Message),
     };
 

@@ -55,10 +55,21 @@ internal sealed record SdpFragment(string? IceUfrag, string? IcePwd, int Candida
             return false;
         }
 
+        // RFC 8839 §5.4: ice-ufrag is 4 to 256 ice-chars, ice-pwd 22 to 256.
+        if (ufrag is not null && (!IsIceChars(ufrag, 4) || !IsIceChars(pwd!, 22)))
+        {
+            fragment = null;
+            error = "a=ice-ufrag must be 4 to 256 and a=ice-pwd 22 to 256 of A-Z a-z 0-9 + / (RFC 8839 §5.4)";
+            return false;
+        }
+
         fragment = new SdpFragment(ufrag, pwd, candidates, end);
         error = null;
         return true;
     }
+
+    private static bool IsIceChars(string value, int minLength) =>
+        value.Length >= minLength && value.Length <= 256 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '/');
 
     private static string Truncate(string line) => line.Length > 40 ? line[..40] + "…" : line;
 }

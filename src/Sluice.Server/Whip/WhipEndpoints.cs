@@ -23,8 +23,10 @@ internal static partial class WhipEndpoints
             CreateSession(stream, context, node, options.Value, publish: true)).RequireAccess(AccessRight.Publish);
         app.MapPost("/whep/{stream}", (string stream, HttpContext context, SfuNode node, IOptions<ServerOptions> options) =>
             CreateSession(stream, context, node, options.Value, publish: false)).RequireAccess(AccessRight.Subscribe);
-        app.MapMethods("/whip/{stream}", ["OPTIONS"], (HttpContext context, IOptions<ServerOptions> options) => Options(context, options.Value));
-        app.MapMethods("/whep/{stream}", ["OPTIONS"], (HttpContext context, IOptions<ServerOptions> options) => Options(context, options.Value));
+        app.MapMethods("/whip/{stream}", ["OPTIONS"], (string stream, HttpContext context, IOptions<ServerOptions> options) =>
+            Options(context, options.Value, AccessRight.Publish, stream));
+        app.MapMethods("/whep/{stream}", ["OPTIONS"], (string stream, HttpContext context, IOptions<ServerOptions> options) =>
+            Options(context, options.Value, AccessRight.Subscribe, stream));
         app.MapMethods("/session/{stream}/{session}", ["PATCH"], Patch).RequireSessionAccess();
         app.MapDelete("/session/{stream}/{session}", (string stream, string session, SfuNode node) =>
             node.TryGetSession(stream, session, out var found) && node.EndSession(found!)
@@ -54,6 +56,12 @@ internal static partial class WhipEndpoints
         if (tooLarge)
         {
             return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Offer too large", $"an SDP offer is at most {MaxBodyBytes} bytes");
+        }
+
+        // Reading the offer takes time; a drain may have begun meanwhile.
+        if (context.RequestServices.GetRequiredService<Health.DrainCoordinator>().RefuseIfDraining(context) is { } nowDraining)
+        {
+            return nowDraining;
         }
 
         var error = publish ? node.Publish(stream, offer, out var answer) : node.Subscribe(stream, offer, out answer);
@@ -112,9 +120,13 @@ internal static partial class WhipEndpoints
             return Results.NoContent();
         }
 
-        var local = node.RestartIce(found, new IceParameters(fragment.IceUfrag, fragment.IcePwd!));
+        if (node.RestartIce(found, new IceParameters(fragment.IceUfrag, fragment.IcePwd!), ifMatch, out var local) is { } error)
+        {
+            return Problems.From(error);
+        }
+
         context.Response.Headers.ETag = found.ETag;
-        return Results.Text(RestartAnswer(local, node, found), FragmentType, Encoding.UTF8, StatusCodes.Status200OK);
+        return Results.Text(RestartAnswer(local!, node, found), FragmentType, Encoding.UTF8, StatusCodes.Status200OK);
     }
 
     private static string RestartAnswer(IceParameters local, SfuNode node, Sfu.Sessions.SfuSession session)
@@ -137,10 +149,19 @@ internal static partial class WhipEndpoints
         return text.ToString();
     }
 
-    private static IResult Options(HttpContext context, ServerOptions options)
+    /// <summary>
+    /// OPTIONS (RFC 9725 §4.4): what the endpoint accepts, and its ICE servers — which can carry TURN credentials,
+    /// so only for a request that could use them (browsers' CORS preflights never get here: UseCors answers them).
+    /// </summary>
+    private static async Task<IResult> Options(HttpContext context, ServerOptions options, AccessRight right, string stream)
     {
         context.Response.Headers["Accept-Post"] = SdpType;
-        AddIceServerLinks(context, options);
+        var checker = context.RequestServices.GetRequiredService<IAccessChecker>();
+        if ((await checker.CheckAsync(context, right, stream)).IsAllowed)
+        {
+            AddIceServerLinks(context, options);
+        }
+
         return Results.NoContent();
     }
 

@@ -255,6 +255,7 @@ public sealed class PublisherTrack
             _unwrapper = default;
             Cache.Clear();
             Nacks.Reset();
+            Statistics.Rebase();
             _target.SetSource(this);
         }
     }

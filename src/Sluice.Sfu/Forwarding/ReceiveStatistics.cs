@@ -15,6 +15,8 @@ public sealed class ReceiveStatistics
     private long _baseSequence = -1;
     private long _highest = -1;
     private long _received;
+    private long _receivedBase;
+    private long _lostCarried;
     private long _expectedPrior;
     private long _receivedPrior;
     private double _jitter;
@@ -30,7 +32,10 @@ public sealed class ReceiveStatistics
 
     public long PacketsReceived => Volatile.Read(ref _received);
 
-    public long PacketsLost => Math.Max(0, Expected - PacketsReceived);
+    /// <summary>Lost across every SSRC this track has had: a new sequence space starts counting afresh.</summary>
+    public long PacketsLost => _lostCarried + LostInThisSequence;
+
+    private long LostInThisSequence => Math.Max(0, Expected - (PacketsReceived - _receivedBase));
 
     private long Expected => _highest < 0 ? 0 : _highest - _baseSequence + 1;
 
@@ -63,6 +68,21 @@ public sealed class ReceiveStatistics
     /// <summary>A retransmission (or any duplicate) that filled a gap counts as received, not as new.</summary>
     public void OnRecovered() => _received++;
 
+    /// <summary>
+    /// The publisher started a new SSRC (a new sequence-number space): carry the loss so far and count the new
+    /// space from its first packet, or one jump between the spaces would read as thousands lost.
+    /// </summary>
+    public void Rebase()
+    {
+        _lostCarried += LostInThisSequence;
+        _receivedBase = PacketsReceived;
+        _baseSequence = -1;
+        _highest = -1;
+        _expectedPrior = 0;
+        _receivedPrior = 0;
+        _lastTransit = long.MinValue;
+    }
+
     public void OnSenderReport(ulong ntpTimestamp)
     {
         _lastSenderReport = NtpTime.ToCompact(ntpTimestamp);
@@ -72,7 +92,7 @@ public sealed class ReceiveStatistics
     public ReportBlock CreateReportBlock(uint ssrc)
     {
         var expected = Expected;
-        var received = PacketsReceived;
+        var received = PacketsReceived - _receivedBase;
         var expectedInterval = expected - _expectedPrior;
         var receivedInterval = received - _receivedPrior;
         _expectedPrior = expected;

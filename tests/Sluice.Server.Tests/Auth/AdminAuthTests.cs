@@ -65,6 +65,30 @@ public sealed class AdminAuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Options_hands_out_ice_servers_only_to_a_request_that_may_use_them()
+    {
+        await using var node = await TestNode.StartAsync("--Auth:Secret", AuthTokens.Secret,
+            "--ice-server", "turn:alice:s3cret@turn.example.org:3478");
+
+        var anonymous = await node.Http.SendAsync(new HttpRequestMessage(HttpMethod.Options, "/whip/cam"));
+        var publisher = new HttpRequestMessage(HttpMethod.Options, "/whip/cam");
+        publisher.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AuthTokens.Jwt("cam", 2, TimeSpan.FromMinutes(5)));
+        var allowed = await node.Http.SendAsync(publisher);
+
+        Assert.Equal(HttpStatusCode.NoContent, anonymous.StatusCode);
+        Assert.False(anonymous.Headers.Contains("Link"), "TURN credentials went to an anonymous OPTIONS");
+        Assert.Contains("credential=\"s3cret\"", Assert.Single(allowed.Headers.GetValues("Link")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_short_static_token_stops_the_node_at_start()
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => TestNode.StartAsync("--Auth:Tokens:0", "abc123"));
+
+        Assert.Contains("Auth:Tokens:0 is 6 characters", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_sample_configuration_starts_a_node_with_auth_on()
     {
         var sample = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../config/sluice.sample.json"));

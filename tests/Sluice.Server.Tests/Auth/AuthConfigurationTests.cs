@@ -44,10 +44,10 @@ public sealed class AuthConfigurationTests
     public async Task Both_static_tokens_and_jwts_are_accepted_when_both_are_configured()
     {
         await using var node = await TestNode.StartAsync(
-            "--Auth:Secret", AuthTokens.Secret, "--Auth:Tokens:0", "first-token", "--Auth:Tokens:1", AuthTokens.StaticToken);
+            "--Auth:Secret", AuthTokens.Secret, "--Auth:Tokens:0", "first-static-token-0001", "--Auth:Tokens:1", AuthTokens.StaticToken);
 
         Assert.Equal(HttpStatusCode.Created, (await node.Http.SendAsync(AuthRequests.Whip("by-static", AuthTokens.StaticToken))).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await node.Http.SendAsync(AuthRequests.Whep("by-first", "first-token"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await node.Http.SendAsync(AuthRequests.Whep("by-first", "first-static-token-0001"))).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await node.Http.SendAsync(AuthRequests.Whip("by-jwt", AuthTokens.Jwt("by-jwt", 2, TimeSpan.FromMinutes(5))))).StatusCode);
     }
 

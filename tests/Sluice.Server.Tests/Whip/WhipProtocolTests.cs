@@ -169,7 +169,7 @@ public sealed class WhipProtocolTests : IAsyncLifetime
         var created = await Http.PostAsync("/whep/restart", Offers.Sdp(Offers.Play()));
         var location = created.Headers.Location!;
         var etag = created.Headers.ETag!.Tag;
-        var restart = Offers.Fragment("a=ice-ufrag:newU\r\na=ice-pwd:a-brand-new-password-0123\r\n");
+        var restart = Offers.Fragment("a=ice-ufrag:newU\r\na=ice-pwd:aBrandNewPassword0123456\r\n");
 
         var request = new HttpRequestMessage(HttpMethod.Patch, location) { Content = restart };
         request.Headers.TryAddWithoutValidation("If-Match", etag);
@@ -181,9 +181,35 @@ public sealed class WhipProtocolTests : IAsyncLifetime
         Assert.Contains("a=candidate:1 1 udp", fragment, StringComparison.Ordinal);
         Assert.NotEqual(etag, response.Headers.ETag!.Tag);
 
-        var stale = new HttpRequestMessage(HttpMethod.Patch, location) { Content = Offers.Fragment("a=ice-ufrag:newer\r\na=ice-pwd:another-new-password-0123\r\n") };
+        var stale = new HttpRequestMessage(HttpMethod.Patch, location) { Content = Offers.Fragment("a=ice-ufrag:newer\r\na=ice-pwd:anotherNewPassword0123456\r\n") };
         stale.Headers.TryAddWithoutValidation("If-Match", etag);
         await AssertProblem(await Http.SendAsync(stale), HttpStatusCode.PreconditionFailed, "ETag");
+    }
+
+    [Theory]
+    [InlineData("a=ice-ufrag:\r\na=ice-pwd:\r\n")]
+    [InlineData("a=ice-ufrag:ab\r\na=ice-pwd:aBrandNewPassword0123456\r\n")]
+    [InlineData("a=ice-ufrag:good\r\na=ice-pwd:has spaces and - dashes 0123\r\n")]
+    public async Task An_ice_restart_with_bad_credentials_gets_400(string fragment)
+    {
+        var created = await Http.PostAsync("/whep/bad-restart", Offers.Sdp(Offers.Play()));
+
+        var response = await Http.PatchAsync(created.Headers.Location, Offers.Fragment(fragment));
+
+        await AssertProblem(response, HttpStatusCode.BadRequest, "RFC 8839");
+    }
+
+    [Fact]
+    public async Task An_ice_restart_of_an_ended_session_gets_404()
+    {
+        var created = await Http.PostAsync("/whep/ended-restart", Offers.Sdp(Offers.Play()));
+        Assert.True(_node.Node.TryGetSession("ended-restart", created.Headers.Location!.OriginalString.Split('/')[^1], out var session));
+        Assert.True(_node.Node.EndSession(session!));
+
+        var error = _node.Node.RestartIce(session!, new Rtc.Ice.IceParameters("newU", "aBrandNewPassword0123456"), null, out var local);
+
+        Assert.Equal(Sfu.SfuErrorKind.SessionNotFound, error?.Kind);
+        Assert.Null(local);
     }
 
     [Fact]
