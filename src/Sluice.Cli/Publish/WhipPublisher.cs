@@ -149,6 +149,10 @@ internal sealed class WhipPublisher
         try
         {
             await PaceAsync(clock, cancellationToken).ConfigureAwait(false);
+
+            // The last packets are still on their way, and the node may NACK them: keep the session (and the
+            // history that answers NACKs) a moment longer, instead of racing them with the DELETE.
+            await Task.Delay(_options.EndLinger, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

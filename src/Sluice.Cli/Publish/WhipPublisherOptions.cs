@@ -19,4 +19,7 @@ internal sealed record WhipPublisherOptions(Uri Endpoint)
 
     /// <summary>Largest RTP payload: leaves room for headers, SRTP and tunnels below a 1500-byte MTU.</summary>
     public int MaxPayloadSize { get; init; } = 1200;
+
+    /// <summary>At the end of the files, how long to keep answering NACKs before ending the session.</summary>
+    public TimeSpan EndLinger { get; init; } = TimeSpan.FromSeconds(1);
 }
