@@ -56,6 +56,9 @@ public sealed partial class SfuNode : IDisposable
     /// <summary>The ICE host candidates every answer carries.</summary>
     public IReadOnlyList<IPEndPoint> Announced { get; }
 
+    /// <summary>The ICE host candidates for <see cref="Announced"/>, as answers carry them.</summary>
+    public IReadOnlyList<IceCandidate> Candidates => _negotiator.Candidates;
+
     /// <summary>A snapshot of the live streams.</summary>
     public IReadOnlyList<MediaStream> Streams
     {

@@ -138,11 +138,9 @@ internal static partial class WhipEndpoints
         var mid = session.Tracks.Count > 0 ? session.Tracks[0].Mid : "0";
         text.Append("m=audio 9 UDP/TLS/RTP/SAVPF 0\r\n");
         text.Append("a=mid:").Append(mid).Append("\r\n");
-        for (var i = 0; i < node.Announced.Count; i++)
+        foreach (var candidate in node.Candidates)
         {
-            var candidate = node.Announced[i];
-            var priority = (126u << 24) | ((uint)(65535 - i) << 8) | 255u;
-            text.Append($"a=candidate:{i + 1} 1 udp {priority} {candidate.Address} {candidate.Port} typ host\r\n");
+            text.Append("a=").Append(candidate).Append("\r\n");
         }
 
         text.Append("a=end-of-candidates\r\n");

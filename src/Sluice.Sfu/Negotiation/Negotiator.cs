@@ -16,6 +16,9 @@ public sealed class Negotiator
     private readonly DtlsFingerprint _fingerprint;
     private readonly IReadOnlyList<IceCandidate> _candidates;
 
+    /// <summary>The host candidates every answer carries (and an ICE restart's answer too).</summary>
+    public IReadOnlyList<IceCandidate> Candidates => _candidates;
+
     public Negotiator(DtlsFingerprint fingerprint, IReadOnlyList<IPEndPoint> announced)
     {
         _fingerprint = fingerprint;
