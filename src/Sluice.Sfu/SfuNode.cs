@@ -353,7 +353,7 @@ public sealed partial class SfuNode : IDisposable
             return null;
         }
 
-        return [.. publisher.PublisherTracks.SelectMany(t => t.Codecs.Select(c => c.ToCapability(t.Kind == MediaKind.Audio ? "audio" : "video")))];
+        return [.. publisher.PublisherTracks.SelectMany(t => t.Codecs.Select(c => c.Capability))];
     }
 
     private MediaStream GetOrCreateStream(string streamId)

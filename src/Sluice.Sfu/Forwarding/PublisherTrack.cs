@@ -26,12 +26,14 @@ public sealed class PublisherTrack
     private readonly byte[] _codecByPayloadType = new byte[128];
     private readonly byte[] _codecByRtxPayloadType = new byte[128];
     private readonly ulong _maxBitrate;
+
+    // FIR (RFC 5104) only where the publisher negotiated no PLI for any codec but FIR for one.
+    private readonly bool _prefersFir;
     private SequenceUnwrapper _unwrapper;
     private uint _ssrc;
     private bool _ssrcKnown;
     private long _lastKeyframeRequestAt = long.MinValue / 2;
     private int _firSequence;
-    private long _packets;
     private long _bytes;
     private long _nacksSent;
     private long _keyframeRequests;
@@ -61,6 +63,7 @@ public sealed class PublisherTrack
             _ssrcKnown = true;
         }
 
+        _prefersFir = !_codecs.Any(c => c.Pli) && _codecs.Any(c => c.Fir);
         Nacks = new NackTracker(time);
         Statistics = new ReceiveStatistics(_codecs.Length > 0 ? _codecs[0].ClockRate : 90000, time);
     }
@@ -79,7 +82,7 @@ public sealed class PublisherTrack
 
     public uint Ssrc => _ssrc;
 
-    public long PacketsReceived => Volatile.Read(ref _packets);
+    public long PacketsReceived => Statistics.PacketsReceived;
 
     public long BytesReceived => Volatile.Read(ref _bytes);
 
@@ -124,6 +127,7 @@ public sealed class PublisherTrack
         }
 
         var codec = _codecs[index];
+        var now = _time.GetTimestamp();
         var extended = _unwrapper.Unwrap(rtp.SequenceNumber);
         if (Cache.TryGet(rtp.SequenceNumber, out _))
         {
@@ -131,7 +135,6 @@ public sealed class PublisherTrack
             return;
         }
 
-        _packets++;
         _bytes += packet.Length;
         Nacks.OnArrival(extended);
         if (isRetransmission)
@@ -140,7 +143,7 @@ public sealed class PublisherTrack
         }
         else
         {
-            Statistics.OnPacket(extended, rtp.Timestamp);
+            Statistics.OnPacket(extended, rtp.Timestamp, now);
         }
 
         Cache.Store(rtp.SequenceNumber, packet);
@@ -148,7 +151,7 @@ public sealed class PublisherTrack
         var epoch = _target.Epoch;
         foreach (var subscriber in _target.Subscribers)
         {
-            subscriber.Forward(this, epoch, codec, packet, keyframeStart, scratch);
+            subscriber.Forward(this, epoch, codec, rtp, keyframeStart, now, scratch);
         }
 
         if (codec.Nack && Nacks.MissingCount > 0)
@@ -190,7 +193,7 @@ public sealed class PublisherTrack
         Interlocked.Increment(ref _keyframeRequests);
         Span<byte> buffer = stackalloc byte[128];
         var writer = new RtcpWriter(buffer);
-        if (PrefersFir())
+        if (_prefersFir)
         {
             var sequence = (byte)Interlocked.Increment(ref _firSequence);
             writer.WriteFir(FeedbackSsrc, [new FirEntry(_ssrc, sequence)]);
@@ -221,27 +224,6 @@ public sealed class PublisherTrack
         }
 
         _transport.SendRtcp(buffer, writer.Length);
-    }
-
-    private bool PrefersFir()
-    {
-        foreach (var codec in _codecs)
-        {
-            if (codec.Pli)
-            {
-                return false;
-            }
-        }
-
-        foreach (var codec in _codecs)
-        {
-            if (codec.Fir)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private void OnNewSsrc(uint ssrc)

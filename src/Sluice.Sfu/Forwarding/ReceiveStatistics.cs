@@ -39,7 +39,8 @@ public sealed class ReceiveStatistics
 
     private long Expected => _highest < 0 ? 0 : _highest - _baseSequence + 1;
 
-    public void OnPacket(long extendedSequenceNumber, uint rtpTimestamp)
+    /// <param name="now">The arrival time, from the track's TimeProvider: read once per packet by the caller.</param>
+    public void OnPacket(long extendedSequenceNumber, uint rtpTimestamp, long now)
     {
         if (_baseSequence < 0)
         {
@@ -54,7 +55,7 @@ public sealed class ReceiveStatistics
         _received++;
 
         // Interarrival jitter in timestamp units (RFC 3550 A.8); arrival converted to the media clock.
-        var arrival = (long)(_time.GetTimestamp() * (double)_clockRate / _time.TimestampFrequency);
+        var arrival = (long)(now * (double)_clockRate / _time.TimestampFrequency);
         var transit = arrival - rtpTimestamp;
         if (_lastTransit != long.MinValue)
         {
@@ -98,9 +99,10 @@ public sealed class ReceiveStatistics
         _expectedPrior = expected;
         _receivedPrior = received;
         var lostInterval = expectedInterval - receivedInterval;
-        var fraction = expectedInterval == 0 || lostInterval <= 0 ? (byte)0 : (byte)((lostInterval << 8) / expectedInterval);
-        var cumulative = (int)Math.Clamp(expected - received, -0x800000, 0x7FFFFF);
+        // An 8-bit fixed-point fraction: everything lost is 255/256, not 256 wrapped to 0 (RFC 3550 A.3).
+        var fraction = expectedInterval == 0 || lostInterval <= 0 ? (byte)0 : (byte)Math.Min(255, (lostInterval << 8) / expectedInterval);
+        var cumulative = (int)Math.Clamp(expected - received, ReportBlock.MinCumulativeLost, ReportBlock.MaxCumulativeLost);
         var delay = _lastSenderReportAt == 0 ? 0u : NtpTime.ToCompact(_time.GetElapsedTime(_lastSenderReportAt));
-        return new ReportBlock(ssrc, fraction, cumulative, (uint)Math.Max(0, _highest), (uint)_jitter, _lastSenderReport, _lastSenderReport == 0 ? 0 : delay);
+        return new ReportBlock(ssrc, fraction, cumulative, (uint)Math.Max(0, _highest), (uint)_jitter, _lastSenderReport, delay);
     }
 }

@@ -23,6 +23,7 @@ public sealed class SubscriberTrack
     private readonly byte[] _rtxPayloadTypes = new byte[128];
     private readonly byte[] _extensionIds = new byte[256];
     private int _epoch = -1;
+    private PublisherTrack? _mappedSource;
     private bool _waitingForKeyframe;
     private bool _resync = true;
     private bool _started;
@@ -81,7 +82,7 @@ public sealed class SubscriberTrack
     internal void OnReceptionReport(in ReportBlock block) => Volatile.Write(ref _packetsLostReported, Math.Max(0, block.CumulativeLost));
 
     /// <summary>Forwards one publisher packet: map, rewrite a copy in <paramref name="scratch"/>, protect, send.</summary>
-    public void Forward(PublisherTrack source, int epoch, NegotiatedCodec codec, ReadOnlySpan<byte> packet, bool keyframeStart, Span<byte> scratch)
+    public void Forward(PublisherTrack source, int epoch, NegotiatedCodec codec, in RtpPacket rtp, bool keyframeStart, long now, Span<byte> scratch)
     {
         if (epoch != _epoch)
         {
@@ -107,12 +108,12 @@ public sealed class SubscriberTrack
             _waitingForKeyframe = false;
         }
 
-        var sequenceNumber = BinaryPrimitives.ReadUInt16BigEndian(packet[2..]);
-        var timestamp = BinaryPrimitives.ReadUInt32BigEndian(packet[4..]);
+        var sequenceNumber = rtp.SequenceNumber;
+        var timestamp = rtp.Timestamp;
         if (_resync)
         {
             // Continue our own sequence and timestamp where the previous source left them.
-            var elapsed = _started ? Math.Max(1, (long)(_time.GetElapsedTime(_lastSentAt).TotalSeconds * _clockRate)) : 0;
+            var elapsed = _started ? Math.Max(1, (long)(_time.GetElapsedTime(_lastSentAt, now).TotalSeconds * _clockRate)) : 0;
             _firstSequenceOfEpoch = (ushort)(_lastSequence + 1);
             _sequenceOffset = (ushort)(_firstSequenceOfEpoch - sequenceNumber);
             _timestampOffset = (uint)(_lastTimestamp + elapsed - timestamp);
@@ -121,13 +122,14 @@ public sealed class SubscriberTrack
             _started = true;
         }
 
-        var length = Rewrite(packet, scratch, payloadType);
         var outSequence = (ushort)(sequenceNumber + _sequenceOffset);
+        var outTimestamp = timestamp + _timestampOffset;
+        var length = Rewrite(rtp.Packet, scratch, payloadType, outSequence, outTimestamp);
         if ((short)(outSequence - _lastSequence) > 0)
         {
             _lastSequence = outSequence;
-            _lastTimestamp = timestamp + _timestampOffset;
-            _lastSentAt = _time.GetTimestamp();
+            _lastTimestamp = outTimestamp;
+            _lastSentAt = now;
         }
 
         if (_transport.SendRtp(scratch, length))
@@ -142,9 +144,10 @@ public sealed class SubscriberTrack
     }
 
     /// <summary>A generic NACK from the subscriber (RFC 4585 §6.2.1): resend from the publisher track's cache.</summary>
-    public void OnNack(in GenericNack nack, PublisherTrack? source, Span<byte> scratch)
+    public void OnNack(in GenericNack nack, Span<byte> scratch)
     {
         _nacksReceived++;
+        var source = Slot.Source;
         if (source is null || !_started || _epoch != Slot.Epoch)
         {
             return;
@@ -195,7 +198,7 @@ public sealed class SubscriberTrack
         {
             // RFC 4588 §4: the header (ours, on the RTX stream), then the original sequence number, then the payload.
             var headerLength = rtp.HeaderLength;
-            length = Rewrite(original[..headerLength], scratch, _payloadTypes[payloadType]);
+            length = Rewrite(original[..headerLength], scratch, _payloadTypes[payloadType], OutSequence(original), OutTimestamp(original));
             BinaryPrimitives.WriteUInt16BigEndian(scratch[headerLength..], sequenceNumber);
             original[headerLength..].CopyTo(scratch[(headerLength + 2)..]);
             length += 2 + (original.Length - headerLength);
@@ -205,7 +208,7 @@ public sealed class SubscriberTrack
         }
         else
         {
-            length = Rewrite(original, scratch, _payloadTypes[payloadType]);
+            length = Rewrite(original, scratch, _payloadTypes[payloadType], OutSequence(original), OutTimestamp(original));
         }
 
         if (_transport.SendRtp(scratch, length))
@@ -214,15 +217,19 @@ public sealed class SubscriberTrack
         }
     }
 
+    private ushort OutSequence(ReadOnlySpan<byte> original) => (ushort)(BinaryPrimitives.ReadUInt16BigEndian(original[2..]) + _sequenceOffset);
+
+    private uint OutTimestamp(ReadOnlySpan<byte> original) => BinaryPrimitives.ReadUInt32BigEndian(original[4..]) + _timestampOffset;
+
     /// <summary>Copies a publisher packet (or its header) to <paramref name="scratch"/> and rewrites it for us.</summary>
-    private int Rewrite(ReadOnlySpan<byte> packet, Span<byte> scratch, byte payloadType)
+    private int Rewrite(ReadOnlySpan<byte> packet, Span<byte> scratch, byte payloadType, ushort sequenceNumber, uint timestamp)
     {
         packet.CopyTo(scratch);
         var copy = scratch[..packet.Length];
         RtpHeaderRewriter.SetSsrc(copy, Ssrc);
         RtpHeaderRewriter.SetPayloadType(copy, payloadType);
-        RtpHeaderRewriter.SetSequenceNumber(copy, (ushort)(BinaryPrimitives.ReadUInt16BigEndian(copy[2..]) + _sequenceOffset));
-        RtpHeaderRewriter.SetTimestamp(copy, BinaryPrimitives.ReadUInt32BigEndian(copy[4..]) + _timestampOffset);
+        RtpHeaderRewriter.SetSequenceNumber(copy, sequenceNumber);
+        RtpHeaderRewriter.SetTimestamp(copy, timestamp);
         if ((copy[0] & 0x10) != 0)
         {
             RtpHeaderRewriter.RewriteExtensionIds(copy, _extensionIds);
@@ -231,22 +238,32 @@ public sealed class SubscriberTrack
         return packet.Length;
     }
 
-    /// <summary>A new source (or a new SSRC from the same one): map its payload types and extension ids to ours.</summary>
+    /// <summary>
+    /// A new source, or a new SSRC from the same one: a new sequence space to join at a keyframe. The payload-type
+    /// and extension-id maps depend only on the source's negotiation, so they are rebuilt only for a new source.
+    /// </summary>
     private void Resynchronise(PublisherTrack source, int epoch)
     {
         _epoch = epoch;
         _resync = true;
         _waitingForKeyframe = Slot.Kind == MediaKind.Video;
+        if (source != _mappedSource)
+        {
+            Map(source);
+        }
+    }
+
+    private void Map(PublisherTrack source)
+    {
+        _mappedSource = source;
         _payloadTypes.AsSpan().Fill(None);
         _rtxPayloadTypes.AsSpan().Fill(None);
         _extensionIds.AsSpan().Clear();
-        var kind = Slot.Kind == MediaKind.Audio ? "audio" : "video";
         foreach (var theirs in source.Codecs)
         {
-            var capability = theirs.ToCapability(kind);
             foreach (var ours in Negotiated.Codecs)
             {
-                if (capability.Matches(kind, new Rtc.Sdp.RtpCodec(ours.PayloadType, Media.MediaCodecs.SdpName(ours.Codec), ours.ClockRate, ours.Channels, ours.Fmtp)))
+                if (theirs.Matches(ours))
                 {
                     _payloadTypes[theirs.PayloadType & 0x7F] = (byte)ours.PayloadType;
                     if (ours.RtxPayloadType is { } rtx)

@@ -16,7 +16,13 @@ public sealed record NegotiatedCodec(
     bool Fir)
 {
     /// <summary>The SDP form, to match it against another session's codecs (H264 profile and mode, VP9 profile).</summary>
-    public SdpCodecCapability ToCapability(string kind) => new(kind, MediaCodecs.SdpName(Codec), ClockRate, Channels, Fmtp);
+    public SdpCodecCapability Capability => field ??= new(MediaCodecs.IsVideo(Codec) ? "video" : "audio", MediaCodecs.SdpName(Codec), ClockRate, Channels, Fmtp);
+
+    /// <summary>As an SDP codec, for <see cref="SdpCodecCapability.Matches"/>.</summary>
+    public RtpCodec AsRtpCodec => field ??= new(PayloadType, MediaCodecs.SdpName(Codec), ClockRate, Channels, Fmtp);
+
+    /// <summary>True when <paramref name="other"/> is the same codec (H264 profile and mode, VP9 profile included).</summary>
+    public bool Matches(NegotiatedCodec other) => Capability.Matches(Capability.Kind, other.AsRtpCodec);
 
     public override string ToString() => Fmtp is null ? $"{MediaCodecs.SdpName(Codec)}/{ClockRate}" : $"{MediaCodecs.SdpName(Codec)}/{ClockRate} ({Fmtp})";
 }

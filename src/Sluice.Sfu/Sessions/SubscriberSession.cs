@@ -63,7 +63,7 @@ public sealed class SubscriberSession : SfuSession
                 case RtcpPacketType.TransportFeedback when packet.CountOrFormat == (byte)TransportFeedbackFormat.GenericNack:
                     if (GenericNack.TryParse(packet, out var nack) && Find(nack.MediaSsrc) is { } nacked)
                     {
-                        nacked.OnNack(nack, nacked.Slot.Source, Scratch);
+                        nacked.OnNack(nack, Scratch);
                     }
 
                     break;

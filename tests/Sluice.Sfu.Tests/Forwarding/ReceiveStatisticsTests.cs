@@ -12,17 +12,17 @@ public sealed class ReceiveStatisticsTests
         var statistics = new ReceiveStatistics(90000, new ManualTimeProvider());
         for (var sequence = 100; sequence < 110; sequence++)
         {
-            statistics.OnPacket(sequence, 0);
+            statistics.OnPacket(sequence, 0, 0);
         }
 
-        statistics.OnPacket(112, 0);
+        statistics.OnPacket(112, 0, 0);
         Assert.Equal(2, statistics.PacketsLost);
 
         // The publisher restarts with a new SSRC, its sequence numbers far away.
         statistics.Rebase();
         for (var sequence = 50_000; sequence < 50_010; sequence++)
         {
-            statistics.OnPacket(sequence, 0);
+            statistics.OnPacket(sequence, 0, 0);
         }
 
         Assert.Equal(2, statistics.PacketsLost);
@@ -30,7 +30,7 @@ public sealed class ReceiveStatisticsTests
         Assert.Equal(0, report.FractionLost);
         Assert.Equal(0, report.CumulativeLost);
 
-        statistics.OnPacket(50_013, 0);
+        statistics.OnPacket(50_013, 0, 0);
         Assert.Equal(5, statistics.PacketsLost);
     }
 }
