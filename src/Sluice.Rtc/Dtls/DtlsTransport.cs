@@ -179,7 +179,7 @@ public sealed partial class DtlsTransport : IDisposable
         {
             lock (_lock)
             {
-                return _srtpProfile is { } profile ? DtlsSrtpProfiles.GetKeyingMaterialLength(profile) : 0;
+                return _srtpProfile is { } profile ? SrtpProfiles.KeyingMaterialLength(profile) : 0;
             }
         }
     }
@@ -321,7 +321,7 @@ public sealed partial class DtlsTransport : IDisposable
                 return false;
             }
 
-            int length = DtlsSrtpProfiles.GetKeyingMaterialLength(profile);
+            int length = SrtpProfiles.KeyingMaterialLength(profile);
             if (destination.Length < length)
             {
                 return false;

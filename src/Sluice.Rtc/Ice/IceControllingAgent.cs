@@ -172,7 +172,6 @@ public sealed class IceControllingAgent : IceAgent
             }
 
             pair.Pending = false;
-            pair.Succeeded = true;
             Host.OnValidatedAddress(from);
             if (SelectedAddress is null)
             {
@@ -202,13 +201,11 @@ public sealed class IceControllingAgent : IceAgent
 
         public bool Pending { get; set; }
 
-        public bool Succeeded { get; set; }
 
         public void Reset()
         {
             Attempts = 0;
             Pending = false;
-            Succeeded = false;
         }
     }
 }

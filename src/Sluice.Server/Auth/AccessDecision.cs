@@ -18,13 +18,6 @@ public sealed record AccessDecision(AccessOutcome Outcome, Caller? Caller, strin
 {
     public bool IsAllowed => Outcome == AccessOutcome.Allowed;
 
-    public int StatusCode => Outcome switch
-    {
-        AccessOutcome.Allowed => StatusCodes.Status200OK,
-        AccessOutcome.Unauthenticated => StatusCodes.Status401Unauthorized,
-        _ => StatusCodes.Status403Forbidden,
-    };
-
     public static AccessDecision Allow(Caller caller) => new(AccessOutcome.Allowed, caller, null);
 
     public static AccessDecision Unauthenticated(string reason) => new(AccessOutcome.Unauthenticated, null, reason);

@@ -20,31 +20,4 @@ public sealed class NegotiatedTrack
 
     public uint? RtxSsrc { get; init; }
 
-    /// <summary>The codec carried by <paramref name="payloadType"/>, if it is one of ours (not an RTX type).</summary>
-    public NegotiatedCodec? FindByPayloadType(int payloadType)
-    {
-        foreach (var codec in Codecs)
-        {
-            if (codec.PayloadType == payloadType)
-            {
-                return codec;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>The codec whose RTX stream uses <paramref name="payloadType"/> (RFC 4588 apt).</summary>
-    public NegotiatedCodec? FindByRtxPayloadType(int payloadType)
-    {
-        foreach (var codec in Codecs)
-        {
-            if (codec.RtxPayloadType == payloadType)
-            {
-                return codec;
-            }
-        }
-
-        return null;
-    }
 }
