@@ -1,9 +1,13 @@
 using System.Buffers.Binary;
 using Sluice.Media;
+using Sluice.Media.Codecs;
 
 namespace Sluice.Cli.Subscribe;
 
-/// <summary>The picture size for the IVF header, read from a VP8 keyframe (RFC 6386 §9.1); a default otherwise.</summary>
+/// <summary>
+/// The picture size for the IVF header, read from a VP8 keyframe (RFC 6386 §9.1) or a VP9 keyframe's
+/// uncompressed header (<see cref="Vp9FrameHeader"/>); a default otherwise.
+/// </summary>
 internal static class VideoSize
 {
     public const int DefaultWidth = 640;
@@ -21,6 +25,12 @@ internal static class VideoSize
             {
                 return (width, height);
             }
+        }
+
+        if (codec == MediaCodec.VP9 && Vp9FrameHeader.TryRead(keyframe, out var isKeyframe, out var vp9Width, out var vp9Height)
+            && isKeyframe && vp9Width > 0 && vp9Height > 0)
+        {
+            return (vp9Width, vp9Height);
         }
 
         return (DefaultWidth, DefaultHeight);

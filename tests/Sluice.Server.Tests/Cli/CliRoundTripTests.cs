@@ -44,6 +44,13 @@ public sealed class CliRoundTripTests
             Assert.True(sent[i].SequenceEqual(saved[i]), $"{codec} frame {i} differs ({sent[i].Length} bytes sent, {saved[i].Length} saved)");
         }
 
+        if (codec is "VP8" or "VP9")
+        {
+            // The saved file's header carries the picture size, read from the first keyframe.
+            using var reader = new IvfReader(File.OpenRead(videoOut));
+            Assert.Equal((320, 240), (reader.Header.Width, reader.Header.Height));
+        }
+
         var sentAudio = OpusPackets(audio);
         var savedAudio = OpusPackets(audioOut);
         Assert.Equal(sentAudio.Count, savedAudio.Count);
