@@ -52,7 +52,7 @@ public class ForwardingBenchmarks
         var keyframe = ForwardingLoopback.CreateVp8Packet(PacketLength, keyframeStart: true);
         ForwardingLoopback.SetSequenceAndTimestamp(keyframe, _sequence++, _timestamp);
         _forward(_server, keyframe.AsSpan(0, PacketLength));
-        foreach (var track in _loopback.Stream.Video.Subscribers)
+        foreach (var track in _loopback.VideoSubscriptions)
         {
             if (track.PacketsSent != 1)
             {
@@ -68,12 +68,12 @@ public class ForwardingBenchmarks
     public void Cleanup()
     {
         long sent = 0;
-        foreach (var track in _loopback.Stream.Video.Subscribers)
+        foreach (var track in _loopback.VideoSubscriptions)
         {
             sent += track.PacketsSent;
         }
 
-        Console.WriteLine($"// forwarded: {_loopback.PublisherSession.PublisherTracks[0].PacketsReceived} publisher packets, {sent} subscriber packets");
+        Console.WriteLine($"// forwarded: {_loopback.PublisherSession.PublishedTracks[0].PacketsReceived} publisher packets, {sent} subscriber packets");
         _loopback.Dispose();
     }
 

@@ -59,6 +59,7 @@ public static partial class SluiceApp
         builder.Services.AddDrain(builder.Configuration);
         builder.Services.AddAdmin();
         builder.Services.AddSluiceAuth(builder.Configuration);
+        builder.Services.AddSingleton<ISfu>(provider => provider.GetRequiredService<SfuNode>());
         builder.Services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<ServerOptions>>().Value;
@@ -127,7 +128,7 @@ public static partial class SluiceApp
     {
         var node = app.Services.GetRequiredService<SfuNode>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice");
-        LogStarted(logger, string.Join(", ", app.Urls), node.Mux.LocalEndPoint.ToString(), string.Join(", ", node.Announced));
+        LogStarted(logger, string.Join(", ", app.Urls), node.MediaEndPoint.ToString(), string.Join(", ", node.Announced));
     }
 
     [LoggerMessage(1, LogLevel.Information, "Sluice listening: HTTP {Urls}, media UDP {Media}; ICE candidates announced: {Announced}")]

@@ -11,17 +11,20 @@ using Sluice.Sfu.Sessions;
 namespace Sluice.Sfu;
 
 /// <summary>
-/// The forwarding side of one node: streams and their sessions, all on one media socket. Knows nothing of
-/// HTTP: the server turns requests into these calls and <see cref="SfuError"/>s into statuses.
+/// The forwarding side of one node: rooms and their sessions, all on one media socket. Knows nothing of HTTP:
+/// the server turns requests into <see cref="ISfu"/> calls and <see cref="SfuError"/>s into statuses. Membership
+/// changes under the node's lock; the lock is never held across a send, a DTLS close or an event handler (see
+/// docs/threading.md).
 /// </summary>
-public sealed partial class SfuNode : IDisposable
+public sealed partial class SfuNode : ISfu, IDisposable
 {
     private readonly SfuOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Negotiator _negotiator;
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, MediaStream> _streams = new(StringComparer.Ordinal);
+    private readonly Dictionary<RoomId, Room> _rooms = [];
+    private readonly UdpMux _mux;
     private readonly ITimer _reportTimer;
     private long _version;
 
@@ -31,27 +34,27 @@ public sealed partial class SfuNode : IDisposable
         _time = time ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         Certificate = DtlsCertificate.Generate();
-        Mux = new UdpMux(options.MediaEndPoint, _time);
-        Mux.Start();
-        var port = Mux.LocalEndPoint.Port;
+        _mux = new UdpMux(options.MediaEndPoint, _time);
+        _mux.Start();
+        var port = _mux.LocalEndPoint.Port;
         Announced = [.. options.AnnouncedAddresses.Select(a => new IPEndPoint(a, port))];
         _negotiator = new Negotiator(Certificate.Fingerprint, Announced);
         _reportTimer = _time.CreateTimer(_ => SendReports(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
-    public UdpMux Mux { get; }
-
     /// <summary>
-    /// A session was created; raised under the node's lock before its transport starts, so it always comes
-    /// before the session's <see cref="SfuSession.MediaStarted"/> and <see cref="SessionEnded"/>. Handlers
-    /// must be quick and must not call back into the node.
+    /// A session was created; raised outside the node's lock before its transport starts, so it always comes
+    /// before the session's <see cref="SfuSession.MediaStarted"/> and <see cref="SessionEnded"/>.
     /// </summary>
     public event Action<SfuSession>? SessionCreated;
 
-    /// <summary>A session ended (DELETE, kick, or its transport failing), raised under the node's lock like <see cref="SessionCreated"/>.</summary>
+    /// <summary>A session ended (DELETE, kick, or its transport failing), raised outside the node's lock.</summary>
     public event Action<SfuSession>? SessionEnded;
 
     public DtlsCertificate Certificate { get; }
+
+    /// <summary>Where the media socket listens (every session shares it).</summary>
+    public IPEndPoint MediaEndPoint => _mux.LocalEndPoint;
 
     /// <summary>The ICE host candidates every answer carries.</summary>
     public IReadOnlyList<IPEndPoint> Announced { get; }
@@ -59,36 +62,60 @@ public sealed partial class SfuNode : IDisposable
     /// <summary>The ICE host candidates for <see cref="Announced"/>, as answers carry them.</summary>
     public IReadOnlyList<IceCandidate> Candidates => _negotiator.Candidates;
 
-    /// <summary>A snapshot of the live streams.</summary>
-    public IReadOnlyList<MediaStream> Streams
+    /// <summary>The media socket's counters (datagrams in and out, drops by cause).</summary>
+    public UdpMuxStats MediaStats => _mux.Stats;
+
+    /// <summary>The media socket, for tests that shape the network and benchmarks.</summary>
+    internal UdpMux Mux => _mux;
+
+    /// <summary>A snapshot of the live rooms.</summary>
+    public IReadOnlyList<Room> Rooms
     {
         get
         {
             lock (_lock)
             {
-                return [.. _streams.Values];
+                return [.. _rooms.Values];
             }
         }
     }
 
     /// <summary>
-    /// Bumped on every change an operator sees: a stream created or deleted, a session created, connected or
+    /// Bumped on every change an operator sees: a room created or deleted, a session created, connected or
     /// ended. Readers (the admin event stream) poll it instead of subscribing, so no node thread ever waits on them.
     /// </summary>
     public long Version => Interlocked.Read(ref _version);
 
-    public bool TryGetStream(string streamId, out MediaStream? stream)
+    public bool TryGetRoom(RoomId id, out Room? room)
     {
         lock (_lock)
         {
-            return _streams.TryGetValue(streamId, out stream);
+            return _rooms.TryGetValue(id, out room);
         }
     }
 
-    /// <summary>A publisher's offer (WHIP): a session feeding the stream, or why not.</summary>
-    public SfuError? Publish(string streamId, string offerSdp, out SessionAnswer? answer)
+    public ValueTask<SfuResult<SessionAnswer>> PublishAsync(RoomId room, string offerSdp, string? owner, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Publish(room, offerSdp, owner));
+
+    public ValueTask<SfuResult<SessionAnswer>> SubscribeAsync(RoomId room, string offerSdp, string? owner, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Subscribe(room, offerSdp, owner));
+
+    public ValueTask<SfuSession?> FindSessionAsync(RoomId room, SessionId session, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(FindSession(room, session));
+
+    public ValueTask<SfuResult<IceParameters>> RestartIceAsync(RoomId room, SessionId session, IceParameters remote, string? ifMatch, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(RestartIce(room, session, remote, ifMatch));
+
+    public ValueTask<bool> EndSessionAsync(RoomId room, SessionId session, SessionEndReason reason, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(FindSession(room, session) is { } found && EndSession(found, reason));
+
+    public ValueTask<bool> CreateRoomAsync(RoomId room, CancellationToken cancellationToken = default) => ValueTask.FromResult(CreateRoom(room));
+
+    public ValueTask<bool> DeleteRoomAsync(RoomId room, CancellationToken cancellationToken = default) => ValueTask.FromResult(DeleteRoom(room));
+
+    /// <summary>A publisher's offer (WHIP): a session feeding the room, or why not. A stream has one publisher.</summary>
+    public SfuResult<SessionAnswer> Publish(RoomId roomId, string offerSdp, string? owner = null)
     {
-        answer = null;
         if (Parse(offerSdp, out var offer) is { } invalid)
         {
             return invalid;
@@ -100,104 +127,100 @@ public sealed partial class SfuNode : IDisposable
             return unusable;
         }
 
+        PublisherSession session;
         lock (_lock)
         {
-            var stream = GetOrCreateStream(streamId);
-            if (stream.Publisher is not null)
+            var room = GetOrCreateRoom(roomId);
+            if (!room.Publishers.IsEmpty)
             {
-                RemoveIfEmpty(stream);
-                return new SfuError(SfuErrorKind.PublisherExists, $"stream '{streamId}' already has a publisher");
+                RemoveIfEmpty(room);
+                return new SfuError(SfuErrorKind.PublisherExists, $"stream '{roomId}' already has a publisher");
             }
 
-            var transport = CreateTransport(offer!, localIce);
-            var session = new PublisherSession(stream, transport, RemoteIce(offer!), tracks, _time, _options.MaxVideoBitrate);
-            stream.Publisher = session;
-            Watch(session);
-            SessionCreated?.Invoke(session);
-            transport.Start();
-            answer = new SessionAnswer(session, answerSdp!.ToString());
+            var transport = CreateTransport(offer!, answerSdp!, localIce);
+            session = new PublisherSession(room, transport, RemoteIce(offer!), tracks, _time, _options.MaxVideoBitrate) { Owner = owner };
+            room.Publishers = room.Publishers.Add(session);
             Interlocked.Increment(ref _version);
-            LogSessionCreated(session.Id, "publisher", streamId);
-            return null;
         }
+
+        Start(session, "publisher");
+        return new SessionAnswer(session, answerSdp!.ToString());
     }
 
-    /// <summary>A subscriber's offer (WHEP): a session receiving the stream, now or once its publisher arrives.</summary>
-    public SfuError? Subscribe(string streamId, string offerSdp, out SessionAnswer? answer)
+    /// <summary>A subscriber's offer (WHEP): a session receiving the room's tracks, now or once they arrive.</summary>
+    public SfuResult<SessionAnswer> Subscribe(RoomId roomId, string offerSdp, string? owner = null)
     {
-        answer = null;
         if (Parse(offerSdp, out var offer) is { } invalid)
         {
             return invalid;
         }
 
+        SubscriberSession session;
+        SessionDescription answerSdp;
         lock (_lock)
         {
-            var stream = GetOrCreateStream(streamId);
+            var room = GetOrCreateRoom(roomId);
             var localIce = IceParameters.Generate();
-            var error = _negotiator.AnswerSubscriber(offer!, localIce, streamId, PublisherCodecs(stream), out var answerSdp, out var tracks);
+            var error = _negotiator.AnswerSubscriber(offer!, localIce, roomId.Value, PublisherCodecs(room), out var answer, out var tracks);
             if (error is not null)
             {
-                RemoveIfEmpty(stream);
+                RemoveIfEmpty(room);
                 return error;
             }
 
-            var transport = CreateTransport(offer!, localIce);
-            var session = new SubscriberSession(stream, transport, RemoteIce(offer!), tracks, _time);
-            stream.Subscribers = stream.Subscribers.Add(session);
-            Watch(session);
-            SessionCreated?.Invoke(session);
-            transport.Start();
-            answer = new SessionAnswer(session, answerSdp!.ToString());
+            answerSdp = answer!;
+            var transport = CreateTransport(offer!, answerSdp, localIce);
+            session = new SubscriberSession(room, transport, RemoteIce(offer!), tracks, _time) { Owner = owner };
+            room.Subscribers = room.Subscribers.Add(session);
             Interlocked.Increment(ref _version);
-            LogSessionCreated(session.Id, "subscriber", streamId);
+        }
+
+        Start(session, "subscriber");
+        return new SessionAnswer(session, answerSdp.ToString());
+    }
+
+    public SfuSession? FindSession(RoomId roomId, SessionId sessionId)
+    {
+        lock (_lock)
+        {
+            if (!_rooms.TryGetValue(roomId, out var room))
+            {
+                return null;
+            }
+
+            foreach (var publisher in room.Publishers)
+            {
+                if (publisher.Id == sessionId)
+                {
+                    return publisher;
+                }
+            }
+
+            foreach (var subscriber in room.Subscribers)
+            {
+                if (subscriber.Id == sessionId)
+                {
+                    return subscriber;
+                }
+            }
+
             return null;
         }
     }
 
-    public bool TryGetSession(string streamId, string sessionId, out SfuSession? session)
-    {
-        lock (_lock)
-        {
-            session = null;
-            if (!_streams.TryGetValue(streamId, out var stream))
-            {
-                return false;
-            }
-
-            if (stream.Publisher?.Id == sessionId)
-            {
-                session = stream.Publisher;
-                return true;
-            }
-
-            foreach (var subscriber in stream.Subscribers)
-            {
-                if (subscriber.Id == sessionId)
-                {
-                    session = subscriber;
-                    return true;
-                }
-            }
-
-            return false;
-        }
-    }
-
     /// <summary>
-    /// ICE restart (RFC 9725 §4.4.2): the client's new credentials in, ours out. The session must still be live
-    /// and, when <paramref name="ifMatch"/> is given, still carry that entity tag; both are checked under the
-    /// node's lock, so a restart cannot revive an ended session or race another restart.
+    /// ICE restart (RFC 9725 §4.4.2). The session must still be live and, when <paramref name="ifMatch"/> is
+    /// given, still carry that entity tag; both are checked under the node's lock, so a restart cannot revive an
+    /// ended session or race another restart.
     /// </summary>
-    public SfuError? RestartIce(SfuSession session, IceParameters remote, string? ifMatch, out IceParameters? local)
+    public SfuResult<IceParameters> RestartIce(RoomId roomId, SessionId sessionId, IceParameters remote, string? ifMatch)
     {
         lock (_lock)
         {
-            local = null;
-            var live = session is PublisherSession ? session.Stream.Publisher == session : session.Stream.Subscribers.Contains((SubscriberSession)session);
-            if (!live)
+            var session = FindSession(roomId, sessionId);
+            if (session is null)
             {
-                return new SfuError(SfuErrorKind.SessionNotFound, $"session '{session.Id}' of stream '{session.Stream.Id}' has ended");
+                return new SfuError(SfuErrorKind.SessionNotFound, $"session '{sessionId}' of stream '{roomId}' has ended");
             }
 
             if (ifMatch is { Length: > 0 } && ifMatch != "*" && ifMatch != session.ETag)
@@ -206,26 +229,25 @@ public sealed partial class SfuNode : IDisposable
                     $"If-Match {ifMatch} does not match the session's current ETag {session.ETag}; fetch it again");
             }
 
-            local = session.RestartIce(remote);
-            return null;
+            return session.RestartIce(remote);
         }
     }
 
     /// <summary>Ends a session (DELETE, kick, or its transport failing). False if it was already gone.</summary>
-    public bool EndSession(SfuSession session)
+    public bool EndSession(SfuSession session, SessionEndReason reason)
     {
         lock (_lock)
         {
-            var stream = session.Stream;
+            var room = session.Room;
             var removed = false;
-            if (session is PublisherSession && stream.Publisher == session)
+            if (session is PublisherSession publisher && room.Publishers.Contains(publisher))
             {
-                stream.Publisher = null;
+                room.Publishers = room.Publishers.Remove(publisher);
                 removed = true;
             }
-            else if (session is SubscriberSession subscriber && stream.Subscribers.Contains(subscriber))
+            else if (session is SubscriberSession subscriber && room.Subscribers.Contains(subscriber))
             {
-                stream.Subscribers = stream.Subscribers.Remove(subscriber);
+                room.Subscribers = room.Subscribers.Remove(subscriber);
                 removed = true;
             }
 
@@ -234,85 +256,127 @@ public sealed partial class SfuNode : IDisposable
                 return false;
             }
 
-            session.Dispose();
-            RemoveIfEmpty(stream);
-            SessionEnded?.Invoke(session);
+            session.IsActive = false;
+            session.EndReason = reason;
+            session.Detach();
+            room.Rebind();
+            RemoveIfEmpty(room);
             Interlocked.Increment(ref _version);
-            LogSessionEnded(session.Id, session.Role.ToString().ToLowerInvariant(), stream.Id, session.Transport.FailureReason ?? "ended");
-            return true;
         }
+
+        // Outside the lock: closing sends close_notify, and handlers may take their own locks.
+        session.Dispose();
+        SessionEnded?.Invoke(session);
+        LogSessionEnded(session.Id.Value, RoleName(session), session.Room.Id.Value, session.Transport.FailureReason ?? reason.ToString());
+        return true;
     }
 
     /// <summary>
-    /// Creates an empty stream that stays until <see cref="DeleteStream"/>, even with no sessions, so subscribers
-    /// can wait in it for a publisher. False if the stream exists.
+    /// Creates an empty room that stays until <see cref="DeleteRoom"/>, even with no sessions, so subscribers
+    /// can wait in it for a publisher. False if the room exists.
     /// </summary>
-    public bool CreateStream(string streamId)
+    public bool CreateRoom(RoomId roomId)
     {
         lock (_lock)
         {
-            if (_streams.ContainsKey(streamId))
+            if (_rooms.ContainsKey(roomId))
             {
                 return false;
             }
 
-            GetOrCreateStream(streamId).KeepWhenEmpty = true;
+            GetOrCreateRoom(roomId).KeepWhenEmpty = true;
             Interlocked.Increment(ref _version);
-            LogStreamCreated(streamId);
-            return true;
         }
+
+        LogStreamCreated(roomId.Value);
+        return true;
     }
 
-    /// <summary>Ends every session of a stream (each peer gets close_notify) and removes it. False if unknown.</summary>
-    public bool DeleteStream(string streamId)
+    /// <summary>Ends every session of a room (each peer gets close_notify) and removes it. False if unknown.</summary>
+    public bool DeleteRoom(RoomId roomId)
     {
+        Room? room;
         lock (_lock)
         {
-            if (!_streams.TryGetValue(streamId, out var stream))
+            if (!_rooms.Remove(roomId, out room))
             {
                 return false;
             }
 
-            stream.KeepWhenEmpty = false;
-            if (stream.Publisher is { } publisher)
-            {
-                EndSession(publisher);
-            }
-
-            foreach (var subscriber in stream.Subscribers)
-            {
-                EndSession(subscriber);
-            }
-
-            _streams.Remove(streamId);
+            room.KeepWhenEmpty = false;
             Interlocked.Increment(ref _version);
-            LogStreamDeleted(streamId);
-            return true;
         }
+
+        foreach (var publisher in room.Publishers)
+        {
+            EndSession(publisher, SessionEndReason.Kicked);
+        }
+
+        foreach (var subscriber in room.Subscribers)
+        {
+            EndSession(subscriber, SessionEndReason.Kicked);
+        }
+
+        LogStreamDeleted(roomId.Value);
+        return true;
+    }
+
+    private void Start(SfuSession session, string role)
+    {
+        Watch(session);
+        SessionCreated?.Invoke(session);
+        session.Transport.Start();
+        LogSessionCreated(session.Id.Value, role, session.Room.Id.Value);
     }
 
     private void Watch(SfuSession session)
     {
-        session.Transport.StateChanged += (_, state) =>
+        session.Transport.StateChanged += (transport, state) =>
         {
+            // The transport reports from its own threads while holding its locks (ICE's, on a consent timeout);
+            // the node's lock is taken by HTTP threads before a transport's. So act from the thread pool, never here.
             switch (state)
             {
                 case TransportState.Connected:
-                    session.ConnectedAt ??= _time.GetUtcNow();
-                    session.Activate();
+                    ThreadPool.UnsafeQueueUserWorkItem(static state => state.Node.OnConnected(state.Session), (Node: this, Session: session), preferLocal: false);
+                    Interlocked.Increment(ref _version);
+                    break;
+                case TransportState.Disconnected:
                     Interlocked.Increment(ref _version);
                     break;
                 case TransportState.Failed or TransportState.Closed:
-                    // The transport reports from its own threads while holding its locks (ICE's, on a consent
-                    // timeout); ending the session takes the node's lock, and HTTP threads take the two in the
-                    // other order (node, then transport). So end it from the thread pool, never from here.
-                    ThreadPool.UnsafeQueueUserWorkItem(static state => state.Node.EndSession(state.Session), (Node: this, Session: session), preferLocal: false);
+                    var reason = transport.Failure switch
+                    {
+                        TransportFailure.IceNoConnectivity => SessionEndReason.IceFailed,
+                        TransportFailure.IceConsentExpired => SessionEndReason.ConsentExpired,
+                        TransportFailure.Dtls => SessionEndReason.DtlsFailed,
+                        _ => SessionEndReason.ClosedByPeer,
+                    };
+                    ThreadPool.UnsafeQueueUserWorkItem(static state => state.Node.EndSession(state.Session, state.Reason), (Node: this, Session: session, Reason: reason), preferLocal: false);
                     break;
             }
         };
     }
 
-    private WebRtcTransport CreateTransport(SessionDescription offer, IceParameters localIce)
+    private void OnConnected(SfuSession session)
+    {
+        lock (_lock)
+        {
+            var room = session.Room;
+            var live = session is PublisherSession publisher ? room.Publishers.Contains(publisher) : room.Subscribers.Contains((SubscriberSession)session);
+            if (!live || session.Transport.State != TransportState.Connected)
+            {
+                return;
+            }
+
+            session.ConnectedAt ??= _time.GetUtcNow();
+            session.IsActive = true;
+            room.Rebind();
+            Interlocked.Increment(ref _version);
+        }
+    }
+
+    private WebRtcTransport CreateTransport(SessionDescription offer, SessionDescription answer, IceParameters localIce)
     {
         var offered = offer.Media.Select(m => m.Fingerprints.FirstOrDefault()).FirstOrDefault(f => f is not null) ?? offer.Fingerprints.FirstOrDefault();
         if (!DtlsFingerprint.TryParse(offered, out var fingerprint))
@@ -320,12 +384,15 @@ public sealed partial class SfuNode : IDisposable
             throw new InvalidOperationException("The negotiator accepted an offer without a usable fingerprint.");
         }
 
-        return new WebRtcTransport(Mux, new WebRtcTransportOptions
+        // An offer that says setup:passive makes us the DTLS client (RFC 8842 §5.3): the answer says active.
+        var setup = answer.Media.FirstOrDefault(m => m.Port != 0)?.Setup;
+        return new WebRtcTransport(_mux, new WebRtcTransportOptions
         {
             Certificate = Certificate,
             LocalIce = localIce,
             RemoteIce = RemoteIce(offer),
             RemoteFingerprint = fingerprint!,
+            DtlsRole = setup == DtlsSetup.Active ? DtlsRole.Client : DtlsRole.Server,
             Ice = new IceAgentOptions { ConsentTimeout = _options.ConsentTimeout, DisconnectTimeout = _options.DisconnectTimeout },
         }, _time);
     }
@@ -346,56 +413,67 @@ public sealed partial class SfuNode : IDisposable
         return null;
     }
 
-    private static IReadOnlyList<SdpCodecCapability>? PublisherCodecs(MediaStream stream)
+    private static IReadOnlyList<SdpCodecCapability>? PublisherCodecs(Room room)
     {
-        if (stream.Publisher is not { } publisher)
+        if (room.Publishers.IsEmpty)
         {
             return null;
         }
 
-        return [.. publisher.PublisherTracks.SelectMany(t => t.Codecs.Select(c => c.Capability))];
+        return [.. room.Publishers.SelectMany(p => p.PublishedTracks).SelectMany(t => t.Codecs.Select(c => c.Capability))];
     }
 
-    private MediaStream GetOrCreateStream(string streamId)
+    private Room GetOrCreateRoom(RoomId id)
     {
-        if (!_streams.TryGetValue(streamId, out var stream))
+        if (!_rooms.TryGetValue(id, out var room))
         {
-            stream = new MediaStream(streamId, _time.GetUtcNow());
-            _streams[streamId] = stream;
+            room = new Room(id, _time.GetUtcNow());
+            _rooms[id] = room;
         }
 
-        return stream;
+        return room;
     }
 
-    private void RemoveIfEmpty(MediaStream stream)
+    private void RemoveIfEmpty(Room room)
     {
-        if (stream.IsEmpty && !stream.KeepWhenEmpty)
+        if (room.IsEmpty && !room.KeepWhenEmpty && _rooms.TryGetValue(room.Id, out var current) && current == room)
         {
-            _streams.Remove(stream.Id);
+            _rooms.Remove(room.Id);
         }
     }
 
     private void SendReports()
     {
-        foreach (var stream in Streams)
+        foreach (var room in Rooms)
         {
-            stream.Publisher?.SendReports();
+            foreach (var publisher in room.Publishers)
+            {
+                publisher.SendReports();
+            }
         }
     }
+
+    private static string RoleName(SfuSession session) => session.Role == SessionRole.Publisher ? "publisher" : "subscriber";
 
     public void Dispose()
     {
         _reportTimer.Dispose();
-        foreach (var stream in Streams)
+        foreach (var room in Rooms)
         {
-            stream.Publisher?.Dispose();
-            foreach (var subscriber in stream.Subscribers)
+            foreach (var publisher in room.Publishers)
             {
+                publisher.EndReason = SessionEndReason.NodeStopped;
+                publisher.Dispose();
+            }
+
+            foreach (var subscriber in room.Subscribers)
+            {
+                subscriber.EndReason = SessionEndReason.NodeStopped;
                 subscriber.Dispose();
             }
         }
 
-        Mux.Dispose();
+        _mux.Dispose();
         Certificate.Dispose();
     }
 

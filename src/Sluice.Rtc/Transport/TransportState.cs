@@ -10,3 +10,18 @@ public enum TransportState
     Failed,
     Closed,
 }
+
+/// <summary>Why a transport failed.</summary>
+public enum TransportFailure
+{
+    None,
+
+    /// <summary>No connectivity check succeeded before the consent timeout.</summary>
+    IceNoConnectivity,
+
+    /// <summary>The selected pair went silent: no consent check and no authenticated media (RFC 7675).</summary>
+    IceConsentExpired,
+
+    /// <summary>The DTLS handshake failed, or gave no SRTP keys.</summary>
+    Dtls,
+}

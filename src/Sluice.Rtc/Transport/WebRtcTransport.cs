@@ -83,6 +83,9 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
 
     public string? FailureReason { get; private set; }
 
+    /// <summary>Why the transport failed, as a value (metrics count these); <see cref="TransportFailure.None"/> until it does.</summary>
+    public TransportFailure Failure { get; private set; }
+
     public event Action<WebRtcTransport, TransportState>? StateChanged;
 
     public RtpPacketHandler? RtpReceived { get; set; }
@@ -295,9 +298,13 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
                 SetState(TransportState.Disconnected);
                 break;
             case IceState.Failed:
-                FailureReason ??= _ice.SelectedAddress is null
-                    ? "ICE: no connectivity check succeeded"
-                    : "ICE: consent expired (RFC 7675)";
+                if (Failure == TransportFailure.None)
+                {
+                    (Failure, FailureReason) = _ice.SelectedAddress is null
+                        ? (TransportFailure.IceNoConnectivity, "ICE: no connectivity check succeeded")
+                        : (TransportFailure.IceConsentExpired, "ICE: consent expired (RFC 7675): no check or authenticated media from the peer");
+                }
+
                 SetState(TransportState.Failed);
                 break;
         }
@@ -341,7 +348,11 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
 
                 break;
             case DtlsState.Failed:
-                FailureReason ??= "DTLS: " + (dtls.FailureReason ?? "handshake failed");
+                if (Failure == TransportFailure.None)
+                {
+                    (Failure, FailureReason) = (TransportFailure.Dtls, "DTLS: " + (dtls.FailureReason ?? "handshake failed"));
+                }
+
                 SetState(TransportState.Failed);
                 break;
             case DtlsState.Closed:
@@ -354,14 +365,14 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
     {
         if (dtls.SrtpProfile is not { } profile)
         {
-            FailureReason = "DTLS: the peer negotiated no SRTP protection profile we offered (use_srtp, RFC 5764 §4.1.1)";
+            (Failure, FailureReason) = (TransportFailure.Dtls, "DTLS: the peer negotiated no SRTP protection profile we offered (use_srtp, RFC 5764 §4.1.1)");
             return false;
         }
 
         Span<byte> material = stackalloc byte[SrtpProfiles.KeyingMaterialLength(profile)];
         if (!dtls.TryExportSrtpKeyingMaterial(material))
         {
-            FailureReason = "DTLS: exporting SRTP keying material failed";
+            (Failure, FailureReason) = (TransportFailure.Dtls, "DTLS: exporting SRTP keying material failed");
             return false;
         }
 

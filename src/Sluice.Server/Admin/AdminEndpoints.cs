@@ -32,18 +32,18 @@ internal static partial class AdminEndpoints
         api.MapGet("/info", Info);
         api.MapGet("/streams", (SfuNode node, AdminMonitor monitor) => TypedResults.Json(StreamSnapshots.All(node, monitor), AdminJson.Default.StreamInfoArray));
         api.MapGet("/streams/{stream}", (string stream, SfuNode node, AdminMonitor monitor) =>
-            node.TryGetStream(stream, out var found)
+            node.TryGetRoom(new RoomId(stream), out var found)
                 ? Results.Json(StreamSnapshots.Stream(found!, monitor), AdminJson.Default.StreamInfo)
                 : StreamNotFound(stream));
         api.MapPost("/streams/{stream}", CreateStream);
-        api.MapDelete("/streams/{stream}", (string stream, SfuNode node) =>
-            node.DeleteStream(stream) ? Results.NoContent() : StreamNotFound(stream));
+        api.MapDelete("/streams/{stream}", async (string stream, ISfu sfu) =>
+            await sfu.DeleteRoomAsync(new RoomId(stream)) ? Results.NoContent() : StreamNotFound(stream));
         api.MapDelete("/streams/{stream}/sessions/{session}", KickSession);
         api.MapGet("/sse/streams", StreamEvents).WithMetadata(Auth.QueryTokenAllowed.Instance);
         return api;
     }
 
-    private static IResult CreateStream(string stream, SfuNode node, AdminMonitor monitor)
+    private static async Task<IResult> CreateStream(string stream, ISfu sfu, SfuNode node, AdminMonitor monitor)
     {
         if (!WhipEndpoints.IsValidStreamId(stream))
         {
@@ -51,7 +51,7 @@ internal static partial class AdminEndpoints
                 $"'{stream}' is not a stream name: use 1 to 128 of A-Z a-z 0-9 - _ .");
         }
 
-        if (!node.CreateStream(stream) || !node.TryGetStream(stream, out var created))
+        if (!await sfu.CreateRoomAsync(new RoomId(stream)) || !node.TryGetRoom(new RoomId(stream), out var created))
         {
             return Problems.Problem(StatusCodes.Status409Conflict, "Stream exists",
                 $"stream '{stream}' already exists; DELETE /api/streams/{stream} first to start it afresh");
@@ -60,14 +60,14 @@ internal static partial class AdminEndpoints
         return Results.Json(StreamSnapshots.Stream(created!, monitor), AdminJson.Default.StreamInfo, statusCode: StatusCodes.Status201Created);
     }
 
-    private static IResult KickSession(string stream, string session, SfuNode node, ILoggerFactory loggers)
+    private static async Task<IResult> KickSession(string stream, string session, ISfu sfu, SfuNode node, ILoggerFactory loggers)
     {
-        if (!node.TryGetStream(stream, out _))
+        if (!node.TryGetRoom(new RoomId(stream), out _))
         {
             return StreamNotFound(stream);
         }
 
-        if (!node.TryGetSession(stream, session, out var found) || !node.EndSession(found!))
+        if (!await sfu.EndSessionAsync(new RoomId(stream), new SessionId(session), Sfu.Sessions.SessionEndReason.Kicked))
         {
             return Problems.SessionNotFound(stream, session);
         }
@@ -78,7 +78,7 @@ internal static partial class AdminEndpoints
 
     private static IResult Info(SfuNode node, AdminMonitor monitor)
     {
-        var streams = node.Streams;
+        var streams = node.Rooms;
         var sessions = 0;
         foreach (var stream in streams)
         {
@@ -86,7 +86,7 @@ internal static partial class AdminEndpoints
         }
 
         var (version, build) = BuildVersion.Value;
-        return Results.Json(new NodeInfo(version, build, (long)monitor.Uptime.TotalSeconds, node.Mux.LocalEndPoint.ToString(),
+        return Results.Json(new NodeInfo(version, build, (long)monitor.Uptime.TotalSeconds, node.MediaEndPoint.ToString(),
             [.. node.Announced.Select(a => a.ToString())], streams.Count, sessions), AdminJson.Default.NodeInfo);
     }
 

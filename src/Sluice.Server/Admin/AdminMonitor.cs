@@ -59,9 +59,9 @@ internal sealed class AdminMonitor : IHostedService, IDisposable
     {
         var now = _time.GetTimestamp();
         var live = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var stream in _node.Streams)
+        foreach (var stream in _node.Rooms)
         {
-            if (stream.Publisher is { } publisher)
+            foreach (var publisher in stream.Publishers)
             {
                 Measure(publisher, now, live);
             }
@@ -85,20 +85,19 @@ internal sealed class AdminMonitor : IHostedService, IDisposable
 
     private void Measure(SfuSession session, long now, HashSet<string> live)
     {
-        live.Add(session.Id);
-        var stats = session.Transport.Stats;
-        var bytesIn = stats.BytesReceived;
-        var bytesOut = stats.BytesSent;
-        if (_samples.TryGetValue(session.Id, out var previous))
+        live.Add(session.Id.Value);
+        var bytesIn = session.TransportBytesReceived;
+        var bytesOut = session.TransportBytesSent;
+        if (_samples.TryGetValue(session.Id.Value, out var previous))
         {
             var seconds = _time.GetElapsedTime(previous.Timestamp, now).TotalSeconds;
             var rateIn = seconds > 0 ? (long)((bytesIn - previous.BytesIn) * 8 / seconds) : 0;
             var rateOut = seconds > 0 ? (long)((bytesOut - previous.BytesOut) * 8 / seconds) : 0;
-            _samples[session.Id] = new Reading(now, bytesIn, bytesOut, rateIn, rateOut);
+            _samples[session.Id.Value] = new Reading(now, bytesIn, bytesOut, rateIn, rateOut);
         }
         else
         {
-            _samples[session.Id] = new Reading(now, bytesIn, bytesOut, 0, 0);
+            _samples[session.Id.Value] = new Reading(now, bytesIn, bytesOut, 0, 0);
         }
     }
 

@@ -9,7 +9,7 @@ internal static class StreamSnapshots
 {
     public static StreamInfo[] All(SfuNode node, AdminMonitor monitor)
     {
-        var streams = node.Streams;
+        var streams = node.Rooms;
         var result = new StreamInfo[streams.Count];
         for (var i = 0; i < streams.Count; i++)
         {
@@ -21,7 +21,7 @@ internal static class StreamSnapshots
         return result;
     }
 
-    public static StreamInfo Stream(MediaStream stream, AdminMonitor monitor)
+    public static StreamInfo Stream(Room stream, AdminMonitor monitor)
     {
         // Read each property once: sessions come and go on other threads.
         var publisher = stream.Publisher;
@@ -32,49 +32,25 @@ internal static class StreamSnapshots
             infos[i] = Session(subscribers[i], monitor);
         }
 
-        return new StreamInfo(stream.Id, stream.CreatedAt, publisher is null ? null : Session(publisher, monitor), infos);
+        return new StreamInfo(stream.Id.Value, stream.CreatedAt, publisher is null ? null : Session(publisher, monitor), infos);
     }
 
     public static SessionInfo Session(SfuSession session, AdminMonitor monitor)
     {
-        long packets = 0, lost = 0, nacks = 0, plis = 0;
-        switch (session)
-        {
-            case PublisherSession publisher:
-                foreach (var track in publisher.PublisherTracks)
-                {
-                    packets += track.PacketsReceived;
-                    lost += track.Statistics.PacketsLost;
-                    nacks += track.NacksSent;
-                    plis += track.KeyframeRequests;
-                }
-
-                break;
-            case SubscriberSession subscriber:
-                foreach (var track in subscriber.SubscriberTracks)
-                {
-                    packets += track.PacketsSent;
-                    lost += track.PacketsLostReported;
-                    nacks += track.NacksReceived;
-                    plis += track.KeyframeRequestsReceived;
-                }
-
-                break;
-        }
-
-        var (bitrateIn, bitrateOut) = monitor.Bitrate(session.Id);
+        var counters = session.ReadCounters();
+        var (bitrateIn, bitrateOut) = monitor.Bitrate(session.Id.Value);
         return new SessionInfo(
-            session.Id,
+            session.Id.Value,
             session.Role == SessionRole.Publisher ? "publisher" : "subscriber",
-            session.Transport.State.ToString().ToLowerInvariant(),
-            session.Transport.RemoteEndPoint?.ToString(),
+            session.State.ToString().ToLowerInvariant(),
+            session.RemoteEndPoint?.ToString(),
             Codecs(session),
             bitrateIn,
             bitrateOut,
-            packets,
-            lost,
-            nacks,
-            plis,
+            counters.Packets,
+            counters.PacketsLost,
+            counters.Nacks,
+            counters.KeyframeRequests,
             session.CreatedAt,
             session.ConnectedAt);
     }

@@ -37,8 +37,9 @@ public static class AccessEndpointFilters
             var checker = http.RequestServices.GetRequiredService<IAccessChecker>();
             var stream = http.GetRouteValue(streamRouteValue)?.ToString() ?? string.Empty;
             var sessionId = http.GetRouteValue(sessionRouteValue)?.ToString() ?? string.Empty;
-            var decision = http.RequestServices.GetRequiredService<SfuNode>().TryGetSession(stream, sessionId, out var session)
-                ? await checker.CheckSessionAsync(http, stream, sessionId, session!.Owner).ConfigureAwait(false)
+            var session = await http.RequestServices.GetRequiredService<ISfu>().FindSessionAsync(new RoomId(stream), new SessionId(sessionId), http.RequestAborted).ConfigureAwait(false);
+            var decision = session is not null
+                ? await checker.CheckSessionAsync(http, stream, sessionId, session.Owner).ConfigureAwait(false)
                 : await checker.AuthenticateAsync(http).ConfigureAwait(false);
             return decision.IsAllowed ? await next(context).ConfigureAwait(false) : decision.ToResult(http);
         });

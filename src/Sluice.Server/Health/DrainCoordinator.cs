@@ -78,9 +78,9 @@ internal sealed partial class DrainCoordinator
     public static int SessionCount(SfuNode node)
     {
         var count = 0;
-        foreach (var stream in node.Streams)
+        foreach (var stream in node.Rooms)
         {
-            count += (stream.Publisher is null ? 0 : 1) + stream.Subscribers.Length;
+            count += stream.Publishers.Length + stream.Subscribers.Length;
         }
 
         return count;

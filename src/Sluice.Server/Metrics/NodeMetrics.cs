@@ -37,7 +37,7 @@ internal sealed class NodeMetrics
     {
         _node = node;
         Meter = meters.Create(MeterName);
-        Meter.CreateObservableGauge("sluice.streams", () => _node.Streams.Count, "{stream}", "Live streams");
+        Meter.CreateObservableGauge("sluice.streams", () => _node.Rooms.Count, "{stream}", "Live streams");
         Meter.CreateObservableGauge("sluice.publishers", CountPublishers, "{session}", "Publisher sessions");
         Meter.CreateObservableGauge("sluice.subscribers", CountSubscribers, "{session}", "Subscriber sessions");
         Meter.CreateObservableGauge("sluice.draining", () => drain.IsDraining ? 1 : 0, null, "1 while the node drains (refuses new sessions), else 0");
@@ -89,19 +89,14 @@ internal sealed class NodeMetrics
             Add(ref _ended, session, mark);
         }
 
-        var reason = session.Transport.FailureReason;
-        if (reason is null)
+        switch (session.EndReason)
         {
-            return;
-        }
-
-        if (reason.StartsWith("ICE:", StringComparison.Ordinal))
-        {
-            Interlocked.Increment(ref _iceFailures);
-        }
-        else if (reason.StartsWith("DTLS:", StringComparison.Ordinal))
-        {
-            Interlocked.Increment(ref _dtlsFailures);
+            case SessionEndReason.IceFailed or SessionEndReason.ConsentExpired:
+                Interlocked.Increment(ref _iceFailures);
+                break;
+            case SessionEndReason.DtlsFailed:
+                Interlocked.Increment(ref _dtlsFailures);
+                break;
         }
     }
 
@@ -132,29 +127,21 @@ internal sealed class NodeMetrics
         switch (session)
         {
             case PublisherSession publisher:
-                long lost = 0;
-                foreach (var track in publisher.PublisherTracks)
-                {
-                    counts.PacketsIn += track.PacketsReceived;
-                    counts.BytesIn += track.BytesReceived;
-                    counts.NacksSent += track.NacksSent;
-                    counts.KeyframeRequestsSent += track.KeyframeRequests;
-                    lost += track.Statistics.PacketsLost;
-                }
-
-                mark.Highest = Math.Max(mark.Highest, lost);
+                var received = publisher.ReadCounters();
+                counts.PacketsIn += received.Packets;
+                counts.BytesIn += received.Bytes;
+                counts.NacksSent += received.Nacks;
+                counts.KeyframeRequestsSent += received.KeyframeRequests;
+                mark.Highest = Math.Max(mark.Highest, received.PacketsLost);
                 counts.Lost += mark.Highest;
                 break;
             case SubscriberSession subscriber:
-                foreach (var track in subscriber.SubscriberTracks)
-                {
-                    counts.PacketsOut += track.PacketsSent;
-                    counts.BytesOut += track.BytesSent;
-                    counts.NacksReceived += track.NacksReceived;
-                    counts.KeyframeRequestsReceived += track.KeyframeRequestsReceived;
-                    counts.Retransmissions += track.Retransmissions;
-                }
-
+                var sent = subscriber.ReadCounters();
+                counts.PacketsOut += sent.Packets;
+                counts.BytesOut += sent.Bytes;
+                counts.NacksReceived += sent.Nacks;
+                counts.KeyframeRequestsReceived += sent.KeyframeRequests;
+                counts.Retransmissions += sent.Retransmissions;
                 break;
         }
     }
@@ -162,9 +149,9 @@ internal sealed class NodeMetrics
     private int CountPublishers()
     {
         var count = 0;
-        foreach (var stream in _node.Streams)
+        foreach (var stream in _node.Rooms)
         {
-            count += stream.Publisher is null ? 0 : 1;
+            count += stream.Publishers.Length;
         }
 
         return count;
@@ -173,7 +160,7 @@ internal sealed class NodeMetrics
     private int CountSubscribers()
     {
         var count = 0;
-        foreach (var stream in _node.Streams)
+        foreach (var stream in _node.Rooms)
         {
             count += stream.Subscribers.Length;
         }

@@ -13,6 +13,8 @@ internal static class Problems
         SfuErrorKind.StreamNotFound => Problem(StatusCodes.Status404NotFound, "No such stream", error.Message),
         SfuErrorKind.SessionNotFound => Problem(StatusCodes.Status404NotFound, "No such session", error.Message),
         SfuErrorKind.PreconditionFailed => Problem(StatusCodes.Status412PreconditionFailed, "Stale session", error.Message),
+        SfuErrorKind.InvalidAnswer => Problem(StatusCodes.Status400BadRequest, "Unusable answer", error.Message),
+        SfuErrorKind.Conflict => Problem(StatusCodes.Status409Conflict, "Renegotiation in progress", error.Message),
         _ => Problem(StatusCodes.Status503ServiceUnavailable, "Unavailable", error.Message),
     };
 

@@ -19,22 +19,22 @@ internal static partial class WhipEndpoints
 
     public static void MapWhip(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/whip/{stream}", (string stream, HttpContext context, SfuNode node, IOptions<ServerOptions> options) =>
-            CreateSession(stream, context, node, options.Value, publish: true)).RequireAccess(AccessRight.Publish);
-        app.MapPost("/whep/{stream}", (string stream, HttpContext context, SfuNode node, IOptions<ServerOptions> options) =>
-            CreateSession(stream, context, node, options.Value, publish: false)).RequireAccess(AccessRight.Subscribe);
+        app.MapPost("/whip/{stream}", (string stream, HttpContext context, ISfu sfu, IOptions<ServerOptions> options) =>
+            CreateSession(stream, context, sfu, options.Value, publish: true)).RequireAccess(AccessRight.Publish);
+        app.MapPost("/whep/{stream}", (string stream, HttpContext context, ISfu sfu, IOptions<ServerOptions> options) =>
+            CreateSession(stream, context, sfu, options.Value, publish: false)).RequireAccess(AccessRight.Subscribe);
         app.MapMethods("/whip/{stream}", ["OPTIONS"], (string stream, HttpContext context, IOptions<ServerOptions> options) =>
             Options(context, options.Value, AccessRight.Publish, stream));
         app.MapMethods("/whep/{stream}", ["OPTIONS"], (string stream, HttpContext context, IOptions<ServerOptions> options) =>
             Options(context, options.Value, AccessRight.Subscribe, stream));
         app.MapMethods("/session/{stream}/{session}", ["PATCH"], Patch).RequireSessionAccess();
-        app.MapDelete("/session/{stream}/{session}", (string stream, string session, SfuNode node) =>
-            node.TryGetSession(stream, session, out var found) && node.EndSession(found!)
+        app.MapDelete("/session/{stream}/{session}", async (string stream, string session, ISfu sfu, CancellationToken cancellationToken) =>
+            await sfu.EndSessionAsync(new RoomId(stream), new SessionId(session), Sfu.Sessions.SessionEndReason.Deleted, cancellationToken)
                 ? Results.Ok()
                 : Problems.SessionNotFound(stream, session)).RequireSessionAccess();
     }
 
-    private static async Task<IResult> CreateSession(string stream, HttpContext context, SfuNode node, ServerOptions options, bool publish)
+    private static async Task<IResult> CreateSession(string stream, HttpContext context, ISfu sfu, ServerOptions options, bool publish)
     {
         if (context.RequestServices.GetRequiredService<Health.DrainCoordinator>().RefuseIfDraining(context) is { } draining)
         {
@@ -64,14 +64,17 @@ internal static partial class WhipEndpoints
             return nowDraining;
         }
 
-        var error = publish ? node.Publish(stream, offer, out var answer) : node.Subscribe(stream, offer, out answer);
-        if (error is not null)
+        var owner = context.GetCaller()?.Owner;
+        var result = publish
+            ? await sfu.PublishAsync(new RoomId(stream), offer, owner, context.RequestAborted)
+            : await sfu.SubscribeAsync(new RoomId(stream), offer, owner, context.RequestAborted);
+        if (result.Error is { } error)
         {
             return Problems.From(error);
         }
 
-        var session = answer!.Session;
-        session.Owner = context.GetCaller()?.Owner;
+        var answer = result.Value!;
+        var session = answer.Session;
         var headers = context.Response.Headers;
         headers.Location = $"/session/{stream}/{session.Id}";
         headers.ETag = session.ETag;
@@ -84,20 +87,21 @@ internal static partial class WhipEndpoints
     /// Trickle ICE and ICE restart (RFC 9725 §4.4): candidates are accepted (ICE-lite learns addresses from
     /// checks); new credentials restart ICE and are answered with ours.
     /// </summary>
-    private static async Task<IResult> Patch(string stream, string session, HttpContext context, SfuNode node)
+    private static async Task<IResult> Patch(string stream, string session, HttpContext context, ISfu sfu, SfuNode node)
     {
         if (!HasContentType(context.Request, FragmentType))
         {
             return Problems.UnsupportedMediaType(FragmentType, context.Request.ContentType);
         }
 
-        if (!node.TryGetSession(stream, session, out var found))
+        var found = await sfu.FindSessionAsync(new RoomId(stream), new SessionId(session), context.RequestAborted);
+        if (found is null)
         {
             return Problems.SessionNotFound(stream, session);
         }
 
         var ifMatch = context.Request.Headers.IfMatch.ToString();
-        if (ifMatch.Length > 0 && ifMatch != "*" && ifMatch != found!.ETag)
+        if (ifMatch.Length > 0 && ifMatch != "*" && ifMatch != found.ETag)
         {
             return Problems.Problem(StatusCodes.Status412PreconditionFailed, "Stale session",
                 $"If-Match {ifMatch} does not match the session's current ETag {found.ETag}; fetch it again");
@@ -114,19 +118,20 @@ internal static partial class WhipEndpoints
             return Problems.Problem(StatusCodes.Status400BadRequest, "Malformed SDP fragment", parseError!);
         }
 
-        var remote = found!.RemoteIce;
+        var remote = found.RemoteIce;
         if (fragment!.IceUfrag is null || (fragment.IceUfrag == remote.UsernameFragment && fragment.IcePwd == remote.Password))
         {
             return Results.NoContent();
         }
 
-        if (node.RestartIce(found, new IceParameters(fragment.IceUfrag, fragment.IcePwd!), ifMatch, out var local) is { } error)
+        var restarted = await sfu.RestartIceAsync(found.Room.Id, found.Id, new IceParameters(fragment.IceUfrag, fragment.IcePwd!), ifMatch, context.RequestAborted);
+        if (restarted.Error is { } error)
         {
             return Problems.From(error);
         }
 
         context.Response.Headers.ETag = found.ETag;
-        return Results.Text(RestartAnswer(local!, node, found), FragmentType, Encoding.UTF8, StatusCodes.Status200OK);
+        return Results.Text(RestartAnswer(restarted.Value!, node, found), FragmentType, Encoding.UTF8, StatusCodes.Status200OK);
     }
 
     private static string RestartAnswer(IceParameters local, SfuNode node, Sfu.Sessions.SfuSession session)

@@ -1,9 +1,11 @@
+using Sluice.Rtc.Sdp;
+
 namespace Sluice.Sfu.Negotiation;
 
 /// <summary>
-/// One accepted m= section of a session, resolved from its offer and our answer: codecs in preference
-/// order, header extensions by URI, and the SSRCs the sender announced (a publisher's, or ours toward a
-/// subscriber).
+/// One accepted audio or video m= section of a session, resolved from its offer and our answer: codecs in
+/// preference order, header extensions by URI, and the SSRCs the sender announced (a publisher's, or ours toward
+/// a subscriber), with its simulcast encodings when it has several.
 /// </summary>
 public sealed class NegotiatedTrack
 {
@@ -16,8 +18,20 @@ public sealed class NegotiatedTrack
     /// <summary>Header extension URI → id (RFC 8285).</summary>
     public required IReadOnlyDictionary<string, int> Extensions { get; init; }
 
+    /// <summary>The media SSRC of a single-encoding track, when announced.</summary>
     public uint? Ssrc { get; init; }
 
     public uint? RtxSsrc { get; init; }
 
+    /// <summary>
+    /// The simulcast encodings a publisher announced, in its order: one per <c>a=rid</c> (RFC 8851) or per SSRC of
+    /// an <c>a=ssrc-group:SIM</c>; empty for a track sent as one encoding.
+    /// </summary>
+    public IReadOnlyList<NegotiatedEncoding> Encodings { get; init; } = [];
+
+    /// <summary>The sender's <c>a=msid</c> (RFC 8830): its stream and track ids, when given.</summary>
+    public SdpMsid? Msid { get; init; }
 }
+
+/// <summary>One simulcast encoding as the offer announced it: its rid, and its SSRCs when signalled.</summary>
+public sealed record NegotiatedEncoding(string? Rid, uint? Ssrc, uint? RtxSsrc);

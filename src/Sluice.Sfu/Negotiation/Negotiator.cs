@@ -115,6 +115,8 @@ public sealed class Negotiator
                 Extensions = section.Extmaps.ToDictionary(e => e.Uri, e => e.Id),
                 Ssrc = ssrc,
                 RtxSsrc = rtxSsrc,
+                Encodings = ssrcs is null ? OfferedEncodings(offered, section) : [],
+                Msid = offered.Msid,
             });
         }
 
@@ -178,6 +180,36 @@ public sealed class Negotiator
         }
 
         return codecs;
+    }
+
+    /// <summary>
+    /// A publisher's simulcast encodings: one per rid we accepted (RFC 8853, in the offer's order), else one per
+    /// SSRC of an <c>a=ssrc-group:SIM</c> with its RTX from the matching FID group; none for a single encoding.
+    /// </summary>
+    private static List<NegotiatedEncoding> OfferedEncodings(MediaDescription offered, MediaDescription answered)
+    {
+        var encodings = new List<NegotiatedEncoding>();
+        foreach (var rid in answered.Rids)
+        {
+            encodings.Add(new NegotiatedEncoding(rid.Id, null, null));
+        }
+
+        if (encodings.Count > 0)
+        {
+            return encodings;
+        }
+
+        var simulcast = offered.SsrcGroups.Find(g => g.Semantics == "SIM" && g.Ssrcs.Count > 1);
+        if (simulcast is not null)
+        {
+            foreach (var ssrc in simulcast.Ssrcs)
+            {
+                var fid = offered.SsrcGroups.Find(g => g.Semantics == SdpSsrcGroup.Fid && g.Ssrcs.Count == 2 && g.Ssrcs[0] == ssrc);
+                encodings.Add(new NegotiatedEncoding(null, ssrc, fid?.Ssrcs[1]));
+            }
+        }
+
+        return encodings;
     }
 
     /// <summary>The publisher's media SSRC and its RTX SSRC, from a=ssrc-group:FID or else the first a=ssrc (RFC 5576).</summary>

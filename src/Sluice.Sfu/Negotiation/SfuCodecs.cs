@@ -31,13 +31,16 @@ public static class SfuCodecs
     public const string AudioLevel = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
     public const string VideoOrientation = "urn:3gpp:video-orientation";
     public const string Mid = "urn:ietf:params:rtp-hdrext:sdes:mid";
+    public const string RtpStreamId = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
+    public const string RepairedRtpStreamId = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
 
     /// <summary>
-    /// Extensions accepted from a publisher. MID is accepted (browsers need it with BUNDLE) but never forwarded:
-    /// mids differ per session. Send-time and congestion-control extensions describe the publisher's link,
-    /// not the subscriber's, so they are not forwarded either.
+    /// Extensions accepted from a publisher. MID, RID and repaired RID route packets to tracks and encodings
+    /// (RFC 8843 §9.2, RFC 8852) but are never forwarded: mids and rids are per session. Send-time and
+    /// congestion-control extensions describe the publisher's link, not the subscriber's, so they are not
+    /// forwarded either.
     /// </summary>
-    public static IReadOnlyList<string> PublisherExtensions { get; } = [Mid, AudioLevel, VideoOrientation];
+    public static IReadOnlyList<string> PublisherExtensions { get; } = [Mid, RtpStreamId, RepairedRtpStreamId, AudioLevel, VideoOrientation];
 
     /// <summary>Extensions a subscriber gets: their content stays true after forwarding.</summary>
     public static IReadOnlyList<string> SubscriberExtensions { get; } = [AudioLevel, VideoOrientation];

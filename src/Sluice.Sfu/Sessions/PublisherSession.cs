@@ -1,51 +1,87 @@
+using System.Collections.Immutable;
 using Sluice.Rtc.Ice;
 using Sluice.Rtc.Rtcp;
-using Sluice.Rtc.Rtp;
 using Sluice.Rtc.Transport;
 using Sluice.Sfu.Forwarding;
 using Sluice.Sfu.Negotiation;
 
 namespace Sluice.Sfu.Sessions;
 
-/// <summary>A publisher: its tracks feed the stream's audio and video slots while it is connected.</summary>
+/// <summary>A publishing session: each of its receiving m-sections is a <see cref="PublishedTrack"/>; packets find theirs through an <see cref="RtpRouter"/>.</summary>
 public sealed class PublisherSession : SfuSession
 {
-    private readonly PublisherTrack[] _tracks;
+    private readonly TimeProvider _time;
+    private readonly ulong _maxBitrate;
+    private ImmutableArray<PublishedTrack> _published;
+    private RtpRouter _router;
 
-    public PublisherSession(MediaStream stream, WebRtcTransport transport, IceParameters remoteIce, IReadOnlyList<NegotiatedTrack> tracks, TimeProvider time, ulong maxBitrate)
-        : base(stream, transport, remoteIce, tracks, time)
+    internal PublisherSession(Room room, WebRtcTransport transport, IceParameters remoteIce, IReadOnlyList<NegotiatedTrack> tracks, TimeProvider time, ulong maxBitrate)
+        : base(room, transport, remoteIce, tracks, time)
     {
-        _tracks = [.. tracks.Select(t => new PublisherTrack(transport, stream.Slot(t.Kind), t, time, maxBitrate))];
+        _time = time;
+        _maxBitrate = maxBitrate;
+        _published = [.. tracks.Select(t => new PublishedTrack(this, t, transport, time, maxBitrate))];
+        _router = new RtpRouter(_published);
         transport.RtpReceived = OnRtp;
         transport.RtcpReceived = OnRtcp;
     }
 
     public override SessionRole Role => SessionRole.Publisher;
 
-    public IReadOnlyList<PublisherTrack> PublisherTracks => _tracks;
+    /// <summary>The tracks this session publishes, in m-line order.</summary>
+    public ImmutableArray<PublishedTrack> PublishedTracks => _published;
 
-    internal override void Activate()
+    /// <summary>How packets find their tracks, and how many did not.</summary>
+    public RtpRouter Router => _router;
+
+    public override SessionCounters ReadCounters()
     {
-        foreach (var track in _tracks)
+        long packets = 0, bytes = 0, lost = 0, nacks = 0, keyframes = 0;
+        foreach (var track in _published)
         {
-            Stream.Slot(track.Kind).SetSource(track);
+            packets += track.PacketsReceived;
+            bytes += track.BytesReceived;
+            lost += track.PacketsLost;
+            nacks += track.NacksSent;
+            keyframes += track.KeyframeRequests;
         }
+
+        return new SessionCounters(packets, bytes, lost, nacks, keyframes, 0);
     }
 
-    internal override void Deactivate()
+    /// <summary>
+    /// A renegotiation by the publisher (a track added or stopped): tracks of m-sections that stay keep their
+    /// identity and state; new sections get new tracks. Returns the tracks that went away. Under the node's lock.
+    /// </summary>
+    internal ImmutableArray<PublishedTrack> Renegotiate(IReadOnlyList<NegotiatedTrack> tracks)
     {
-        foreach (var track in _tracks)
+        var kept = new List<PublishedTrack>();
+        foreach (var negotiated in tracks)
         {
-            Stream.Slot(track.Kind).ClearSource(track);
+            var existing = _published.FirstOrDefault(t => t.Mid == negotiated.Mid && t.Kind == negotiated.Kind);
+            kept.Add(existing ?? new PublishedTrack(this, negotiated, Transport, _time, _maxBitrate));
         }
+
+        var gone = _published.Where(t => !kept.Contains(t)).ToImmutableArray();
+        Tracks = tracks;
+        _published = [.. kept];
+
+        // The receive thread reads the router through this field: it sees the old one or the new one, whole.
+        Volatile.Write(ref _router, new RtpRouter(_published));
+        return gone;
     }
 
     internal void SendReports()
     {
-        foreach (var track in _tracks)
+        foreach (var track in _published)
         {
-            track.SendReceiverReport();
+            track.SendReceiverReports();
         }
+    }
+
+    internal override void Detach()
+    {
+        // Sinks hold subscriptions of other sessions: the room unbinds those (under the node's lock).
     }
 
     private void OnRtp(WebRtcTransport transport, Span<byte> packet)
@@ -55,16 +91,7 @@ public sealed class PublisherSession : SfuSession
             OnMediaStarted();
         }
 
-        // Payload types are unique across a BUNDLE group: they tell the track (RFC 8843 §9.2).
-        var payloadType = packet[1] & 0x7F;
-        foreach (var track in _tracks)
-        {
-            if (track.Carries(payloadType))
-            {
-                track.OnRtp(packet, Scratch);
-                return;
-            }
-        }
+        Volatile.Read(ref _router).Route(packet)?.OnRtp(packet, Scratch);
     }
 
     private void OnRtcp(WebRtcTransport transport, Span<byte> datagram)
@@ -77,11 +104,14 @@ public sealed class PublisherSession : SfuSession
                 continue;
             }
 
-            foreach (var track in _tracks)
+            foreach (var track in _published)
             {
-                if (track.Ssrc == report.SenderSsrc)
+                foreach (var encoding in track.Encodings)
                 {
-                    track.OnSenderReport(report.NtpTimestamp, report.RtpTimestamp);
+                    if (encoding.HasSsrc && encoding.Ssrc == report.SenderSsrc)
+                    {
+                        encoding.OnSenderReport(report.NtpTimestamp, report.RtpTimestamp);
+                    }
                 }
             }
         }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using Sluice.Rtc.Ice;
 using Sluice.Rtc.Transport;
@@ -5,7 +6,10 @@ using Sluice.Sfu.Negotiation;
 
 namespace Sluice.Sfu.Sessions;
 
-/// <summary>One client's WebRTC connection to the node, as the HTTP resource (WHIP/WHEP session) sees it.</summary>
+/// <summary>
+/// One client's WebRTC connection (one PeerConnection) to the node, in a room. What the server may see of it is
+/// public; its transport is the node's own.
+/// </summary>
 public abstract class SfuSession : IDisposable
 {
     [ThreadStatic]
@@ -15,10 +19,10 @@ public abstract class SfuSession : IDisposable
     private readonly long _createdTimestamp;
     private int _mediaStarted;
 
-    protected SfuSession(MediaStream stream, WebRtcTransport transport, IceParameters remoteIce, IReadOnlyList<NegotiatedTrack> tracks, TimeProvider time)
+    private protected SfuSession(Room room, WebRtcTransport transport, IceParameters remoteIce, IReadOnlyList<NegotiatedTrack> tracks, TimeProvider time)
     {
-        Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        Stream = stream;
+        Id = SessionId.New();
+        Room = room;
         Transport = transport;
         RemoteIce = remoteIce;
         Tracks = tracks;
@@ -37,15 +41,14 @@ public abstract class SfuSession : IDisposable
     /// <summary>From the session's creation (its WHIP/WHEP POST) to its first media packet; null until then.</summary>
     public TimeSpan? SetupTime { get; private set; }
 
-    public string Id { get; }
+    public SessionId Id { get; }
 
-    public MediaStream Stream { get; }
+    public Room Room { get; }
 
     public abstract SessionRole Role { get; }
 
-    public WebRtcTransport Transport { get; }
-
-    public IReadOnlyList<NegotiatedTrack> Tracks { get; }
+    /// <summary>The session's negotiated audio and video sections, in m-line order.</summary>
+    public IReadOnlyList<NegotiatedTrack> Tracks { get; private protected set; }
 
     public DateTimeOffset CreatedAt { get; }
 
@@ -60,6 +63,26 @@ public abstract class SfuSession : IDisposable
     /// <summary>Who created the session (the server stores a hash of the creating token), for who may PATCH and DELETE it; null without auth.</summary>
     public string? Owner { get; set; }
 
+    /// <summary>Where the session is: connecting, connected, disconnected (no sign of the peer for a while), failed, closed.</summary>
+    public TransportState State => Transport.State;
+
+    /// <summary>The peer's selected address, once ICE has one.</summary>
+    public IPEndPoint? RemoteEndPoint => Transport.RemoteEndPoint;
+
+    /// <summary>SRTP bytes received from and sent to the peer (with SRTP overhead; for bitrates).</summary>
+    public long TransportBytesReceived => Transport.Stats.BytesReceived;
+
+    /// <inheritdoc cref="TransportBytesReceived"/>
+    public long TransportBytesSent => Transport.Stats.BytesSent;
+
+    /// <summary>Why the session ended; <see cref="SessionEndReason.None"/> while it lives.</summary>
+    public SessionEndReason EndReason { get; internal set; }
+
+    /// <summary>Connected and forwarding: set by the node under its lock.</summary>
+    internal bool IsActive { get; set; }
+
+    internal WebRtcTransport Transport { get; }
+
     /// <summary>
     /// A per-receive-thread buffer for rewritten packets: the transport protects and sends synchronously,
     /// so one buffer serves every packet the thread forwards.
@@ -68,6 +91,9 @@ public abstract class SfuSession : IDisposable
 
     /// <summary>True once media has flowed: the hot path checks this bool and calls <see cref="OnMediaStarted"/> only before.</summary>
     protected bool HasMediaStarted => _mediaStarted != 0;
+
+    /// <summary>The session's counters as the admin API and metrics show them.</summary>
+    public abstract SessionCounters ReadCounters();
 
     /// <summary>Records the setup time and raises <see cref="MediaStarted"/>, once even if two threads race here.</summary>
     protected void OnMediaStarted()
@@ -81,12 +107,6 @@ public abstract class SfuSession : IDisposable
         MediaStarted?.Invoke(this);
     }
 
-    /// <summary>Starts forwarding; called once the transport is connected.</summary>
-    internal abstract void Activate();
-
-    /// <summary>Stops forwarding; the stream stays for the others.</summary>
-    internal abstract void Deactivate();
-
     /// <summary>ICE restart with the peer's new credentials: new local ones, a new ETag.</summary>
     internal IceParameters RestartIce(IceParameters newRemote)
     {
@@ -97,12 +117,44 @@ public abstract class SfuSession : IDisposable
         return local;
     }
 
+    /// <summary>Unbinds the session's tracks from everything (under the node's lock) and closes the transport.</summary>
+    internal abstract void Detach();
+
     public void Dispose()
     {
-        Deactivate();
         Transport.Dispose();
         GC.SuppressFinalize(this);
     }
 
     private static string NewETag() => "\"" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) + "\"";
+}
+
+/// <summary>A session's counters: a publisher's as the node received them, a subscriber's as the node sent them and its receiver reports told.</summary>
+public readonly record struct SessionCounters(long Packets, long Bytes, long PacketsLost, long Nacks, long KeyframeRequests, long Retransmissions);
+
+/// <summary>Why a session ended, for logs and metrics.</summary>
+public enum SessionEndReason
+{
+    None,
+
+    /// <summary>Its client sent DELETE.</summary>
+    Deleted,
+
+    /// <summary>An operator kicked it, or deleted its room.</summary>
+    Kicked,
+
+    /// <summary>No ICE connectivity check succeeded in time.</summary>
+    IceFailed,
+
+    /// <summary>The peer went silent: no consent check or authenticated media for the consent timeout (RFC 7675).</summary>
+    ConsentExpired,
+
+    /// <summary>The DTLS handshake failed, or produced no SRTP keys.</summary>
+    DtlsFailed,
+
+    /// <summary>The peer closed DTLS (close_notify).</summary>
+    ClosedByPeer,
+
+    /// <summary>The node shut down.</summary>
+    NodeStopped,
 }

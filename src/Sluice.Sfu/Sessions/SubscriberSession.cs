@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Sluice.Rtc.Ice;
 using Sluice.Rtc.Rtcp;
 using Sluice.Rtc.Transport;
@@ -6,42 +7,75 @@ using Sluice.Sfu.Negotiation;
 
 namespace Sluice.Sfu.Sessions;
 
-/// <summary>A subscriber: attached to the stream's slots while connected; its RTCP asks for repairs and keyframes.</summary>
+/// <summary>A subscribing session: each of its sending m-sections is a <see cref="Subscription"/>; its RTCP asks for repairs and keyframes.</summary>
 public sealed class SubscriberSession : SfuSession
 {
-    private readonly SubscriberTrack[] _tracks;
+    private readonly TimeProvider _time;
+    private ImmutableArray<Subscription> _subscriptions;
 
-    public SubscriberSession(MediaStream stream, WebRtcTransport transport, IceParameters remoteIce, IReadOnlyList<NegotiatedTrack> tracks, TimeProvider time)
-        : base(stream, transport, remoteIce, tracks, time)
+    internal SubscriberSession(Room room, WebRtcTransport transport, IceParameters remoteIce, IReadOnlyList<NegotiatedTrack> tracks, TimeProvider time)
+        : base(room, transport, remoteIce, tracks, time)
     {
-        _tracks = [.. tracks.Select(t => new SubscriberTrack(transport, stream.Slot(t.Kind), t, time))];
-        foreach (var track in _tracks)
-        {
-            track.FirstPacketSent = OnMediaStarted;
-        }
-
+        _time = time;
+        _subscriptions = [.. tracks.Select(NewSubscription)];
         transport.RtcpReceived = OnRtcp;
     }
 
     public override SessionRole Role => SessionRole.Subscriber;
 
-    public IReadOnlyList<SubscriberTrack> SubscriberTracks => _tracks;
+    /// <summary>This session's sending sections, in m-line order; replaced whole on renegotiation.</summary>
+    public ImmutableArray<Subscription> Subscriptions => _subscriptions;
 
-    internal override void Activate()
+    public override SessionCounters ReadCounters()
     {
-        foreach (var track in _tracks)
+        long packets = 0, bytes = 0, lost = 0, nacks = 0, keyframes = 0, retransmissions = 0;
+        foreach (var subscription in _subscriptions)
         {
-            track.Slot.Attach(track);
+            packets += subscription.PacketsSent;
+            bytes += subscription.BytesSent;
+            lost += subscription.PacketsLostReported;
+            nacks += subscription.NacksReceived;
+            keyframes += subscription.KeyframeRequestsReceived;
+            retransmissions += subscription.Retransmissions;
+        }
+
+        return new SessionCounters(packets, bytes, lost, nacks, keyframes, retransmissions);
+    }
+
+    /// <summary>
+    /// A renegotiation (node- or peer-initiated): sections that stay keep their subscription (SSRC, sequence
+    /// space); new ones get new subscriptions. Returns those that went away, already unbound. Under the node's lock.
+    /// </summary>
+    internal ImmutableArray<Subscription> Renegotiate(IReadOnlyList<NegotiatedTrack> tracks)
+    {
+        var kept = new List<Subscription>();
+        foreach (var negotiated in tracks)
+        {
+            var existing = _subscriptions.FirstOrDefault(s => s.Mid == negotiated.Mid && s.Kind == negotiated.Kind && s.Ssrc == negotiated.Ssrc);
+            kept.Add(existing ?? NewSubscription(negotiated));
+        }
+
+        var gone = _subscriptions.Where(s => !kept.Contains(s)).ToImmutableArray();
+        foreach (var subscription in gone)
+        {
+            subscription.Bind(null);
+        }
+
+        Tracks = tracks;
+        _subscriptions = [.. kept];
+        return gone;
+    }
+
+    internal override void Detach()
+    {
+        foreach (var subscription in _subscriptions)
+        {
+            subscription.Bind(null);
         }
     }
 
-    internal override void Deactivate()
-    {
-        foreach (var track in _tracks)
-        {
-            track.Slot.Detach(track);
-        }
-    }
+    private Subscription NewSubscription(NegotiatedTrack track) =>
+        new(Transport, track, _time) { FirstPacketSent = OnMediaStarted };
 
     private void OnRtcp(WebRtcTransport transport, Span<byte> datagram)
     {
@@ -85,13 +119,13 @@ public sealed class SubscriberSession : SfuSession
         }
     }
 
-    private SubscriberTrack? Find(uint ssrc)
+    private Subscription? Find(uint ssrc)
     {
-        foreach (var track in _tracks)
+        foreach (var subscription in _subscriptions)
         {
-            if (track.Ssrc == ssrc)
+            if (subscription.Ssrc == ssrc)
             {
-                return track;
+                return subscription;
             }
         }
 

@@ -159,7 +159,7 @@ public sealed class AuthMatrixTests(AuthNodeFixture fixture) : IClassFixture<Aut
         await AuthRequests.AssertRefused(deleteByTwin, HttpStatusCode.Forbidden, "did not create session");
         Assert.Equal(HttpStatusCode.NoContent, patchByCreator.StatusCode);
         Assert.Equal(HttpStatusCode.OK, deleteByCreator.StatusCode);
-        Assert.DoesNotContain(fixture.Node.Node.Streams, s => s.Id == "owned" && s.Publisher is not null);
+        Assert.DoesNotContain(fixture.Node.Node.Rooms, s => s.Id.Value == "owned" && s.Publisher is not null);
     }
 
     [Fact]

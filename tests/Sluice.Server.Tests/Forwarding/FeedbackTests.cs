@@ -52,7 +52,7 @@ public sealed class FeedbackTests
         using var subscriber = await RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whep/sync"));
         using var publisher = await RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whip/sync"), ssrc: 0x5151);
         Assert.True(node.Node.TryGetStream("sync", out var stream));
-        await Poll.Until(() => stream!.Video.Source is not null && stream.Video.Subscribers.Length == 1, "the subscriber to be fed");
+        await Poll.Until(() => stream!.HasVideoSource() && stream!.VideoSinks() == 1, "the subscriber to be fed");
         publisher.SendFrame(keyframe: true);
         await Poll.Until(() => subscriber.Received.Count >= 3, "the keyframe at the subscriber");
 

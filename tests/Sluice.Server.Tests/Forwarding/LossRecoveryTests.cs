@@ -25,8 +25,8 @@ public sealed class LossRecoveryTests
         var subscribing = Support.Cli.RunAsync("whep", new Uri(node.BaseUri, "/whep/lossy").ToString(), "--video-out", saved, "--duration", "11");
         SubscriberSession? session = null;
         await Poll.Until(() => node.Node.TryGetStream("lossy", out var s) && (session = s!.Subscribers.FirstOrDefault()) is not null
-            && s.Video.Subscribers.Length == 1, "the subscriber to connect");
-        var track = session!.SubscriberTracks.Single(t => t.Slot.Kind == MediaKind.Video);
+            && session.ConnectedAt is not null, "the subscriber to connect");
+        var track = session!.Subscriptions.Single(t => t.Kind == MediaKind.Video);
         var random = new Random(4585);
         var dropped = 0;
         node.Node.Mux.SendFilter = (datagram, _) =>

@@ -20,7 +20,7 @@ public sealed class SessionLifetimeTests
         using var staying = await RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whep/vanish"));
         using var vanishing = await RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whep/vanish"));
         Assert.True(node.Node.TryGetStream("vanish", out var stream));
-        await Poll.Until(() => stream!.Video.Subscribers.Length == 2, "both subscribers to be attached");
+        await Poll.Until(() => stream!.VideoSinks() == 2, "both subscribers to be attached");
 
         vanishing.Vanish();
         var frames = 0;
@@ -51,7 +51,7 @@ public sealed class SessionLifetimeTests
         using var subscriber = await RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whep/relay"));
         var first = await RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whip/relay"), ssrc: 0xAAAA);
         Assert.True(node.Node.TryGetStream("relay", out var stream));
-        await Poll.Until(() => stream!.Video.Source is not null && stream.Video.Subscribers.Length == 1, "the first publisher to feed the subscriber");
+        await Poll.Until(() => stream!.HasVideoSource() && stream!.VideoSinks() == 1, "the first publisher to feed the subscriber");
 
         // Inter frames before any keyframe are held back: the subscriber starts at a keyframe.
         first.SendFrame(keyframe: false);
@@ -68,7 +68,7 @@ public sealed class SessionLifetimeTests
         Assert.Single(stream!.Subscribers);
 
         using var second = await RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whip/relay"), ssrc: 0xBBBB);
-        await Poll.Until(() => stream.Video.Source is not null, "the second publisher to feed the slot");
+        await Poll.Until(() => stream!.HasVideoSource(), "the second publisher to feed the slot");
         for (var i = 0; i < 20; i++)
         {
             second.SendFrame(keyframe: i == 0);
@@ -114,7 +114,7 @@ public sealed class SessionLifetimeTests
         {
             var leaving = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
                 RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whep/churn"))));
-            await Poll.Until(() => stream!.Video.Subscribers.Length == 11, "ten more subscribers to attach");
+            await Poll.Until(() => stream!.VideoSinks() == 11, "ten more subscribers to attach");
             await Task.WhenAll(leaving.Select(client => node.Http.DeleteAsync(client.Location)));
             foreach (var client in leaving)
             {

@@ -24,7 +24,7 @@ public sealed class DrainTests
         using var publisher = await RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whip/draining"), ssrc: 0xD0D0);
         using var subscriber = await RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whep/draining"));
         Assert.True(node.Node.TryGetStream("draining", out var stream));
-        await Poll.Until(() => stream!.Video.Source is not null && stream.Video.Subscribers.Length == 1, "the subscriber to be attached");
+        await Poll.Until(() => stream!.HasVideoSource() && stream!.VideoSinks() == 1, "the subscriber to be attached");
 
         var ready = await node.Http.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);

@@ -24,7 +24,7 @@ public sealed class MetricsTests
         using var first = await RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whep/counted"));
         using var second = await RawClient.ConnectAsync(node.Http, new Uri(node.BaseUri, "/whep/counted"));
         Assert.True(node.Node.TryGetStream("counted", out var stream));
-        await Poll.Until(() => stream!.Video.Source is not null && stream.Video.Subscribers.Length == 2, "both subscribers to be attached");
+        await Poll.Until(() => stream!.HasVideoSource() && stream!.VideoSinks() == 2, "both subscribers to be attached");
 
         var before = await Scrape(node);
         for (var i = 0; i < Frames; i++)

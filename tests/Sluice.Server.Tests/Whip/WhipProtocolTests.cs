@@ -204,12 +204,12 @@ public sealed class WhipProtocolTests : IAsyncLifetime
     {
         var created = await Http.PostAsync("/whep/ended-restart", Offers.Sdp(Offers.Play()));
         Assert.True(_node.Node.TryGetSession("ended-restart", created.Headers.Location!.OriginalString.Split('/')[^1], out var session));
-        Assert.True(_node.Node.EndSession(session!));
+        Assert.True(_node.Node.EndSession(session!, Sfu.Sessions.SessionEndReason.Deleted));
 
-        var error = _node.Node.RestartIce(session!, new Rtc.Ice.IceParameters("newU", "aBrandNewPassword0123456"), null, out var local);
+        var result = _node.Node.RestartIce(session!.Room.Id, session.Id, new Rtc.Ice.IceParameters("newU", "aBrandNewPassword0123456"), null);
 
-        Assert.Equal(Sfu.SfuErrorKind.SessionNotFound, error?.Kind);
-        Assert.Null(local);
+        Assert.Equal(Sfu.SfuErrorKind.SessionNotFound, result.Error?.Kind);
+        Assert.Null(result.Value);
     }
 
     [Fact]

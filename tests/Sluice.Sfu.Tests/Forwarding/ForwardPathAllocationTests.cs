@@ -57,7 +57,7 @@ public sealed class ForwardPathAllocationTests
 
         Assert.Equal(Packets, Volatile.Read(ref _forwarded));
         Assert.All(loopback.Subscribers, s => Assert.Equal(Packets, s.RtpReceived));
-        Assert.All(loopback.Stream.Video.Subscribers, t => Assert.Equal(Packets, t.PacketsSent));
+        Assert.All(loopback.VideoSubscriptions, t => Assert.Equal(Packets, t.PacketsSent));
         Assert.Equal(0, _allocated);
     }
 

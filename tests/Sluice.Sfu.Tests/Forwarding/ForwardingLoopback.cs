@@ -1,3 +1,4 @@
+using Sluice.Sfu.Forwarding;
 using System.Buffers.Binary;
 using System.Net;
 using Sluice.Rtc.Dtls;
@@ -28,7 +29,7 @@ internal sealed class ForwardingLoopback : IDisposable
 
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(20);
 
-    private ForwardingLoopback(SfuNode node, MediaStream stream, PublisherSession publisher, Client publisherClient, Client[] subscribers)
+    private ForwardingLoopback(SfuNode node, Room stream, PublisherSession publisher, Client publisherClient, Client[] subscribers)
     {
         Node = node;
         Stream = stream;
@@ -41,7 +42,10 @@ internal sealed class ForwardingLoopback : IDisposable
 
     public SfuNode Node { get; }
 
-    public MediaStream Stream { get; }
+    public Room Stream { get; }
+
+    /// <summary>The subscribers' sections fed by the publisher's video track.</summary>
+    public IEnumerable<Subscription> VideoSubscriptions => Stream.FindTrack(MediaKind.Video)!.Sinks.OfType<Subscription>();
 
     /// <summary>The node's session for the publisher; its transport's <c>RtpReceived</c> is the forward path's entry.</summary>
     public PublisherSession PublisherSession { get; }
@@ -74,14 +78,14 @@ internal sealed class ForwardingLoopback : IDisposable
                 clients.Add(subscribers[i]);
             }
 
-            if (!node.TryGetStream(StreamId, out var stream))
+            if (!node.TryGetRoom(new RoomId(StreamId), out var stream))
             {
                 throw new InvalidOperationException("the stream is gone");
             }
 
             // Sessions activate on their transport's Connected event (on the node's receive thread): wait for the slot.
-            await Until(() => stream!.Video.Source is not null && stream.Video.Subscribers.Length == subscriberCount,
-                () => $"the video slot to have a source and {subscriberCount} subscribers (has {stream!.Video.Subscribers.Length})");
+            await Until(() => stream!.FindTrack(MediaKind.Video)?.Sinks.Length == subscriberCount,
+                () => $"the video track to be published with {subscriberCount} subscribers (has {stream!.FindTrack(MediaKind.Video)?.Sinks.Length ?? 0})");
             return new ForwardingLoopback(node, stream!, (PublisherSession)publisherSession, publisherClient, subscribers);
         }
         catch
@@ -138,13 +142,15 @@ internal sealed class ForwardingLoopback : IDisposable
             Fingerprint = ClientCertificate.Fingerprint.ToString(),
             Media = publish ? PublisherMedia() : SubscriberMedia(),
         }).ToString();
-        var error = publish ? node.Publish(StreamId, offer, out var answer) : node.Subscribe(StreamId, offer, out answer);
-        if (error is not null)
+        var result = publish ? node.Publish(new RoomId(StreamId), offer) : node.Subscribe(new RoomId(StreamId), offer);
+        if (result.Error is { } error)
         {
             throw new InvalidOperationException($"the node refused the {(publish ? "publish" : "subscribe")} offer: {error}");
         }
 
-        var parsed = SessionDescription.Parse(answer!.Sdp);
+        var answer = result.Value!;
+
+        var parsed = SessionDescription.Parse(answer.Sdp);
         var media = parsed.Media.First(m => m.Port != 0);
         var remoteIce = new IceParameters(media.IceUfrag ?? parsed.IceUfrag!, media.IcePwd ?? parsed.IcePwd!);
         if (!DtlsFingerprint.TryParse(media.Fingerprints.FirstOrDefault() ?? parsed.Fingerprints.FirstOrDefault(), out var fingerprint))

@@ -8,19 +8,18 @@ using Sluice.Sfu.Negotiation;
 namespace Sluice.Sfu.Forwarding;
 
 /// <summary>
-/// One publisher's incoming audio or video: unwraps RTX (RFC 4588), keeps the retransmission cache, asks the
-/// publisher for what it lost (NACK) and for keyframes (PLI, or FIR where that is all it supports), reports
-/// reception (RR, REMB), and hands every packet to the stream slot's subscribers. Its packet methods run on
-/// the mux's receive thread and never allocate.
+/// One encoding of a published track (a simulcast layer with its <c>rid</c>, or the only one): its SSRC and RTX
+/// SSRC, the retransmission cache, what it lost (NACK toward the publisher), keyframe requests (PLI, or FIR where
+/// that is all the publisher supports), reception reports (RR, REMB), and the hand-over of every packet to the
+/// track's sinks. Its packet methods run on the thread that receives the publisher's session and never allocate.
 /// </summary>
-public sealed class PublisherTrack
+public sealed class TrackEncoding
 {
     // Our SSRC as the sender of feedback toward the publisher (RFC 4585 §6.1 "packet sender").
     private const uint FeedbackSsrc = 1;
     private const byte NoCodec = 0xFF;
 
     private readonly WebRtcTransport _transport;
-    private readonly StreamTrack _target;
     private readonly TimeProvider _time;
     private readonly NegotiatedCodec[] _codecs;
     private readonly byte[] _codecByPayloadType = new byte[128];
@@ -32,20 +31,23 @@ public sealed class PublisherTrack
     private SequenceUnwrapper _unwrapper;
     private uint _ssrc;
     private bool _ssrcKnown;
+    private int _generation;
     private long _lastKeyframeRequestAt = long.MinValue / 2;
     private int _firSequence;
     private long _bytes;
     private long _nacksSent;
     private long _keyframeRequests;
 
-    public PublisherTrack(WebRtcTransport transport, StreamTrack target, NegotiatedTrack negotiated, TimeProvider time, ulong maxBitrate)
+    internal TrackEncoding(PublishedTrack track, int index, string? rid, uint? ssrc, uint? rtxSsrc, WebRtcTransport transport, TimeProvider time, ulong maxBitrate)
     {
+        Track = track;
+        Index = index;
+        Rid = rid;
+        RtxSsrc = rtxSsrc;
         _transport = transport;
-        _target = target;
         _time = time;
         _maxBitrate = maxBitrate;
-        Negotiated = negotiated;
-        _codecs = [.. negotiated.Codecs];
+        _codecs = [.. track.Negotiated.Codecs];
         _codecByPayloadType.AsSpan().Fill(NoCodec);
         _codecByRtxPayloadType.AsSpan().Fill(NoCodec);
         for (var i = 0; i < _codecs.Length; i++)
@@ -57,7 +59,7 @@ public sealed class PublisherTrack
             }
         }
 
-        if (negotiated.Ssrc is { } announced)
+        if (ssrc is { } announced)
         {
             _ssrc = announced;
             _ssrcKnown = true;
@@ -68,9 +70,15 @@ public sealed class PublisherTrack
         Statistics = new ReceiveStatistics(_codecs.Length > 0 ? _codecs[0].ClockRate : 90000, time);
     }
 
-    public NegotiatedTrack Negotiated { get; }
+    public PublishedTrack Track { get; }
 
-    public MediaKind Kind => Negotiated.Kind;
+    /// <summary>The position among the track's encodings (the offer's <c>a=rid</c> or <c>a=ssrc-group:SIM</c> order).</summary>
+    public int Index { get; }
+
+    /// <summary>The RTP stream id (RFC 8852) of a simulcast layer; null for a track sent as one encoding.</summary>
+    public string? Rid { get; }
+
+    public MediaKind Kind => Track.Kind;
 
     public RetransmissionCache Cache { get; } = new();
 
@@ -82,6 +90,17 @@ public sealed class PublisherTrack
 
     public uint Ssrc => _ssrc;
 
+    public bool HasSsrc => _ssrcKnown;
+
+    /// <summary>The SSRC of this encoding's retransmissions (RFC 4588), once known.</summary>
+    public uint? RtxSsrc { get; internal set; }
+
+    /// <summary>
+    /// Changes when the encoding's SSRC changes (the publisher restarted its encoder): a new sequence-number and
+    /// timestamp space, which a sink must join afresh at a keyframe.
+    /// </summary>
+    public int Generation => Volatile.Read(ref _generation);
+
     public long PacketsReceived => Statistics.PacketsReceived;
 
     public long BytesReceived => Volatile.Read(ref _bytes);
@@ -90,14 +109,14 @@ public sealed class PublisherTrack
 
     public long KeyframeRequests => Volatile.Read(ref _keyframeRequests);
 
-    /// <summary>The codecs this publisher sends, for answering subscribers with them.</summary>
-    public IReadOnlyList<NegotiatedCodec> Codecs => _codecs;
+    /// <summary>True if <paramref name="payloadType"/> is an RTX payload type of this track (RFC 4588).</summary>
+    public bool IsRtxPayloadType(int payloadType) => _codecByRtxPayloadType[payloadType & 0x7F] != NoCodec;
 
     /// <summary>True if <paramref name="payloadType"/> belongs to this track (media or RTX).</summary>
     public bool Carries(int payloadType) =>
         _codecByPayloadType[payloadType & 0x7F] != NoCodec || _codecByRtxPayloadType[payloadType & 0x7F] != NoCodec;
 
-    /// <summary>One plain RTP packet of this track, in the receive buffer (rewritten in place for RTX).</summary>
+    /// <summary>One plain RTP packet of this encoding, in the receive buffer (rewritten in place for RTX).</summary>
     public void OnRtp(Span<byte> packet, scoped Span<byte> scratch)
     {
         if (!RtpPacket.TryParse(packet, out var rtp))
@@ -148,10 +167,9 @@ public sealed class PublisherTrack
 
         Cache.Store(rtp.SequenceNumber, packet);
         var keyframeStart = Kind == MediaKind.Video && RtpKeyframe.IsKeyframeStart(codec.Codec, rtp.Payload);
-        var epoch = _target.Epoch;
-        foreach (var subscriber in _target.Subscribers)
+        foreach (var sink in Track.Sinks)
         {
-            subscriber.Forward(this, epoch, codec, rtp, keyframeStart, now, scratch);
+            sink.OnRtp(this, codec, rtp, keyframeStart, now, scratch);
         }
 
         if (codec.Nack && Nacks.MissingCount > 0)
@@ -160,14 +178,13 @@ public sealed class PublisherTrack
         }
     }
 
-    /// <summary>The publisher's sender report: its NTP/RTP mapping goes on to every subscriber, translated.</summary>
+    /// <summary>The publisher's sender report: its NTP/RTP mapping goes on to every sink.</summary>
     public void OnSenderReport(ulong ntpTimestamp, uint rtpTimestamp)
     {
         Statistics.OnSenderReport(ntpTimestamp);
-        var epoch = _target.Epoch;
-        foreach (var subscriber in _target.Subscribers)
+        foreach (var sink in Track.Sinks)
         {
-            subscriber.SendSenderReport(epoch, ntpTimestamp, rtpTimestamp);
+            sink.OnSenderReport(this, ntpTimestamp, rtpTimestamp);
         }
     }
 
@@ -238,7 +255,7 @@ public sealed class PublisherTrack
             Cache.Clear();
             Nacks.Reset();
             Statistics.Rebase();
-            _target.SetSource(this);
+            Interlocked.Increment(ref _generation);
         }
     }
 

@@ -8,12 +8,14 @@ using Sluice.Sfu.Negotiation;
 namespace Sluice.Sfu.Forwarding;
 
 /// <summary>
-/// One subscriber's view of a stream slot: its SSRCs, payload types and header-extension ids, and the
-/// sequence-number and timestamp offsets that keep its stream continuous across publishers. A video
-/// subscriber starts (and restarts after a source change) at a keyframe. Every method but the constructor
-/// runs on the mux's receive thread; none allocates per packet.
+/// A published track forwarded into one subscriber session: one sending m-section of that session, with our
+/// SSRCs, payload types and header-extension ids, and the sequence-number and timestamp offsets that keep what
+/// the subscriber sees one continuous stream across sources (a publisher leaving and another arriving, an encoder
+/// restart, later a simulcast layer switch). Video starts, and restarts after a change, at a keyframe. The source
+/// is set under the node's lock (<see cref="Bind"/>); every other method runs on the receive thread and none
+/// allocates per packet.
 /// </summary>
-public sealed class SubscriberTrack
+public sealed class Subscription : ITrackSink
 {
     private const byte None = 0xFF;
 
@@ -22,8 +24,10 @@ public sealed class SubscriberTrack
     private readonly byte[] _payloadTypes = new byte[128];
     private readonly byte[] _rtxPayloadTypes = new byte[128];
     private readonly byte[] _extensionIds = new byte[256];
-    private int _epoch = -1;
-    private PublisherTrack? _mappedSource;
+    private volatile PublishedTrack? _source;
+    private PublishedTrack? _mappedSource;
+    private TrackEncoding? _current;
+    private int _generation;
     private bool _waitingForKeyframe;
     private bool _resync = true;
     private bool _started;
@@ -42,22 +46,26 @@ public sealed class SubscriberTrack
     private long _keyframeRequestsReceived;
     private long _packetsLostReported;
 
-    public SubscriberTrack(WebRtcTransport transport, StreamTrack source, NegotiatedTrack negotiated, TimeProvider time)
+    public Subscription(WebRtcTransport transport, NegotiatedTrack negotiated, TimeProvider time)
     {
         _transport = transport;
         _time = time;
-        Slot = source;
         Negotiated = negotiated;
-        Ssrc = negotiated.Ssrc ?? throw new ArgumentException("A subscriber track needs our SSRC.", nameof(negotiated));
+        Ssrc = negotiated.Ssrc ?? throw new ArgumentException("A subscription needs our SSRC.", nameof(negotiated));
         RtxSsrc = negotiated.RtxSsrc;
         _lastSequence = (ushort)RandomNumberGenerator.GetInt32(1 << 15);
         _lastTimestamp = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
         _rtxSequence = (ushort)RandomNumberGenerator.GetInt32(1 << 15);
     }
 
-    public StreamTrack Slot { get; }
-
     public NegotiatedTrack Negotiated { get; }
+
+    public MediaKind Kind => Negotiated.Kind;
+
+    public string Mid => Negotiated.Mid;
+
+    /// <summary>The published track forwarded here now, if any.</summary>
+    public PublishedTrack? Source => _source;
 
     public uint Ssrc { get; }
 
@@ -73,20 +81,44 @@ public sealed class SubscriberTrack
 
     public long KeyframeRequestsReceived => Volatile.Read(ref _keyframeRequestsReceived);
 
-    /// <summary>Called once, after this track's first packet is sent (the session's setup-time hook).</summary>
+    /// <summary>Called once, after this subscription's first packet is sent (the session's setup-time hook).</summary>
     public Action? FirstPacketSent { get; set; }
 
     /// <summary>Cumulative packets lost as the subscriber last reported them (RFC 3550 §6.4.1 receiver reports).</summary>
     public long PacketsLostReported => Volatile.Read(ref _packetsLostReported);
 
+    /// <summary>
+    /// Forwards <paramref name="source"/> here from now on (null: nothing). Called under the node's lock; the
+    /// receive thread notices the change on the next packet and resynchronises at a keyframe.
+    /// </summary>
+    internal void Bind(PublishedTrack? source)
+    {
+        var previous = _source;
+        if (previous == source)
+        {
+            return;
+        }
+
+        previous?.RemoveSink(this);
+        _source = source;
+        source?.AddSink(this);
+    }
+
     internal void OnReceptionReport(in ReportBlock block) => Volatile.Write(ref _packetsLostReported, Math.Max(0, block.CumulativeLost));
 
     /// <summary>Forwards one publisher packet: map, rewrite a copy in <paramref name="scratch"/>, protect, send.</summary>
-    public void Forward(PublisherTrack source, int epoch, NegotiatedCodec codec, in RtpPacket rtp, bool keyframeStart, long now, Span<byte> scratch)
+    public void OnRtp(TrackEncoding encoding, NegotiatedCodec codec, in RtpPacket rtp, bool keyframeStart, long now, Span<byte> scratch)
     {
-        if (epoch != _epoch)
+        // A packet from a track we were just unbound from (its sink array was read before the swap), or from an
+        // encoding other than the one chosen: not ours to send. The first encoding serves until layers are chosen.
+        if (encoding.Track != _source || encoding.Index != 0)
         {
-            Resynchronise(source, epoch);
+            return;
+        }
+
+        if (encoding != _current || encoding.Generation != _generation)
+        {
+            Resynchronise(encoding);
         }
 
         var payloadType = _payloadTypes[codec.PayloadType & 0x7F];
@@ -101,7 +133,7 @@ public sealed class SubscriberTrack
             if (!keyframeStart)
             {
                 // Throttled at the publisher: cheap to ask on every packet until the keyframe comes.
-                source.RequestKeyframe();
+                encoding.RequestKeyframe();
                 return;
             }
 
@@ -143,41 +175,10 @@ public sealed class SubscriberTrack
         }
     }
 
-    /// <summary>A generic NACK from the subscriber (RFC 4585 §6.2.1): resend from the publisher track's cache.</summary>
-    public void OnNack(in GenericNack nack, Span<byte> scratch)
-    {
-        _nacksReceived++;
-        var source = Slot.Source;
-        if (source is null || !_started || _epoch != Slot.Epoch)
-        {
-            return;
-        }
-
-        foreach (var lost in nack.GetLostSequenceNumbers())
-        {
-            // Before this source's first packet, our sequence numbers meant another publisher's packets.
-            if ((short)(lost - _firstSequenceOfEpoch) < 0 || (short)(lost - _lastSequence) > 0)
-            {
-                continue;
-            }
-
-            if (source.Cache.TryGet((ushort)(lost - _sequenceOffset), out var original))
-            {
-                Retransmit(original, lost, scratch);
-            }
-        }
-    }
-
-    public void OnKeyframeRequest()
-    {
-        _keyframeRequestsReceived++;
-        Slot.RequestKeyframe();
-    }
-
     /// <summary>The publisher's NTP/RTP mapping in our timestamp space (RFC 3550 §6.4.1), with our own counts.</summary>
-    public void SendSenderReport(int epoch, ulong ntpTimestamp, uint rtpTimestamp)
+    public void OnSenderReport(TrackEncoding encoding, ulong ntpTimestamp, uint rtpTimestamp)
     {
-        if (!_started || epoch != _epoch || _resync)
+        if (!_started || _resync || encoding != _current || encoding.Generation != _generation)
         {
             return;
         }
@@ -187,6 +188,37 @@ public sealed class SubscriberTrack
         writer.WriteSenderReport(Ssrc, ntpTimestamp, rtpTimestamp + _timestampOffset, (uint)_packetsSent, (uint)_bytesSent);
         writer.WriteSdesCname(Ssrc, "sluice"u8);
         _transport.SendRtcp(buffer, writer.Length);
+    }
+
+    /// <summary>A generic NACK from the subscriber (RFC 4585 §6.2.1): resend from the encoding's cache.</summary>
+    public void OnNack(in GenericNack nack, Span<byte> scratch)
+    {
+        _nacksReceived++;
+        var current = _current;
+        if (current is null || !_started || current.Track != _source || current.Generation != _generation)
+        {
+            return;
+        }
+
+        foreach (var lost in nack.GetLostSequenceNumbers())
+        {
+            // Before this source's first packet, our sequence numbers meant another source's packets.
+            if ((short)(lost - _firstSequenceOfEpoch) < 0 || (short)(lost - _lastSequence) > 0)
+            {
+                continue;
+            }
+
+            if (current.Cache.TryGet((ushort)(lost - _sequenceOffset), out var original))
+            {
+                Retransmit(original, lost, scratch);
+            }
+        }
+    }
+
+    public void OnKeyframeRequest()
+    {
+        _keyframeRequestsReceived++;
+        _source?.RequestKeyframe();
     }
 
     private void Retransmit(ReadOnlySpan<byte> original, ushort sequenceNumber, Span<byte> scratch)
@@ -239,21 +271,23 @@ public sealed class SubscriberTrack
     }
 
     /// <summary>
-    /// A new source, or a new SSRC from the same one: a new sequence space to join at a keyframe. The payload-type
-    /// and extension-id maps depend only on the source's negotiation, so they are rebuilt only for a new source.
+    /// A new source, a new encoding or a new SSRC of the same one: a new sequence space to join at a keyframe. The
+    /// payload-type and extension-id maps depend only on the source track's negotiation, so they are rebuilt only
+    /// for a new track.
     /// </summary>
-    private void Resynchronise(PublisherTrack source, int epoch)
+    private void Resynchronise(TrackEncoding encoding)
     {
-        _epoch = epoch;
+        _current = encoding;
+        _generation = encoding.Generation;
         _resync = true;
-        _waitingForKeyframe = Slot.Kind == MediaKind.Video;
-        if (source != _mappedSource)
+        _waitingForKeyframe = Kind == MediaKind.Video;
+        if (encoding.Track != _mappedSource)
         {
-            Map(source);
+            Map(encoding.Track);
         }
     }
 
-    private void Map(PublisherTrack source)
+    private void Map(PublishedTrack source)
     {
         _mappedSource = source;
         _payloadTypes.AsSpan().Fill(None);

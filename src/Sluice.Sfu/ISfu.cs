@@ -1,0 +1,32 @@
+using Sluice.Rtc.Ice;
+using Sluice.Sfu.Sessions;
+
+namespace Sluice.Sfu;
+
+/// <summary>
+/// What the signalling side (HTTP, later WebSocket) asks of the forwarding side, with typed ids. Asynchronous
+/// because in a cluster a directory on Redis answers some of it; <see cref="SfuNode"/> is the single-node
+/// implementation, and answers at once. Expected failures are <see cref="SfuError"/> values.
+/// </summary>
+public interface ISfu
+{
+    /// <summary>A publisher's offer (WHIP): a session feeding the room, and our answer.</summary>
+    ValueTask<SfuResult<SessionAnswer>> PublishAsync(RoomId room, string offerSdp, string? owner, CancellationToken cancellationToken = default);
+
+    /// <summary>A subscriber's offer (WHEP): a session receiving the room's tracks, now or once they arrive.</summary>
+    ValueTask<SfuResult<SessionAnswer>> SubscribeAsync(RoomId room, string offerSdp, string? owner, CancellationToken cancellationToken = default);
+
+    ValueTask<SfuSession?> FindSessionAsync(RoomId room, SessionId session, CancellationToken cancellationToken = default);
+
+    /// <summary>ICE restart (RFC 9725 §4.4.2): the peer's new credentials in, ours out; <paramref name="ifMatch"/> checked against the session's ETag.</summary>
+    ValueTask<SfuResult<IceParameters>> RestartIceAsync(RoomId room, SessionId session, IceParameters remote, string? ifMatch, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends a session; false if there was none.</summary>
+    ValueTask<bool> EndSessionAsync(RoomId room, SessionId session, SessionEndReason reason, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates an empty room that stays until deleted; false if it exists.</summary>
+    ValueTask<bool> CreateRoomAsync(RoomId room, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends every session of a room and removes it; false if unknown.</summary>
+    ValueTask<bool> DeleteRoomAsync(RoomId room, CancellationToken cancellationToken = default);
+}

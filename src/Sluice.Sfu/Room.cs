@@ -1,0 +1,102 @@
+using System.Collections.Immutable;
+using Sluice.Sfu.Forwarding;
+using Sluice.Sfu.Sessions;
+
+namespace Sluice.Sfu;
+
+/// <summary>
+/// A named room: publishing sessions, whose tracks are forwarded, and subscribing sessions, which receive them.
+/// A WHIP/WHEP stream is the simple case (one publishing session, any number of subscribing ones). It exists
+/// from its first session to its last (or, created by an operator, until deleted); subscriptions outlive
+/// publishers, so a subscriber keeps its connection while a publisher leaves and another comes. Membership is
+/// changed by <see cref="SfuNode"/> under its lock; readers get immutable snapshots.
+/// </summary>
+public sealed class Room
+{
+    public Room(RoomId id, DateTimeOffset createdAt)
+    {
+        Id = id;
+        CreatedAt = createdAt;
+    }
+
+    public RoomId Id { get; }
+
+    public DateTimeOffset CreatedAt { get; }
+
+    public ImmutableArray<PublisherSession> Publishers { get; internal set; } = [];
+
+    public ImmutableArray<SubscriberSession> Subscribers { get; internal set; } = [];
+
+    /// <summary>The stream's publisher (a WHIP stream has at most one); the first in a room with several.</summary>
+    public PublisherSession? Publisher => Publishers.IsEmpty ? null : Publishers[0];
+
+    /// <summary>Created explicitly (admin API): kept with no sessions until deleted.</summary>
+    public bool KeepWhenEmpty { get; internal set; }
+
+    public bool IsEmpty => Publishers.IsEmpty && Subscribers.IsEmpty;
+
+    /// <summary>The tracks of the connected publishers, in the order they joined and their m-line order.</summary>
+    public ImmutableArray<PublishedTrack> PublishedTracks
+    {
+        get
+        {
+            var tracks = ImmutableArray.CreateBuilder<PublishedTrack>();
+            foreach (var publisher in Publishers)
+            {
+                if (publisher.IsActive)
+                {
+                    tracks.AddRange(publisher.PublishedTracks);
+                }
+            }
+
+            return tracks.ToImmutable();
+        }
+    }
+
+    /// <summary>The first connected published track of a kind, if any.</summary>
+    public PublishedTrack? FindTrack(MediaKind kind)
+    {
+        foreach (var track in PublishedTracks)
+        {
+            if (track.Kind == kind)
+            {
+                return track;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Points every connected subscriber's sections at the published tracks, as a stream does it: the n-th audio
+    /// (video) section of a subscriber receives the n-th audio (video) track of the connected publishers; a section
+    /// with no such track waits. Called under the node's lock after any change; binding is idempotent, so only
+    /// what changed moves.
+    /// </summary>
+    internal void Rebind()
+    {
+        var tracks = PublishedTracks;
+        foreach (var subscriber in Subscribers)
+        {
+            int audio = 0, video = 0;
+            foreach (var subscription in subscriber.Subscriptions)
+            {
+                var ordinal = subscription.Kind == MediaKind.Audio ? audio++ : video++;
+                subscription.Bind(subscriber.IsActive ? Nth(tracks, subscription.Kind, ordinal) : null);
+            }
+        }
+    }
+
+    private static PublishedTrack? Nth(ImmutableArray<PublishedTrack> tracks, MediaKind kind, int ordinal)
+    {
+        foreach (var track in tracks)
+        {
+            if (track.Kind == kind && ordinal-- == 0)
+            {
+                return track;
+            }
+        }
+
+        return null;
+    }
+}
