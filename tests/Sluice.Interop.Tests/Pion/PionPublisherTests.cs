@@ -34,8 +34,8 @@ public sealed class PionPublisherTests(PionProgram pion)
         PeerProcess[] subscribers = [first, second];
         string Report(string what) => $"""
             {what}
-            Sessions the node ended:
-            {sessions.Ended}
+            The node's sessions:
+            {sessions.Timeline}
             Pion publisher:
             {publisher.Tail(30)}
             Pion subscriber 1:
@@ -56,6 +56,9 @@ public sealed class PionPublisherTests(PionProgram pion)
             // The node's view, sampled as each second's lines arrive.
             var state = sessions.PublisherState(stream);
             Assert.True(state == TransportState.Connected, Report($"In second {s} the node's publisher session is {state?.ToString() ?? "gone"}."));
+            var subscriberStates = sessions.SubscriberStates(stream);
+            Assert.True(subscriberStates.Length == 2 && subscriberStates.All(x => x == TransportState.Connected),
+                Report($"In second {s} the node's subscriber sessions are [{string.Join(", ", subscriberStates)}]."));
             var lost = publisher.Lines.FirstOrDefault(IsLostState);
             Assert.True(lost is null, Report($"By second {s} the Pion publisher reported {lost}."));
             if (s <= SetupSeconds)

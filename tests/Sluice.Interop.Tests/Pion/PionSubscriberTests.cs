@@ -1,4 +1,5 @@
 using Sluice.Interop.Tests.Support;
+using Sluice.Rtc.Transport;
 using Sluice.Server.Tests.Support;
 
 namespace Sluice.Interop.Tests.Pion;
@@ -25,8 +26,8 @@ public sealed class PionSubscriberTests(PionProgram pion)
         await using var subscriber = await pion.SubscribeAsync(new Uri(node.BaseUri, $"/whep/{stream}"), Seconds);
         string Report(string what) => $"""
             {what}
-            Sessions the node ended:
-            {sessions.Ended}
+            The node's sessions:
+            {sessions.Timeline}
             sluice-cli whip:
             {publisher.Tail(10)}
             Pion subscriber:
@@ -47,6 +48,8 @@ public sealed class PionSubscriberTests(PionProgram pion)
             }
 
             Assert.True(line["state"] == "connected", Report($"Not connected in second {s}: {line}"));
+            var state = sessions.SubscriberStates(stream).SingleOrDefault();
+            Assert.True(state == TransportState.Connected, Report($"In second {s} the node's subscriber session is {state}."));
             Assert.True(line.Number("video_packets") > 0, Report($"No video in second {s}: {line}"));
             Assert.True(line.Number("audio_packets") > 0, Report($"No audio in second {s}: {line}"));
         }
@@ -76,8 +79,8 @@ public sealed class PionSubscriberTests(PionProgram pion)
         var joined = PeerLine.Parse(await subscriber.WaitForLineAsync(line => line.StartsWith("second=", StringComparison.Ordinal) && line.Contains(" keyframes=", StringComparison.Ordinal) && !line.Contains(" keyframes=0 ", StringComparison.Ordinal), TimeSpan.FromSeconds(Seconds), "the first keyframe"));
         string Report(string what) => $"""
             {what}
-            Sessions the node ended:
-            {sessions.Ended}
+            The node's sessions:
+            {sessions.Timeline}
             Pion publisher:
             {publisher.Tail(15)}
             Pion subscriber:
@@ -90,6 +93,8 @@ public sealed class PionSubscriberTests(PionProgram pion)
             var line = PeerLine.Parse(await subscriber.WaitForLineAsync(l => PeerLine.IsSecond(l, s), TimeSpan.FromSeconds(10), $"the line for second {s}"));
             Assert.True(line.Number("video_packets") > 0, Report($"No video in second {s}: {line}"));
             Assert.True(line.Number("audio_packets") > 0, Report($"No audio in second {s}: {line}"));
+            var states = (Publisher: sessions.PublisherState(stream), Subscriber: sessions.SubscriberStates(stream).SingleOrDefault());
+            Assert.True(states == (TransportState.Connected, TransportState.Connected), Report($"In second {s} the node's sessions are {states}."));
         }
 
         Assert.True(joined.Number("second") <= Seconds - 8, Report($"The first keyframe came only in second {joined["second"]}."));

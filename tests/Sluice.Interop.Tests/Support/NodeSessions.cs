@@ -6,18 +6,21 @@ using Sluice.Sfu.Sessions;
 namespace Sluice.Interop.Tests.Support;
 
 /// <summary>
-/// What the node itself says about a stream's sessions: whether its publisher is connected, and every session
-/// that ended with the reason its transport gave (for failure messages).
+/// What the node itself says about a stream's sessions: whether its publisher is connected, every transport
+/// state change of every session, and every session that ended with the reason its transport gave (for
+/// failure messages).
 /// </summary>
 public sealed class NodeSessions : IDisposable
 {
     private readonly SfuNode _node;
-    private readonly List<string> _ended = [];
+    private readonly List<string> _events = [];
     private readonly Lock _lock = new();
+    private readonly DateTime _start = DateTime.UtcNow;
 
     public NodeSessions(TestNode node)
     {
         _node = node.Node;
+        _node.SessionCreated += OnCreated;
         _node.SessionEnded += OnEnded;
     }
 
@@ -25,27 +28,62 @@ public sealed class NodeSessions : IDisposable
     public TransportState? PublisherState(string stream) =>
         _node.TryGetStream(stream, out var s) && s!.Publisher is { } publisher ? publisher.Transport.State : null;
 
+    /// <summary>The subscribers' transport states on the node, in join order.</summary>
+    public TransportState[] SubscriberStates(string stream)
+    {
+        if (!_node.TryGetStream(stream, out var s))
+        {
+            return [];
+        }
+
+        var subscribers = s!.Subscribers;
+        var states = new TransportState[subscribers.Length];
+        for (var i = 0; i < states.Length; i++)
+        {
+            states[i] = subscribers[i].Transport.State;
+        }
+
+        return states;
+    }
+
     public int SubscriberCount(string stream) => _node.TryGetStream(stream, out var s) ? s!.Subscribers.Length : 0;
 
-    /// <summary>One line per ended session: stream, role, id, state and failure reason.</summary>
-    public string Ended
+    /// <summary>
+    /// One line per session event, seconds since this watch began: created, each transport state change, and
+    /// ended with the transport's failure reason.
+    /// </summary>
+    public string Timeline
     {
         get
         {
             lock (_lock)
             {
-                return _ended.Count == 0 ? "(none)" : string.Join('\n', _ended);
+                return _events.Count == 0 ? "(none)" : string.Join('\n', _events);
             }
         }
     }
 
-    private void OnEnded(SfuSession session)
+    private void OnCreated(SfuSession session)
+    {
+        Add(session, "created");
+        session.Transport.StateChanged += (transport, state) =>
+            Add(session, state + (transport.FailureReason is { } reason ? $" ({reason})" : string.Empty));
+    }
+
+    private void OnEnded(SfuSession session) =>
+        Add(session, $"ended, {session.Transport.State}: {session.Transport.FailureReason ?? "no failure reason"}");
+
+    private void Add(SfuSession session, string what)
     {
         lock (_lock)
         {
-            _ended.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {session.Stream.Id} {session.Role} {session.Id}: {session.Transport.State}, {session.Transport.FailureReason ?? "no failure reason"}");
+            _events.Add($"{(DateTime.UtcNow - _start).TotalSeconds,7:0.00} s {session.Role.ToString().ToLowerInvariant()} {session.Id}: {what}");
         }
     }
 
-    public void Dispose() => _node.SessionEnded -= OnEnded;
+    public void Dispose()
+    {
+        _node.SessionCreated -= OnCreated;
+        _node.SessionEnded -= OnEnded;
+    }
 }
