@@ -30,6 +30,7 @@ public class ForwardingBenchmarks
     private SrtpContext _clientOutbound = null!;
     private byte[] _plain = null!;
     private byte[] _protected = null!;
+    private readonly System.Net.SocketAddress _from = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9).Serialize();
     private ushort _sequence;
     private uint _timestamp;
 
@@ -89,7 +90,7 @@ public class ForwardingBenchmarks
         ForwardingLoopback.SetSequenceAndTimestamp(_plain, _sequence++, _timestamp += 30);
         _plain.AsSpan(0, PacketLength).CopyTo(_protected);
         _clientOutbound.ProtectRtp(_protected, PacketLength, out var length);
-        _server.ReceiveSrtp(_protected.AsSpan(0, length));
+        _server.ReceiveSrtp(_protected.AsSpan(0, length), _from);
     }
 
     /// <summary>The client-side share of <see cref="UnprotectAndForward"/>: copy and protect only.</summary>

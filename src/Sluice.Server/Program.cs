@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Sluice.Server;
 
 WebApplication app;
@@ -14,5 +15,15 @@ catch (SluiceConfigurationException e)
     return 2;
 }
 
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException or SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
+{
+    // Kestrel could not bind the HTTP address: say which, in one line, like a configuration error.
+    Console.Error.WriteLine($"sluice: Listen: {app.Configuration["Listen"] ?? new ServerOptions().Listen} is already in use by another process; free it or choose another with --listen");
+    return 2;
+}
+
 return 0;

@@ -75,7 +75,9 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
 
 /// <summary>The configuration cannot start a node; the message lists every problem, one per line.</summary>
 public sealed class SluiceConfigurationException(IReadOnlyList<string> failures)
-    : Exception("invalid configuration:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", failures))
+    : Exception(failures.Count == 1
+        ? "invalid configuration: " + failures[0]
+        : "invalid configuration:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", failures))
 {
     public IReadOnlyList<string> Failures { get; } = failures;
 }

@@ -62,12 +62,21 @@ public static partial class SluiceApp
         builder.Services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<ServerOptions>>().Value;
-            return new SfuNode(new SfuOptions
+            try
             {
-                MediaEndPoint = new IPEndPoint(IPAddress.Any, options.UdpPort),
-                AnnouncedAddresses = AnnouncedAddresses.Resolve(options.AnnounceIp),
-                ConsentTimeout = TimeSpan.FromSeconds(options.ConsentTimeoutSeconds),
-            }, TimeProvider.System, provider.GetRequiredService<ILogger<SfuNode>>());
+                return new SfuNode(new SfuOptions
+                {
+                    MediaEndPoint = new IPEndPoint(IPAddress.Any, options.UdpPort),
+                    AnnouncedAddresses = AnnouncedAddresses.Resolve(options.AnnounceIp),
+                    ConsentTimeout = TimeSpan.FromSeconds(options.ConsentTimeoutSeconds),
+                }, TimeProvider.System, provider.GetRequiredService<ILogger<SfuNode>>());
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                // A busy or forbidden media port is the operator's to fix, like any other bad value.
+                throw new SluiceConfigurationException(
+                    [$"UdpPort: cannot bind UDP port {options.UdpPort} ({e.Message}); free it or choose another with --udp-port or SLUICE_UdpPort"]);
+            }
         });
 
         var listen = builder.Configuration["Listen"] ?? new ServerOptions().Listen;

@@ -55,6 +55,20 @@ public abstract class IceAgent
     /// <summary>Handles one STUN message from <paramref name="from"/> (the receive loop's address; copy before keeping it).</summary>
     public abstract void HandleStun(in StunMessage message, SocketAddress from);
 
+    /// <summary>
+    /// Authenticated SRTP or SRTCP arrived from the selected address since the last tick. An agent sees only what
+    /// its peer sends: media that passed SRTP authentication on the selected pair proves the peer is there and
+    /// still wants our traffic as well as a binding request does. Peers such as Pion send no consent checks on
+    /// a pair that carries media both ways, so without this a lite agent would expire them while media flows.
+    /// </summary>
+    public void OnAuthenticatedMedia()
+    {
+        if (SelectedAddress is not null && State is not (IceState.Failed or IceState.Closed))
+        {
+            RefreshConsent();
+        }
+    }
+
     /// <summary>Called by the transport's heartbeat: consent expiry, and retransmissions for a controlling agent.</summary>
     public virtual void Tick()
     {

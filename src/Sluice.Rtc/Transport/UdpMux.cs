@@ -202,7 +202,7 @@ public sealed class UdpMux : IDisposable
             case PacketKind.Rtp:
                 if (_byAddress.TryGetValue(from, out var rtpOwner))
                 {
-                    rtpOwner.ReceiveSrtp(datagram);
+                    rtpOwner.ReceiveSrtp(datagram, from);
                 }
                 else
                 {

@@ -29,6 +29,10 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
     private volatile SrtpSession? _srtp;
     private volatile SocketAddress? _remote;
     private TransportState _state;
+
+    // Set by the receive thread when authenticated SRTP/SRTCP arrives from the selected address; read and
+    // cleared by the heartbeat, which tells ICE. One plain store per packet, no clock read, no lock.
+    private int _mediaFromSelected;
     private bool _dtlsStarted;
     private bool _disposed;
 
@@ -193,15 +197,15 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
     internal void ReceiveDtls(ReadOnlySpan<byte> datagram) => _dtls.ReceiveDatagram(datagram);
 
     /// <summary>Unprotects SRTP or SRTCP in place (RFC 5761 demux) and hands the plain packet on.</summary>
-    internal void ReceiveSrtp(Span<byte> datagram)
+    internal void ReceiveSrtp(Span<byte> datagram, SocketAddress from)
     {
         lock (_receiveLock)
         {
-            ReceiveSrtpLocked(datagram);
+            ReceiveSrtpLocked(datagram, from);
         }
     }
 
-    private void ReceiveSrtpLocked(Span<byte> datagram)
+    private void ReceiveSrtpLocked(Span<byte> datagram, SocketAddress from)
     {
         var srtp = _srtp;
         if (srtp is null)
@@ -230,6 +234,11 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
                 return;
         }
 
+        if (_mediaFromSelected == 0 && from.Equals(_remote))
+        {
+            _mediaFromSelected = 1;
+        }
+
         if (isRtcp)
         {
             Stats._rtcpReceived++;
@@ -246,6 +255,11 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
     {
         lock (_iceLock)
         {
+            if (Interlocked.Exchange(ref _mediaFromSelected, 0) != 0)
+            {
+                _ice.OnAuthenticatedMedia();
+            }
+
             _ice.Tick();
         }
     }

@@ -112,6 +112,48 @@ public sealed class IceLiteAgentTests
     }
 
     [Fact]
+    public void Authenticated_media_on_the_selected_pair_keeps_consent_without_checks()
+    {
+        // Pion's agent stops checking a pair that carries media both ways: SRTP is its proof of life.
+        var options = new IceAgentOptions { DisconnectTimeout = TimeSpan.FromSeconds(5), ConsentTimeout = TimeSpan.FromSeconds(30) };
+        var agent = new IceLiteAgent(_host, _time, _local, _remote, options);
+        agent.HandleStun(Parse(Check(_local, _remote, true, out _)), Browser);
+
+        for (var i = 0; i < 120; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            agent.OnAuthenticatedMedia();
+            agent.Tick();
+        }
+
+        Assert.Equal(IceState.Connected, agent.State);
+        Assert.Equal([IceState.Connected], _host.States);
+
+        // Media stops: disconnected, then failed, as with checks; media coming back in between reconnects.
+        _time.Advance(TimeSpan.FromSeconds(6));
+        agent.Tick();
+        Assert.Equal(IceState.Disconnected, agent.State);
+        agent.OnAuthenticatedMedia();
+        Assert.Equal(IceState.Connected, agent.State);
+        _time.Advance(TimeSpan.FromSeconds(30));
+        agent.Tick();
+        Assert.Equal(IceState.Failed, agent.State);
+        agent.OnAuthenticatedMedia();
+        Assert.Equal(IceState.Failed, agent.State);
+    }
+
+    [Fact]
+    public void Media_before_any_pair_is_selected_is_no_consent()
+    {
+        _agent.OnAuthenticatedMedia();
+        Assert.Equal(IceState.New, _agent.State);
+        _time.Advance(TimeSpan.FromSeconds(30));
+        _agent.OnAuthenticatedMedia();
+        _agent.Tick();
+        Assert.Equal(IceState.Failed, _agent.State);
+    }
+
+    [Fact]
     public void An_agent_never_checked_fails_after_the_consent_timeout()
     {
         _time.Advance(TimeSpan.FromSeconds(29));

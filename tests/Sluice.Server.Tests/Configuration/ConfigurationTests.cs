@@ -77,4 +77,26 @@ public sealed class ConfigurationTests
         Assert.Equal(2, process.ExitCode);
         Assert.Contains("UdpPort: 123456 is not a UDP port", await stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_busy_media_port_stops_the_binary_with_one_line_naming_the_port()
+    {
+        using var occupant = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Any, 0));
+        var port = ((System.Net.IPEndPoint)occupant.Client.LocalEndPoint!).Port;
+        var start = new ProcessStartInfo("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "sluice.dll")}\" --listen 127.0.0.1:0 --udp-port {port}")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(2, process.ExitCode);
+        var lines = (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var line = Assert.Single(lines);
+        Assert.Contains($"cannot bind UDP port {port}", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", line, StringComparison.Ordinal);
+    }
 }
