@@ -29,8 +29,9 @@ public sealed class PionPublisherTests(PionProgram pion)
 
         await using var publisher = await pion.PublishAsync(new Uri(node.BaseUri, $"/whip/{stream}"), video, audio, Seconds + 5);
         await publisher.WaitForLineAsync(line => line == "pc_state=connected", TimeSpan.FromSeconds(20), "the Pion publisher to connect");
-        await using var first = await pion.SubscribeAsync(new Uri(node.BaseUri, $"/whep/{stream}"), Seconds);
-        await using var second = await pion.SubscribeAsync(new Uri(node.BaseUri, $"/whep/{stream}"), Seconds);
+        // The subscribers outlive the seconds checked, so that the node still holds them when the last one is.
+        await using var first = await pion.SubscribeAsync(new Uri(node.BaseUri, $"/whep/{stream}"), Seconds + 2);
+        await using var second = await pion.SubscribeAsync(new Uri(node.BaseUri, $"/whep/{stream}"), Seconds + 2);
         PeerProcess[] subscribers = [first, second];
         string Report(string what) => $"""
             {what}
