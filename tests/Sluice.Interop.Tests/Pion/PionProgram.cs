@@ -8,13 +8,13 @@ namespace Sluice.Interop.Tests.Pion;
 /// a one-line go.mod, which lets Go's minimal module compatibility resolve <c>github.com/pion/webrtc/v3</c> to
 /// Debian's <c>github.com/pion/webrtc</c>.
 /// </summary>
-public sealed class PionProgram : IAsyncDisposable
+public sealed class PionProgram : IDisposable
 {
     public const string Go = "/usr/bin/go";
     public const string Package = "golang-go golang-github-pion-webrtc.v3-dev";
 
-    private readonly string _root = Directory.CreateTempSubdirectory("sluice-pion-").FullName;
     private readonly Lazy<Task<string>> _build;
+    private string? _root;
 
     public PionProgram() => _build = new Lazy<Task<string>>(BuildAsync);
 
@@ -31,6 +31,7 @@ public sealed class PionProgram : IAsyncDisposable
 
     private async Task<string> BuildAsync()
     {
+        _root = Directory.CreateTempSubdirectory("sluice-pion-").FullName;
         var source = Path.Combine(_root, "src", "pionpeer");
         Directory.CreateDirectory(source);
         foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Peers", "pion")))
@@ -67,18 +68,20 @@ public sealed class PionProgram : IAsyncDisposable
         return output;
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>Deletes the build (xunit 2 disposes collection fixtures through IDisposable only).</summary>
+    public void Dispose()
     {
         try
         {
-            Directory.Delete(_root, recursive: true);
+            if (_root is not null)
+            {
+                Directory.Delete(_root, recursive: true);
+            }
         }
         catch (IOException)
         {
             // A peer still being killed may hold its binary; the temp folder is cleaned later.
         }
-
-        return ValueTask.CompletedTask;
     }
 }
 
