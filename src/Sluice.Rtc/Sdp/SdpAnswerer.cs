@@ -4,7 +4,9 @@ namespace Sluice.Rtc.Sdp;
 /// Builds an answer to a WebRTC offer (JSEP, RFC 8829 §5.3.1): per m= section the supported codecs in the
 /// offer's order with the offer's payload types, the supported header extensions with the offer's ids,
 /// a direction compatible with the offer, our ICE and DTLS parameters, and one BUNDLE group (RFC 8843 §7.3)
-/// of the accepted sections. Unsupported sections are rejected with port 0 and left out of the group.
+/// of the accepted sections. Unsupported sections are rejected with port 0 and left out of the group; like
+/// the accepted ones they carry a=mid, our ICE credentials, fingerprint and a=setup, which some peers
+/// (aiortc) require of every m= section of an answer.
 /// </summary>
 public static class SdpAnswerer
 {
@@ -29,7 +31,7 @@ public static class SdpAnswerer
             if (section is null)
             {
                 reasons.Add($"{offered.Kind} (mid {offered.Mid ?? "none"}): {reason}");
-                result.Media.Add(Rejected(offered));
+                result.Media.Add(Rejected(offer, offered, options));
                 continue;
             }
 
@@ -117,6 +119,24 @@ public static class SdpAnswerer
             return null;
         }
 
+        SetTransport(answer, offer, offered, options);
+        SetAddress(answer, options.Candidates);
+        answer.Candidates.AddRange(options.Candidates);
+        answer.EndOfCandidates = options.EndOfCandidates;
+        if (!isData)
+        {
+            options.ConfigureMedia?.Invoke(offered, answer);
+        }
+
+        return answer;
+    }
+
+    /// <summary>
+    /// What every m= section of the answer carries, accepted or rejected: the offer's mid, our ICE credentials
+    /// and fingerprint, and our DTLS role (RFC 8829 §5.3.1; RFC 8842 §5.3 for a=setup).
+    /// </summary>
+    private static void SetTransport(MediaDescription answer, SessionDescription offer, MediaDescription offered, SdpAnswerOptions options)
+    {
         answer.Mid = offered.Mid;
         answer.IceUfrag = options.IceUfrag;
         answer.IcePwd = options.IcePwd;
@@ -127,15 +147,6 @@ public static class SdpAnswerer
             DtlsSetup.Passive => DtlsSetup.Active,
             _ => options.Setup == DtlsSetup.Active ? DtlsSetup.Active : DtlsSetup.Passive,
         };
-        SetAddress(answer, options.Candidates);
-        answer.Candidates.AddRange(options.Candidates);
-        answer.EndOfCandidates = options.EndOfCandidates;
-        if (!isData)
-        {
-            options.ConfigureMedia?.Invoke(offered, answer);
-        }
-
-        return answer;
     }
 
     private static MediaDescription? AnswerData(MediaDescription offered, SdpAnswerOptions options, out string reason)
@@ -305,11 +316,15 @@ public static class SdpAnswerer
         }
     }
 
-    /// <summary>A rejected section: port 0 and the offer's first format (RFC 3264 §6, JSEP §5.3.1).</summary>
-    private static MediaDescription Rejected(MediaDescription offered)
+    /// <summary>
+    /// A rejected section (RFC 3264 §6, RFC 8829 §5.3.1): port 0, the offer's first format and no codecs, no
+    /// candidates, but the mid and transport attributes every answer section carries.
+    /// </summary>
+    private static MediaDescription Rejected(SessionDescription offer, MediaDescription offered, SdpAnswerOptions options)
     {
-        var media = new MediaDescription(offered.Kind, 0, offered.Protocol) { Connection = "IN IP4 0.0.0.0", Mid = offered.Mid };
+        var media = new MediaDescription(offered.Kind, 0, offered.Protocol) { Connection = "IN IP4 0.0.0.0" };
         media.Formats.Add(offered.Formats.Count > 0 ? offered.Formats[0] : "0");
+        SetTransport(media, offer, offered, options);
         return media;
     }
 }

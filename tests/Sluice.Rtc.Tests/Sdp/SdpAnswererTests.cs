@@ -124,8 +124,65 @@ public class SdpAnswererTests
         Assert.Equal((0, "0", "IN IP4 0.0.0.0"), (audio.Port, audio.Mid, audio.Connection));
         Assert.Equal(["111"], audio.Formats);
         Assert.Empty(audio.Codecs);
+        Assert.Empty(audio.Candidates);
+        Assert.Equal(("srvU", "server-password-0123456789", DtlsSetup.Passive), (audio.IceUfrag, audio.IcePwd, audio.Setup));
+        Assert.Equal([Fingerprint], audio.Fingerprints);
         Assert.Equal(["1"], answer.BundleGroup!.Mids);
         Assert.Contains("m=audio 0 UDP/TLS/RTP/SAVPF 111\r\n", answer.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// An offer shaped like aiortc's (audio, video and its data channel, candidates in every section): with data
+    /// channels off, the application section is rejected, yet it carries a=mid, our ICE credentials, fingerprint
+    /// and a=setup like the accepted ones (aiortc refuses an answer section without ICE credentials), keeps only
+    /// its first format and stays out of BUNDLE.
+    /// </summary>
+    [Fact]
+    public void Rejected_data_channel_section_carries_mid_ice_credentials_fingerprint_and_setup()
+    {
+        var transport =
+            "c=IN IP4 127.0.0.1\r\n" +
+            "a=candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host\r\na=end-of-candidates\r\n" +
+            "a=ice-ufrag:aioU\r\na=ice-pwd:aiortc-password-0123456789\r\n" +
+            "a=fingerprint:" + Fingerprint + "\r\na=setup:actpass\r\n";
+        var offer = SessionDescription.Parse(
+            "v=0\r\no=- 3900000000 3900000000 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1 2\r\na=msid-semantic:WMS *\r\n" +
+            "m=audio 50000 UDP/TLS/RTP/SAVPF 96 0 8\r\n" + transport +
+            "a=sendonly\r\na=mid:0\r\na=msid:s a\r\na=rtcp:9 IN IP4 0.0.0.0\r\na=rtcp-mux\r\na=ssrc:1 cname:c\r\n" +
+            "a=rtpmap:96 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n" +
+            "m=video 50000 UDP/TLS/RTP/SAVPF 97 98\r\n" + transport +
+            "a=sendonly\r\na=mid:1\r\na=msid:s v\r\na=rtcp:9 IN IP4 0.0.0.0\r\na=rtcp-mux\r\na=ssrc:2 cname:c\r\n" +
+            "a=rtpmap:97 VP8/90000\r\na=rtcp-fb:97 nack\r\na=rtcp-fb:97 nack pli\r\na=rtcp-fb:97 goog-remb\r\n" +
+            "a=rtpmap:98 rtx/90000\r\na=fmtp:98 apt=97\r\n" +
+            "m=application 50000 DTLS/SCTP 5000\r\n" + transport +
+            "a=mid:2\r\na=sctpmap:5000 webrtc-datachannel 65535\r\na=max-message-size:65536\r\n");
+
+        var answer = Answer(offer, Options(SdpCodecCapability.Opus, SdpCodecCapability.VP8));
+
+        Assert.Equal(["audio", "video", "application"], answer.Media.Select(m => m.Kind));
+        Assert.Equal(["0", "1", "2"], answer.Media.Select(m => m.Mid));
+        foreach (var media in answer.Media)
+        {
+            Assert.Equal(("srvU", "server-password-0123456789"), (media.IceUfrag, media.IcePwd));
+            Assert.Equal([Fingerprint], media.Fingerprints);
+            Assert.Equal(DtlsSetup.Passive, media.Setup);
+        }
+
+        Assert.Equal([3478, 3478, 0], answer.Media.Select(m => m.Port));
+        var data = answer.Media[2];
+        Assert.Equal(("DTLS/SCTP", "IN IP4 0.0.0.0"), (data.Protocol, data.Connection));
+        Assert.Equal(["5000"], data.Formats);
+        Assert.Empty(data.Codecs);
+        Assert.Empty(data.Candidates);
+        Assert.Null(data.SctpPort);
+        Assert.Equal(["0", "1"], answer.BundleGroup!.Mids);
+
+        var text = answer.ToString();
+        var section = text[text.IndexOf("m=application", StringComparison.Ordinal)..];
+        Assert.Equal(
+            "m=application 0 DTLS/SCTP 5000\r\nc=IN IP4 0.0.0.0\r\n" +
+            "a=ice-ufrag:srvU\r\na=ice-pwd:server-password-0123456789\r\na=fingerprint:" + Fingerprint + "\r\na=setup:passive\r\na=mid:2\r\n",
+            section);
     }
 
     [Fact]

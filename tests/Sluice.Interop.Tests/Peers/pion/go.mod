@@ -1,0 +1,1 @@
+module sluice.test/pionpeer
