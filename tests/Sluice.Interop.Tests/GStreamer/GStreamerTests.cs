@@ -22,6 +22,44 @@ public sealed class GStreamerTests
     [PeerFact(GStreamerPeer.Program, GStreamerPeer.Package)]
     public Task H264_and_opus_from_gstreamer_play_smoothly_in_gstreamer() => PublishAndPlay("h264", dataChannel: false, "video/H264");
 
+    /// <summary>
+    /// libnice (webrtcbin 1.22) sends no binding request after nomination, only a keepalive binding indication every
+    /// 25 s, so a node that waits for consent checks would end every GStreamer session after its consent timeout
+    /// (shortened here from 30 s to 12 s so that the test sees it).
+    /// </summary>
+    [PeerFact(GStreamerPeer.Program, GStreamerPeer.Package)]
+    public async Task A_gstreamer_player_keeps_playing_past_the_consent_timeout()
+    {
+        const int seconds = 20;
+        await using var node = await TestNode.StartAsync("--ConsentTimeoutSeconds", "12");
+        await using var publisher = GStreamerPeer.Publish(new Uri(node.BaseUri, "/whip/long"), "vp8", seconds: seconds + 10);
+        await GStreamerPeer.WaitConnectedAsync(publisher, "the GStreamer publisher");
+        await using var player = GStreamerPeer.Play(new Uri(node.BaseUri, "/whep/long"), seconds);
+        await player.WaitForLineAsync(line => line == "done", TimeSpan.FromSeconds(seconds + 10), "the player's end");
+        GStreamerPeer.AssertSmooth(player, seconds - 3, MinimumFps, publisher);
+    }
+
+    /// <summary>
+    /// webrtcbin's default bundle policy is none: one ICE/DTLS transport per m-section, each with its own ICE
+    /// credentials and port, and no BUNDLE group. A node may play both sections or refuse the offer with a
+    /// 4xx that says why; what it must not do is answer 201 and deliver one section only.
+    /// </summary>
+    [PeerFact(GStreamerPeer.Program, GStreamerPeer.Package)]
+    public async Task A_gstreamer_player_without_bundle_plays_both_sections_or_is_refused()
+    {
+        await using var node = await TestNode.StartAsync();
+        await using var publisher = GStreamerPeer.Publish(new Uri(node.BaseUri, "/whip/unbundled"), "vp8");
+        await GStreamerPeer.WaitConnectedAsync(publisher, "the GStreamer publisher");
+        await using var player = GStreamerPeer.Play(new Uri(node.BaseUri, "/whep/unbundled"), Window + 3, "--bundle-policy", "none");
+        await player.WaitForLineAsync(line => line is "done" or "error offer refused", TimeSpan.FromSeconds(Window + 20), "the player's end");
+        if (player.Lines.Any(line => line.StartsWith("http 4", StringComparison.Ordinal) && line.Contains("BUNDLE", StringComparison.OrdinalIgnoreCase)))
+        {
+            return;
+        }
+
+        GStreamerPeer.AssertSmooth(player, Window, MinimumFps, publisher);
+    }
+
     private static async Task PublishAndPlay(string video, bool dataChannel, string mimeType)
     {
         await using var node = await TestNode.StartAsync();
