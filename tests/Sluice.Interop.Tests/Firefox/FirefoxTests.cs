@@ -9,6 +9,7 @@ namespace Sluice.Interop.Tests.Firefox;
 /// Firefox ESR (its own WebRTC stack: candidates per m-section, component 2 and TCP candidates) publishing and
 /// playing through a real node on loopback, judged by its own getStats().
 /// </summary>
+[Collection(MediaPeersCollection.Name)]
 public sealed class FirefoxTests
 {
     /// <summary>Seconds between the first and last stats sample the assertions compare.</summary>

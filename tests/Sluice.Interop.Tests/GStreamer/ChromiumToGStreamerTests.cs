@@ -9,6 +9,7 @@ namespace Sluice.Interop.Tests.GStreamer;
 /// The dashboard's case: a browser (Chromium, with its RTX, header extensions and SSRC groups) publishes, and
 /// GStreamer webrtcbin plays it over WHEP.
 /// </summary>
+[Collection(MediaPeersCollection.Name)]
 public sealed class ChromiumToGStreamerTests
 {
     private const string PublisherPage = """

@@ -8,6 +8,7 @@ namespace Sluice.Interop.Tests.GStreamer;
 /// GStreamer 1.22 webrtcbin, a WebRTC stack we did not write, publishing over WHIP and playing over WHEP against a
 /// real node on loopback. The player decodes what it gets and counts frames; the node's admin API is checked too.
 /// </summary>
+[Collection(MediaPeersCollection.Name)]
 public sealed class GStreamerTests
 {
     private const int Window = 10;
