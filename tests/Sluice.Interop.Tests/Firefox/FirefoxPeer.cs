@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Sluice.Interop.Tests.Support;
+using Sluice.Server.Tests.Support;
+
+namespace Sluice.Interop.Tests.Firefox;
+
+/// <summary>
+/// Debian's Firefox ESR driven over WebDriver BiDi by <c>Peers/firefox/peer.mjs</c> (npm puppeteer-core). The
+/// script runs from its source folder, where <c>npm ci</c> (run by .ci/run) installed its node_modules; the page
+/// it drives is served by the node under test, on 127.0.0.1, so getUserMedia has its secure context.
+/// </summary>
+internal static class FirefoxPeer
+{
+    public const string Program = "/usr/bin/firefox-esr";
+
+    public const string Package = "firefox-esr";
+
+    public const string PagePath = "/__test/firefox.html";
+
+    private const string Node = "/usr/bin/node";
+
+    /// <summary>A node that also serves the Firefox page (copied to the output folder) at <see cref="PagePath"/>.</summary>
+    public static Task<TestNode> StartNodeAsync()
+    {
+        var html = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Peers", "firefox", "page.html"));
+        return TestNode.StartAsync(app => app.MapGet(PagePath, () => Results.Content(html, "text/html; charset=utf-8")));
+    }
+
+    /// <summary>Starts Firefox with an optional WHIP publisher tab and <paramref name="players"/> WHEP player tabs.</summary>
+    public static PeerProcess Start(TestNode node, string? whipStream, string whepStream, int players, int seconds)
+    {
+        var folder = ScriptFolder();
+        List<string> args =
+        [
+            Path.Combine(folder, "peer.mjs"),
+            "--page", new Uri(node.BaseUri, PagePath).ToString(),
+            "--whep", new Uri(node.BaseUri, "/whep/" + whepStream).ToString(),
+            "--players", players.ToString(CultureInfo.InvariantCulture),
+            "--seconds", seconds.ToString(CultureInfo.InvariantCulture),
+            "--executable", Program,
+        ];
+        if (whipStream is not null)
+        {
+            args.AddRange(["--whip", new Uri(node.BaseUri, "/whip/" + whipStream).ToString()]);
+        }
+
+        return PeerProcess.Start(Node, args, workingDirectory: folder);
+    }
+
+    /// <summary>The <c>stats</c> lines of one tab, in order.</summary>
+    public static IReadOnlyList<JsonElement> Stats(PeerProcess firefox, string tab)
+    {
+        var prefix = "stats " + tab + " ";
+        return [.. firefox.Lines.Where(l => l.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(l => JsonDocument.Parse(l[prefix.Length..]).RootElement.Clone())];
+    }
+
+    public static long Counter(JsonElement stats, string direction, string property) =>
+        stats.TryGetProperty(direction, out var kind) && kind.TryGetProperty(property, out var value) ? value.GetInt64() : 0;
+
+    /// <summary>
+    /// The source folder of the script: up from the test's output folder to the repository (the one holding
+    /// Sluice.slnx). Its node_modules must come from <c>npm ci</c>; a missing one fails with what to run.
+    /// </summary>
+    private static string ScriptFolder()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Sluice.slnx")))
+            {
+                var folder = Path.Combine(dir.FullName, "tests", "Sluice.Interop.Tests", "Peers", "firefox");
+                if (!Directory.Exists(Path.Combine(folder, "node_modules", "puppeteer-core")))
+                {
+                    throw new InvalidOperationException(
+                        $"puppeteer-core is not installed in {folder}: run `PUPPETEER_SKIP_DOWNLOAD=1 npm ci` there (.ci/run does)");
+                }
+
+                return folder;
+            }
+        }
+
+        throw new InvalidOperationException($"no Sluice.slnx above {AppContext.BaseDirectory}: the Firefox peer runs from the repository's source folder");
+    }
+}
