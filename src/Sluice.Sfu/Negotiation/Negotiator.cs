@@ -132,11 +132,21 @@ public sealed class Negotiator
 
     private static string? OfferIceAndDtlsError(SessionDescription offer)
     {
+        var bundle = offer.BundleGroup;
+        var sections = 0;
         foreach (var media in offer.Media)
         {
             if (media.Port == 0)
             {
                 continue;
+            }
+
+            // One session is one ICE/DTLS transport: several live sections must share it (RFC 8843). An offer
+            // without BUNDLE (GStreamer webrtcbin's default bundle-policy "none") would need one per section.
+            if (++sections > 1 && (bundle is null || media.Mid is null || !bundle.Mids.Contains(media.Mid)))
+            {
+                return $"m={media.Kind} (mid {media.Mid ?? "none"}) is not in an a=group:BUNDLE: Sluice carries a session on one transport, "
+                    + "so an offer with several media sections must bundle them (RFC 8843; bundle-policy max-bundle or balanced)";
             }
 
             if ((media.IceUfrag ?? offer.IceUfrag) is null || (media.IcePwd ?? offer.IcePwd) is null)
