@@ -21,6 +21,15 @@ public interface ISfu
     /// <summary>ICE restart (RFC 9725 §4.4.2): the peer's new credentials in, ours out; <paramref name="ifMatch"/> checked against the session's ETag.</summary>
     ValueTask<SfuResult<IceParameters>> RestartIceAsync(RoomId room, SessionId session, IceParameters remote, string? ifMatch, CancellationToken cancellationToken = default);
 
+    /// <summary>A publisher's subsequent offer on its live session (a track added or stopped), and our answer.</summary>
+    ValueTask<SfuResult<SessionAnswer>> RenegotiateAsync(RoomId room, SessionId session, string offerSdp, string? ifMatch, CancellationToken cancellationToken = default);
+
+    /// <summary>The node's offer to a subscriber, bringing its sections up to the room's published tracks; one at a time.</summary>
+    ValueTask<SfuResult<string>> CreateOfferAsync(RoomId room, SessionId session, CancellationToken cancellationToken = default);
+
+    /// <summary>The subscriber's answer to <see cref="CreateOfferAsync"/>; refused, with the session unchanged, when it does not fit.</summary>
+    ValueTask<SfuResult<SessionAnswer>> ApplyAnswerAsync(RoomId room, SessionId session, string answerSdp, CancellationToken cancellationToken = default);
+
     /// <summary>Ends a session; false if there was none.</summary>
     ValueTask<bool> EndSessionAsync(RoomId room, SessionId session, SessionEndReason reason, CancellationToken cancellationToken = default);
 

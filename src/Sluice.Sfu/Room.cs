@@ -35,7 +35,7 @@ public sealed class Room
 
     public bool IsEmpty => Publishers.IsEmpty && Subscribers.IsEmpty;
 
-    /// <summary>The tracks of the connected publishers, in the order they joined and their m-line order.</summary>
+    /// <summary>The tracks of the live publishers, in the order they joined and their m-line order.</summary>
     public ImmutableArray<PublishedTrack> PublishedTracks
     {
         get
@@ -53,7 +53,7 @@ public sealed class Room
         }
     }
 
-    /// <summary>The first connected published track of a kind, if any.</summary>
+    /// <summary>The first published track of a kind, if any.</summary>
     public PublishedTrack? FindTrack(MediaKind kind)
     {
         foreach (var track in PublishedTracks)
@@ -68,35 +68,73 @@ public sealed class Room
     }
 
     /// <summary>
-    /// Points every connected subscriber's sections at the published tracks, as a stream does it: the n-th audio
-    /// (video) section of a subscriber receives the n-th audio (video) track of the connected publishers; a section
-    /// with no such track waits. Called under the node's lock after any change; binding is idempotent, so only
-    /// what changed moves.
+    /// Points every connected subscriber's sections at the published tracks. A section offered by the node for a
+    /// track (<see cref="Subscription.Wanted"/>) receives that track while it is published. The others follow the
+    /// stream policy: the n-th audio (video) section receives the n-th audio (video) track among those the session
+    /// does not already receive by name; a section with no such track waits. Called under the node's lock after
+    /// any change; binding is idempotent, so only what changed moves.
     /// </summary>
     internal void Rebind()
     {
         var tracks = PublishedTracks;
         foreach (var subscriber in Subscribers)
         {
+            var subscriptions = subscriber.Subscriptions;
             int audio = 0, video = 0;
-            foreach (var subscription in subscriber.Subscriptions)
+            foreach (var subscription in subscriptions)
             {
-                var ordinal = subscription.Kind == MediaKind.Audio ? audio++ : video++;
-                subscription.Bind(subscriber.IsActive ? Nth(tracks, subscription.Kind, ordinal) : null);
+                PublishedTrack? source;
+                if (subscription.Wanted is { } wanted)
+                {
+                    source = Find(tracks, wanted);
+                }
+                else
+                {
+                    var ordinal = subscription.Kind == MediaKind.Audio ? audio++ : video++;
+                    source = Nth(tracks, subscriptions, subscription.Kind, ordinal);
+                }
+
+                subscription.Bind(subscriber.IsActive ? source : null);
             }
         }
     }
 
-    private static PublishedTrack? Nth(ImmutableArray<PublishedTrack> tracks, MediaKind kind, int ordinal)
+    private static PublishedTrack? Find(ImmutableArray<PublishedTrack> tracks, TrackId id)
     {
         foreach (var track in tracks)
         {
-            if (track.Kind == kind && ordinal-- == 0)
+            if (track.Id == id)
             {
                 return track;
             }
         }
 
         return null;
+    }
+
+    private static PublishedTrack? Nth(ImmutableArray<PublishedTrack> tracks, ImmutableArray<Subscription> session, MediaKind kind, int ordinal)
+    {
+        foreach (var track in tracks)
+        {
+            if (track.Kind == kind && !IsWanted(session, track.Id) && ordinal-- == 0)
+            {
+                return track;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsWanted(ImmutableArray<Subscription> session, TrackId id)
+    {
+        foreach (var subscription in session)
+        {
+            if (subscription.Wanted == id)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

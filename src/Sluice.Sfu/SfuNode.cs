@@ -137,9 +137,15 @@ public sealed partial class SfuNode : ISfu, IDisposable
                 return new SfuError(SfuErrorKind.PublisherExists, $"stream '{roomId}' already has a publisher");
             }
 
-            var transport = CreateTransport(offer!, answerSdp!, localIce);
+            var transport = CreateTransport(offer!, answerSdp!, localIce, out var fingerprint);
             session = new PublisherSession(room, transport, RemoteIce(offer!), tracks, _time, _options.MaxVideoBitrate) { Owner = owner };
+            Describe(session, answerSdp!, localIce, fingerprint, transport);
             room.Publishers = room.Publishers.Add(session);
+
+            // A publisher's tracks feed the room from the start: its first packets arrive the moment DTLS completes,
+            // before the thread pool could run OnConnected, and audio has no retransmission to recover them.
+            session.IsActive = true;
+            room.Rebind();
             Interlocked.Increment(ref _version);
         }
 
@@ -169,8 +175,9 @@ public sealed partial class SfuNode : ISfu, IDisposable
             }
 
             answerSdp = answer!;
-            var transport = CreateTransport(offer!, answerSdp, localIce);
+            var transport = CreateTransport(offer!, answerSdp, localIce, out var fingerprint);
             session = new SubscriberSession(room, transport, RemoteIce(offer!), tracks, _time) { Owner = owner };
+            Describe(session, answerSdp, localIce, fingerprint, transport);
             room.Subscribers = room.Subscribers.Add(session);
             Interlocked.Increment(ref _version);
         }
@@ -267,6 +274,11 @@ public sealed partial class SfuNode : ISfu, IDisposable
         // Outside the lock: closing sends close_notify, and handlers may take their own locks.
         session.Dispose();
         SessionEnded?.Invoke(session);
+        if (session is PublisherSession)
+        {
+            TracksChanged?.Invoke(session.Room);
+        }
+
         LogSessionEnded(session.Id.Value, RoleName(session), session.Room.Id.Value, session.Transport.FailureReason ?? reason.ToString());
         return true;
     }
@@ -374,12 +386,25 @@ public sealed partial class SfuNode : ISfu, IDisposable
             room.Rebind();
             Interlocked.Increment(ref _version);
         }
+
+        if (session is PublisherSession)
+        {
+            TracksChanged?.Invoke(session.Room);
+        }
     }
 
-    private WebRtcTransport CreateTransport(SessionDescription offer, SessionDescription answer, IceParameters localIce)
+    private static void Describe(SfuSession session, SessionDescription answer, IceParameters localIce, DtlsFingerprint fingerprint, WebRtcTransport transport)
+    {
+        session.LocalDescription = answer;
+        session.LocalIce = localIce;
+        session.RemoteFingerprint = fingerprint;
+        session.NodeIsDtlsServer = transport.DtlsRole == DtlsRole.Server;
+    }
+
+    private WebRtcTransport CreateTransport(SessionDescription offer, SessionDescription answer, IceParameters localIce, out DtlsFingerprint fingerprint)
     {
         var offered = offer.Media.Select(m => m.Fingerprints.FirstOrDefault()).FirstOrDefault(f => f is not null) ?? offer.Fingerprints.FirstOrDefault();
-        if (!DtlsFingerprint.TryParse(offered, out var fingerprint))
+        if (!DtlsFingerprint.TryParse(offered, out fingerprint!))
         {
             throw new InvalidOperationException("The negotiator accepted an offer without a usable fingerprint.");
         }

@@ -301,7 +301,7 @@ public static class SdpAnswerer
     }
 
     /// <summary>The m= port and c= line name the default candidate (RFC 8839 §4.2.1.2), or 9 and 0.0.0.0 without one.</summary>
-    internal static void SetAddress(MediaDescription media, IReadOnlyList<IceCandidate> candidates)
+    public static void SetAddress(MediaDescription media, IReadOnlyList<IceCandidate> candidates)
     {
         var first = candidates.Count > 0 ? candidates[0] : null;
         if (first is not null && System.Net.IPAddress.TryParse(first.Address, out var address))

@@ -36,6 +36,9 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
     private bool _dtlsStarted;
     private bool _disposed;
 
+    /// <summary>DTLS role (client or server) this transport was created with.</summary>
+    public DtlsRole DtlsRole => _options.DtlsRole;
+
     public WebRtcTransport(UdpMux mux, WebRtcTransportOptions options, TimeProvider? timeProvider = null)
     {
         _mux = mux;

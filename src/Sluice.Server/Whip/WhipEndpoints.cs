@@ -89,12 +89,17 @@ internal static partial class WhipEndpoints
     /// </summary>
     private static async Task<IResult> Patch(string stream, string session, HttpContext context, ISfu sfu, SfuNode node)
     {
+        var found = await sfu.FindSessionAsync(new RoomId(stream), new SessionId(session), context.RequestAborted);
+        if (HasContentType(context.Request, SdpType) && found is Sfu.Sessions.PublisherSession)
+        {
+            return await Renegotiate(stream, session, context, sfu);
+        }
+
         if (!HasContentType(context.Request, FragmentType))
         {
             return Problems.UnsupportedMediaType(FragmentType, context.Request.ContentType);
         }
 
-        var found = await sfu.FindSessionAsync(new RoomId(stream), new SessionId(session), context.RequestAborted);
         if (found is null)
         {
             return Problems.SessionNotFound(stream, session);
@@ -132,6 +137,29 @@ internal static partial class WhipEndpoints
 
         context.Response.Headers.ETag = found.ETag;
         return Results.Text(RestartAnswer(restarted.Value!, node, found), FragmentType, Encoding.UTF8, StatusCodes.Status200OK);
+    }
+
+    /// <summary>
+    /// A publisher's new offer on its session (a Sluice extension beside RFC 9725's trickle PATCH, for WHIP sessions
+    /// only): a track added or stopped without a new session. 200 with the answer; the offer keeps the session's
+    /// ICE credentials.
+    /// </summary>
+    private static async Task<IResult> Renegotiate(string stream, string session, HttpContext context, ISfu sfu)
+    {
+        var (offer, tooLarge) = await ReadBody(context.Request);
+        if (tooLarge)
+        {
+            return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Offer too large", $"an SDP offer is at most {MaxBodyBytes} bytes");
+        }
+
+        var result = await sfu.RenegotiateAsync(new RoomId(stream), new SessionId(session), offer, context.Request.Headers.IfMatch.ToString(), context.RequestAborted);
+        if (result.Error is { } error)
+        {
+            return Problems.From(error);
+        }
+
+        context.Response.Headers.ETag = result.Value!.Session.ETag;
+        return Results.Text(result.Value.Sdp, SdpType, Encoding.UTF8, StatusCodes.Status200OK);
     }
 
     private static string RestartAnswer(IceParameters local, SfuNode node, Sfu.Sessions.SfuSession session)

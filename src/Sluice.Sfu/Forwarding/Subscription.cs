@@ -64,6 +64,12 @@ public sealed class Subscription : ITrackSink
 
     public string Mid => Negotiated.Mid;
 
+    /// <summary>
+    /// The track this section was offered for (a node-initiated offer adds one section per track); null for a
+    /// section the subscriber offered, which the room's binding policy fills.
+    /// </summary>
+    public TrackId? Wanted { get; internal set; }
+
     /// <summary>The published track forwarded here now, if any.</summary>
     public PublishedTrack? Source => _source;
 

@@ -11,7 +11,7 @@ namespace Sluice.Sfu.Negotiation;
 /// Answers offers for the node (JSEP, RFC 8829 §5.3): ICE-lite with host candidates on the shared media
 /// port, DTLS passive, the codecs we forward, and the typed tracks the forwarding core works with.
 /// </summary>
-public sealed class Negotiator
+public sealed partial class Negotiator
 {
     private readonly DtlsFingerprint _fingerprint;
     private readonly IReadOnlyList<IceCandidate> _candidates;
@@ -50,14 +50,22 @@ public sealed class Negotiator
         IReadOnlyList<SdpCodecCapability>? publisherCodecs, out SessionDescription? answer, out IReadOnlyList<NegotiatedTrack> tracks)
     {
         var ssrcs = new Dictionary<string, (uint Ssrc, uint Rtx)>();
+        var kinds = new HashSet<string>();
         var options = Options(localIce, publisherCodecs ?? SfuCodecs.All, SfuCodecs.SubscriberExtensions, _ => MediaDirection.SendOnly,
             (offered, section) =>
             {
+                if (section.Direction is not (MediaDirection.SendOnly or MediaDirection.SendRecv))
+                {
+                    return;
+                }
+
                 var ssrc = RandomSsrc();
                 var rtx = RandomSsrc();
                 ssrcs[section.Mid ?? offered.Mid ?? string.Empty] = (ssrc, rtx);
                 var hasRtx = section.Codecs.Exists(c => c.IsRtx);
-                section.AddSendStream(ssrc, "sluice", streamId, $"{streamId}-{offered.Kind}", hasRtx ? rtx : null);
+                // a=msid track ids are unique in a description (RFC 8830): the first of a kind keeps the plain name.
+                var trackId = kinds.Add(offered.Kind) ? $"{streamId}-{offered.Kind}" : $"{streamId}-{offered.Kind}-{section.Mid}";
+                section.AddSendStream(ssrc, "sluice", streamId, trackId, hasRtx ? rtx : null);
             });
         return Answer(offer, options, ssrcs, out answer, out tracks);
     }
@@ -98,7 +106,8 @@ public sealed class Negotiator
         for (var i = 0; i < answer!.Media.Count; i++)
         {
             var section = answer.Media[i];
-            if (section.Port == 0 || section.Kind is not ("audio" or "video"))
+            // Rejected, not media, or inactive (a publisher's recvonly section, a subscriber's sendonly one): no track.
+            if (section.Port == 0 || section.Kind is not ("audio" or "video") || section.Direction == MediaDirection.Inactive)
             {
                 continue;
             }

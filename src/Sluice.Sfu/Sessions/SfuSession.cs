@@ -1,6 +1,8 @@
 using System.Net;
 using System.Security.Cryptography;
+using Sluice.Rtc.Dtls;
 using Sluice.Rtc.Ice;
+using Sluice.Rtc.Sdp;
 using Sluice.Rtc.Transport;
 using Sluice.Sfu.Negotiation;
 
@@ -60,6 +62,18 @@ public abstract class SfuSession : IDisposable
 
     public IceParameters RemoteIce { get; private set; }
 
+    /// <summary>Our side of the last completed negotiation (the answer we gave, or our offer once it was answered).</summary>
+    internal SessionDescription LocalDescription { get; set; } = null!;
+
+    /// <summary>Our ICE credentials now (they change on ICE restart).</summary>
+    internal IceParameters LocalIce { get; set; } = null!;
+
+    /// <summary>The peer's certificate fingerprint, which every renegotiation must keep.</summary>
+    internal DtlsFingerprint RemoteFingerprint { get; set; } = null!;
+
+    /// <summary>True when the node is the DTLS server of this session (the usual case: it answers setup:passive).</summary>
+    internal bool NodeIsDtlsServer { get; set; } = true;
+
     /// <summary>Who created the session (the server stores a hash of the creating token), for who may PATCH and DELETE it; null without auth.</summary>
     public string? Owner { get; set; }
 
@@ -78,7 +92,7 @@ public abstract class SfuSession : IDisposable
     /// <summary>Why the session ended; <see cref="SessionEndReason.None"/> while it lives.</summary>
     public SessionEndReason EndReason { get; internal set; }
 
-    /// <summary>Connected and forwarding: set by the node under its lock.</summary>
+    /// <summary>Forwarding, set by the node under its lock: a publisher from its creation, a subscriber once connected.</summary>
     internal bool IsActive { get; set; }
 
     internal WebRtcTransport Transport { get; }
@@ -111,6 +125,7 @@ public abstract class SfuSession : IDisposable
     internal IceParameters RestartIce(IceParameters newRemote)
     {
         var local = IceParameters.Generate();
+        LocalIce = local;
         RemoteIce = newRemote;
         Transport.RestartIce(local, newRemote);
         ETag = NewETag();

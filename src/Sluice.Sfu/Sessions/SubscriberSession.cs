@@ -23,6 +23,9 @@ public sealed class SubscriberSession : SfuSession
 
     public override SessionRole Role => SessionRole.Subscriber;
 
+    /// <summary>The node's offer waiting for this subscriber's answer, if any (one at a time).</summary>
+    internal PendingOffer? Pending { get; set; }
+
     /// <summary>This session's sending sections, in m-line order; replaced whole on renegotiation.</summary>
     public ImmutableArray<Subscription> Subscriptions => _subscriptions;
 
@@ -132,3 +135,6 @@ public sealed class SubscriberSession : SfuSession
         return null;
     }
 }
+
+/// <summary>A node-initiated offer in flight, and the track each new section was offered for.</summary>
+internal sealed record PendingOffer(Rtc.Sdp.SessionDescription Offer, IReadOnlyDictionary<string, TrackId> Added);

@@ -37,23 +37,27 @@ internal sealed class BrowserSession
         JsonSerializer.Deserialize<Dictionary<string, OutboundRtp>>(await Page.EvaluateAsync<string>("() => window.outbound()"), JsonSerializerOptions.Web)!;
 
     /// <summary>Polls inbound stats until <paramref name="done"/> holds, or fails with the last stats seen.</summary>
-    public async Task<Dictionary<string, InboundRtp>> WaitInboundAsync(Func<Dictionary<string, InboundRtp>, bool> done, TimeSpan timeout, string what)
+    public Task<Dictionary<string, InboundRtp>> WaitInboundAsync(Func<Dictionary<string, InboundRtp>, bool> done, TimeSpan timeout, string what) =>
+        PollAsync(InboundAsync, done, timeout, what);
+
+    /// <summary>Reads page state every 200 ms until <paramref name="done"/> holds, or fails with the last state read.</summary>
+    public static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout, string what)
     {
         var deadline = DateTime.UtcNow + timeout;
-        Dictionary<string, InboundRtp> stats;
+        T state;
         do
         {
-            stats = await InboundAsync();
-            if (done(stats))
+            state = await read();
+            if (done(state))
             {
-                return stats;
+                return state;
             }
 
             await Task.Delay(200);
         }
         while (DateTime.UtcNow < deadline);
 
-        throw new TimeoutException($"{what}: not reached in {timeout.TotalSeconds} s; last stats: {JsonSerializer.Serialize(stats)}");
+        throw new TimeoutException($"{what}: not reached in {timeout.TotalSeconds} s; last seen: {JsonSerializer.Serialize(state)}");
     }
 }
 
