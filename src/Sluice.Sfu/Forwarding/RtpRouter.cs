@@ -212,17 +212,24 @@ public sealed class RtpRouter
         return null;
     }
 
+    /// <summary>The one track whose section carries <paramref name="payloadType"/>; none when several do (RFC 8843 §9.2: only a unique payload type identifies a section).</summary>
     private PublishedTrack? FindTrackByPayloadType(int payloadType)
     {
+        PublishedTrack? found = null;
         foreach (var track in _tracks)
         {
             if (track.Encodings[0].Carries(payloadType))
             {
-                return track;
+                if (found is not null)
+                {
+                    return null;
+                }
+
+                found = track;
             }
         }
 
-        return null;
+        return found;
     }
 
     private TrackEncoding? FindEncoding(PublishedTrack track, ReadOnlySpan<byte> rid)
