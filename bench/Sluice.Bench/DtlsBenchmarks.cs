@@ -38,10 +38,10 @@ public class DtlsBenchmarks
     {
         using var client = new DtlsTransport(
             _clientCertificate, DtlsRole.Client, _serverCertificate.Fingerprint, Profiles,
-            datagram => _toServer.Enqueue(datagram.ToArray()), TimeProvider.System);
+            datagram => _toServer.Enqueue(datagram.ToArray()));
         using var server = new DtlsTransport(
             _serverCertificate, DtlsRole.Server, _clientCertificate.Fingerprint, Profiles,
-            datagram => _toClient.Enqueue(datagram.ToArray()), TimeProvider.System);
+            datagram => _toClient.Enqueue(datagram.ToArray()));
 
         server.Start();
         client.Start();

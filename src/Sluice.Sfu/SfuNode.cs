@@ -22,10 +22,11 @@ public sealed partial class SfuNode : ISfu, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Negotiator _negotiator;
+    private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
     private readonly Lock _lock = new();
     private readonly Dictionary<RoomId, Room> _rooms = [];
     private readonly UdpMux _mux;
-    private readonly ITimer _reportTimer;
+    private long _lastReports;
     private long _version;
 
     public SfuNode(SfuOptions options, TimeProvider? time = null, ILogger<SfuNode>? logger = null)
@@ -39,7 +40,8 @@ public sealed partial class SfuNode : ISfu, IDisposable
         var port = _mux.LocalEndPoint.Port;
         Announced = [.. options.AnnouncedAddresses.Select(a => new IPEndPoint(a, port))];
         _negotiator = new Negotiator(Certificate.Fingerprint, Announced);
-        _reportTimer = _time.CreateTimer(_ => SendReports(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _lastReports = _time.GetTimestamp();
+        _mux.HeartbeatTick = OnHeartbeat;
     }
 
     /// <summary>
@@ -467,6 +469,18 @@ public sealed partial class SfuNode : ISfu, IDisposable
         }
     }
 
+    /// <summary>The mux's heartbeat (100 ms) is the node's clock: receiver reports go out once a second.</summary>
+    private void OnHeartbeat()
+    {
+        if (_time.GetElapsedTime(_lastReports) < ReportInterval)
+        {
+            return;
+        }
+
+        _lastReports = _time.GetTimestamp();
+        SendReports();
+    }
+
     private void SendReports()
     {
         foreach (var room in Rooms)
@@ -482,7 +496,7 @@ public sealed partial class SfuNode : ISfu, IDisposable
 
     public void Dispose()
     {
-        _reportTimer.Dispose();
+        _mux.HeartbeatTick = null;
         foreach (var room in Rooms)
         {
             foreach (var publisher in room.Publishers)

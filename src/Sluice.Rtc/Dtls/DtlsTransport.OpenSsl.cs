@@ -336,33 +336,32 @@ public sealed partial class DtlsTransport
         }
     }
 
+    /// <summary>True while a flight may need resending (OpenSSL's retransmission timer runs): <see cref="Tick"/> matters.</summary>
+    public bool AwaitingRetransmission => Volatile.Read(ref _timerArmed);
+
+    /// <summary>Notes whether OpenSSL has a retransmission timer running, so <see cref="Tick"/> is a flag check otherwise.</summary>
     private unsafe void ArmRetransmitTimer()
     {
-        if (_state is DtlsState.Connecting or DtlsState.Connected)
-        {
-            OpenSsl.TimeVal remaining;
-            if (OpenSsl.SSL_ctrl(_sslPointer, OpenSsl.DtlsCtrlGetTimeout, 0, &remaining) == 1)
-            {
-                long ticks = (remaining.Seconds * TimeSpan.TicksPerSecond) + (remaining.Microseconds * TimeSpan.TicksPerMicrosecond);
-                _timer.Change(TimeSpan.FromTicks(Math.Max(ticks, 0)), Timeout.InfiniteTimeSpan);
-                _timerArmed = true;
-                return;
-            }
-        }
-
-        if (_timerArmed)
-        {
-            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _timerArmed = false;
-        }
+        OpenSsl.TimeVal remaining;
+        _timerArmed = _state is DtlsState.Connecting or DtlsState.Connected
+            && OpenSsl.SSL_ctrl(_sslPointer, OpenSsl.DtlsCtrlGetTimeout, 0, &remaining) == 1;
     }
 
-    private unsafe void OnRetransmitTimer()
+    /// <summary>
+    /// Resends the last flight if its timeout has passed (RFC 6347 §4.2.4; OpenSSL keeps the deadline and the
+    /// backoff); called on the owner's clock. Cheap when no flight is outstanding.
+    /// </summary>
+    public unsafe void Tick()
     {
+        if (!Volatile.Read(ref _timerArmed))
+        {
+            return;
+        }
+
         int events;
         lock (_lock)
         {
-            if (_disposed || _state is not (DtlsState.Connecting or DtlsState.Connected))
+            if (_disposed || !_timerArmed || _state is not (DtlsState.Connecting or DtlsState.Connected))
             {
                 return;
             }

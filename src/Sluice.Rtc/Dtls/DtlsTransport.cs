@@ -13,7 +13,9 @@ namespace Sluice.Rtc.Dtls;
 /// <remarks>
 /// <para>OpenSSL runs over memory BIOs: <see cref="ReceiveDatagram"/> feeds one datagram in; whatever OpenSSL
 /// writes is cut into datagrams of at most <see cref="Mtu"/> bytes and handed to the <see cref="DatagramSender"/>.</para>
-/// <para>Threading: every public method and the retransmission timer take one internal lock. The sender is
+/// <para>Retransmission (RFC 6347 §4.2.4) has no timer of its own: the owner calls <see cref="Tick"/> on its
+/// clock (the UDP mux's heartbeat, every 100 ms), and a flight whose OpenSSL timeout has passed is resent.</para>
+/// <para>Threading: every public method, <see cref="Tick"/> included, takes one internal lock. The sender is
 /// invoked <b>under</b> that lock (so datagrams leave in OpenSSL's order); it must not call back into this
 /// transport synchronously — a socket send or a queue is fine. <see cref="StateChanged"/> and
 /// <see cref="ApplicationDataReceived"/> are raised <b>outside</b> the lock, so handlers may call
@@ -34,7 +36,6 @@ public sealed partial class DtlsTransport : IDisposable
     private readonly Lock _lock = new();
     private readonly DtlsFingerprint _remoteFingerprint;
     private readonly DatagramSender _send;
-    private readonly ITimer _timer;
     private readonly SslHandle _ssl;
     private readonly nint _sslPointer;
     private readonly nint _readBio;
@@ -57,19 +58,16 @@ public sealed partial class DtlsTransport : IDisposable
     /// <param name="remoteFingerprint">The peer's <c>a=fingerprint</c>; the handshake fails on any other certificate.</param>
     /// <param name="profiles">SRTP profiles in preference order (the server's order wins); may be empty.</param>
     /// <param name="send">Sends one datagram; called under the transport's lock (see remarks).</param>
-    /// <param name="timeProvider">Schedules retransmissions.</param>
     public unsafe DtlsTransport(
         DtlsCertificate certificate,
         DtlsRole role,
         DtlsFingerprint remoteFingerprint,
         ReadOnlySpan<SrtpProfile> profiles,
-        DatagramSender send,
-        TimeProvider timeProvider)
+        DatagramSender send)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(remoteFingerprint);
         ArgumentNullException.ThrowIfNull(send);
-        ArgumentNullException.ThrowIfNull(timeProvider);
         if (role is not DtlsRole.Client and not DtlsRole.Server)
         {
             throw new ArgumentOutOfRangeException(nameof(role), role, null);
@@ -118,8 +116,6 @@ public sealed partial class DtlsTransport : IDisposable
             throw;
         }
 
-        _timer = timeProvider.CreateTimer(
-            static state => ((DtlsTransport)state!).OnRetransmitTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Raised outside the lock after each state change, in the order the states were entered.</summary>
@@ -381,7 +377,6 @@ public sealed partial class DtlsTransport : IDisposable
             }
 
             _disposed = true;
-            _timer.Dispose();
             _ssl.Dispose();
             _self.Free();
             events = TakeStateEvents();

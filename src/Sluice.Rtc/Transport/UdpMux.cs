@@ -259,12 +259,20 @@ public sealed class UdpMux : IDisposable
         return _byUfragSpan.TryGetValue(ufrag, out owner!);
     }
 
+    /// <summary>
+    /// Called on every heartbeat after the transports' own timers (ICE consent, DTLS retransmission): the one clock
+    /// an owner hangs its periodic work on (the node's receiver reports), instead of a timer of its own.
+    /// </summary>
+    public Action? HeartbeatTick { get; set; }
+
     private void Heartbeat()
     {
         foreach (var transport in _transports)
         {
             transport.Tick();
         }
+
+        HeartbeatTick?.Invoke();
     }
 
     public void Dispose()

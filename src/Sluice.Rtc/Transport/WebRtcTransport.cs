@@ -50,7 +50,7 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
                 ?? throw new ArgumentException("A controlling agent needs the remote ICE parameters.", nameof(options)), options.Ice);
 
         var profiles = options.SrtpProfiles.ToArray();
-        _dtls = new DtlsTransport(options.Certificate, options.DtlsRole, options.RemoteFingerprint, profiles, SendDtls, time);
+        _dtls = new DtlsTransport(options.Certificate, options.DtlsRole, options.RemoteFingerprint, profiles, SendDtls);
         _dtls.StateChanged += OnDtlsStateChanged;
     }
 
@@ -268,6 +268,8 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
 
             _ice.Tick();
         }
+
+        _dtls.Tick();
     }
 
     void IIceHost.SendTo(ReadOnlySpan<byte> datagram, SocketAddress remote) => _mux.Send(datagram, remote);

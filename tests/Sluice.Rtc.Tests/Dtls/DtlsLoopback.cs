@@ -24,7 +24,6 @@ internal sealed class DtlsLoopback : IDisposable
     public DtlsLoopback(
         SrtpProfile[]? clientProfiles = null,
         SrtpProfile[]? serverProfiles = null,
-        TimeProvider? timeProvider = null,
         DtlsCertificate? clientCertificate = null,
         DtlsCertificate? serverCertificate = null,
         DtlsFingerprint? clientExpects = null,
@@ -32,15 +31,14 @@ internal sealed class DtlsLoopback : IDisposable
     {
         clientProfiles ??= [SrtpProfile.AeadAes128Gcm, SrtpProfile.Aes128CmHmacSha1_80];
         serverProfiles ??= [SrtpProfile.AeadAes128Gcm, SrtpProfile.Aes128CmHmacSha1_80];
-        timeProvider ??= new ManualTimeProvider();
         clientCertificate ??= SharedClientCertificate.Value;
         serverCertificate ??= SharedServerCertificate.Value;
         Client = new DtlsTransport(
             clientCertificate, DtlsRole.Client, clientExpects ?? serverCertificate.Fingerprint, clientProfiles,
-            datagram => Enqueue(toServer: true, datagram), timeProvider);
+            datagram => Enqueue(toServer: true, datagram));
         Server = new DtlsTransport(
             serverCertificate, DtlsRole.Server, serverExpects ?? clientCertificate.Fingerprint, serverProfiles,
-            datagram => Enqueue(toServer: false, datagram), timeProvider);
+            datagram => Enqueue(toServer: false, datagram));
         Client.StateChanged += (_, state) => ClientStates.Enqueue(state);
         Server.StateChanged += (_, state) => ServerStates.Enqueue(state);
     }
@@ -94,7 +92,10 @@ internal sealed class DtlsLoopback : IDisposable
 
             try
             {
-                await _signal.WaitAsync(cancel.Token);
+                // The transports retransmit on their owner's clock: tick them as the mux heartbeat would.
+                await _signal.WaitAsync(TimeSpan.FromMilliseconds(20), cancel.Token);
+                Client.Tick();
+                Server.Tick();
             }
             catch (OperationCanceledException)
             {

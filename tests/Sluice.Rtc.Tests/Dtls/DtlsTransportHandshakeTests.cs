@@ -245,25 +245,26 @@ public class DtlsTransportHandshakeTests
     }
 
     [Fact]
-    public void Client_arms_the_retransmission_timer_at_100_ms_and_disarms_it_when_connected()
+    public void Client_awaits_retransmission_while_connecting_and_neither_side_does_once_connected()
     {
-        var clock = new ManualTimeProvider();
-        using var loopback = new DtlsLoopback(timeProvider: clock);
-        ManualTimeProvider.ManualTimer clientTimer = clock.Timers[0];
+        using var loopback = new DtlsLoopback();
 
         loopback.Client.Start();
 
-        Assert.NotNull(clientTimer.DueAt);
-        Assert.InRange(clientTimer.LastDueTime!.Value, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100));
+        Assert.True(loopback.Client.AwaitingRetransmission);
+
+        // A tick before OpenSSL's first timeout (100 ms on its wall clock) resends nothing.
+        var sent = loopback.SentByClient.Count;
+        loopback.Client.Tick();
+        Assert.Equal(sent, loopback.SentByClient.Count);
 
         loopback.Server.Start();
         loopback.Pump();
 
         Assert.True(loopback.BothConnected);
-        Assert.All(clock.Timers, t => Assert.Null(t.DueAt));
-
-        // Firing a timer early (our clock moved, OpenSSL's wall clock did not) changes nothing.
-        clientTimer.Fire();
+        Assert.False(loopback.Client.AwaitingRetransmission);
+        Assert.False(loopback.Server.AwaitingRetransmission);
+        loopback.Client.Tick();
         Assert.True(loopback.BothConnected);
     }
 

@@ -3,8 +3,9 @@ using Sluice.Rtc.Dtls;
 namespace Sluice.Rtc.Tests.Dtls;
 
 /// <summary>
-/// RFC 6347 §4.2.4 flight retransmission. OpenSSL measures DTLS timeouts on the wall clock, so these tests use
-/// <see cref="TimeProvider.System"/> (first retransmission after 100 ms) and await completion with a timeout.
+/// RFC 6347 §4.2.4 flight retransmission. OpenSSL measures DTLS timeouts on the wall clock (first retransmission
+/// after 100 ms); the loopback ticks both transports every 20 ms, as the mux heartbeat does, and these tests await
+/// completion with a timeout.
 /// </summary>
 public class DtlsTransportRetransmissionTests
 {
@@ -13,7 +14,7 @@ public class DtlsTransportRetransmissionTests
     [Fact]
     public async Task Lost_ClientHello_is_retransmitted_and_the_handshake_completes()
     {
-        using var loopback = new DtlsLoopback(timeProvider: TimeProvider.System)
+        using var loopback = new DtlsLoopback()
         {
             Drop = (toServer, index, _) => toServer && index == 0,
         };
@@ -29,7 +30,7 @@ public class DtlsTransportRetransmissionTests
     [Fact]
     public async Task Lost_server_flight_is_retransmitted_and_the_handshake_completes()
     {
-        using var loopback = new DtlsLoopback(timeProvider: TimeProvider.System)
+        using var loopback = new DtlsLoopback()
         {
             Drop = (toServer, index, _) => !toServer && index == 0,
         };
@@ -45,7 +46,7 @@ public class DtlsTransportRetransmissionTests
     public async Task Lost_final_server_flight_is_recovered()
     {
         int serverSends = 0;
-        using var loopback = new DtlsLoopback(timeProvider: TimeProvider.System);
+        using var loopback = new DtlsLoopback();
         loopback.Drop = (toServer, _, _) => !toServer && Interlocked.Increment(ref serverSends) == 2; // ChangeCipherSpec + Finished
 
         loopback.Start();
