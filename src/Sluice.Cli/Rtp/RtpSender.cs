@@ -120,7 +120,7 @@ internal sealed class RtpSender
             int length;
             if (_options.UsesRtx)
             {
-                length = RtxPacket.Wrap(packet.Packet, _sendBuffer, _options.RtxPayloadType!.Value, _options.RtxSsrc!.Value, _nextRtxSequenceNumber++);
+                length = Rtx.Wrap(packet.Packet, _sendBuffer, _options.RtxPayloadType!.Value, _options.RtxSsrc!.Value, _nextRtxSequenceNumber++);
             }
             else
             {

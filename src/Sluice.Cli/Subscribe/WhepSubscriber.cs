@@ -194,7 +194,7 @@ internal sealed class WhepSubscriber : IAsyncDisposable
                 }
 
                 Span<byte> original = stackalloc byte[packet.Length];
-                if (!RtxPacket.TryUnwrap(packet, associated, track.Receiver.Ssrc, original, out var length))
+                if (!Rtx.TryUnwrap(packet, original, associated, track.Receiver.Ssrc, out var length))
                 {
                     return;
                 }

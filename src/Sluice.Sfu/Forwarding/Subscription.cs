@@ -216,7 +216,7 @@ public sealed class Subscription : ITrackSink
 
             if (current.Cache.TryGet((ushort)(lost - _sequenceOffset), out var original))
             {
-                Retransmit(original, lost, scratch);
+                Retransmit(original, scratch);
             }
         }
     }
@@ -227,29 +227,18 @@ public sealed class Subscription : ITrackSink
         _source?.RequestKeyframe();
     }
 
-    private void Retransmit(ReadOnlySpan<byte> original, ushort sequenceNumber, Span<byte> scratch)
+    private void Retransmit(ReadOnlySpan<byte> original, Span<byte> scratch)
     {
         var payloadType = original[1] & 0x7F;
         var rtxPayloadType = _rtxPayloadTypes[payloadType];
-        int length;
-        if (rtxPayloadType != None && RtxSsrc is { } rtxSsrc && RtpPacket.TryParse(original, out var rtp))
+        var length = Rewrite(original, scratch, _payloadTypes[payloadType], OutSequence(original), OutTimestamp(original));
+        if (rtxPayloadType != None && RtxSsrc is { } rtxSsrc)
         {
-            // RFC 4588 §4: the header (ours, on the RTX stream), then the original sequence number, then the payload.
-            var headerLength = rtp.HeaderLength;
-            length = Rewrite(original[..headerLength], scratch, _payloadTypes[payloadType], OutSequence(original), OutTimestamp(original));
-            BinaryPrimitives.WriteUInt16BigEndian(scratch[headerLength..], sequenceNumber);
-            original[headerLength..].CopyTo(scratch[(headerLength + 2)..]);
-            length += 2 + (original.Length - headerLength);
-            RtpHeaderRewriter.SetSsrc(scratch, rtxSsrc);
-            RtpHeaderRewriter.SetPayloadType(scratch, rtxPayloadType);
-            RtpHeaderRewriter.SetSequenceNumber(scratch, _rtxSequence++);
-        }
-        else
-        {
-            length = Rewrite(original, scratch, _payloadTypes[payloadType], OutSequence(original), OutTimestamp(original));
+            // On the RTX stream (RFC 4588 §4), with our sequence number as the OSN.
+            length = Rtx.WrapInPlace(scratch, length, rtxPayloadType, rtxSsrc, _rtxSequence++);
         }
 
-        if (_transport.SendRtp(scratch, length))
+        if (length > 0 && _transport.SendRtp(scratch, length))
         {
             _retransmissions++;
         }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Sluice.Media.Rtp;
 using Sluice.Rtc.Rtcp;
 using Sluice.Rtc.Rtp;
@@ -129,7 +128,8 @@ public sealed class TrackEncoding
         if (index == NoCodec)
         {
             index = _codecByRtxPayloadType[rtp.PayloadType];
-            if (index == NoCodec || !_ssrcKnown || !TryUnwrapRtx(ref packet, rtp, _codecs[index]))
+            // RFC 4588 §4, in the receive buffer: the header moves over the OSN.
+            if (index == NoCodec || !_ssrcKnown || !Rtx.TryUnwrapInPlace(packet, (byte)_codecs[index].PayloadType, _ssrc, out packet))
             {
                 return;
             }
@@ -257,29 +257,6 @@ public sealed class TrackEncoding
             Statistics.Rebase();
             Interlocked.Increment(ref _generation);
         }
-    }
-
-    /// <summary>
-    /// RFC 4588 §4: an RTX packet is the original header with the RTX SSRC, PT and sequence number, then the
-    /// original sequence number (OSN), then the original payload. Rebuilt in place by moving the header two
-    /// bytes forward over the OSN.
-    /// </summary>
-    private bool TryUnwrapRtx(ref Span<byte> packet, in RtpPacket rtx, NegotiatedCodec codec)
-    {
-        var headerLength = rtx.HeaderLength;
-        if (rtx.Payload.Length < 2)
-        {
-            // Padding-only RTX is a bandwidth probe, not a retransmission.
-            return false;
-        }
-
-        var originalSequence = BinaryPrimitives.ReadUInt16BigEndian(packet[headerLength..]);
-        packet[..headerLength].CopyTo(packet[2..]);
-        packet = packet[2..];
-        RtpHeaderRewriter.SetSequenceNumber(packet, originalSequence);
-        RtpHeaderRewriter.SetSsrc(packet, _ssrc);
-        RtpHeaderRewriter.SetPayloadType(packet, (byte)codec.PayloadType);
-        return true;
     }
 
     private void SendDueNacks()
