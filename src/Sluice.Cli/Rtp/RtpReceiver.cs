@@ -13,28 +13,20 @@ internal sealed class RtpReceiver
 {
     private readonly RtpReceiverOptions _options;
     private readonly TimeProvider _time;
-    private readonly int _clockRate;
+    private readonly ReceiveStatistics _statistics;
     private readonly SortedDictionary<long, byte[]> _buffer = [];
     private readonly SortedDictionary<long, MissingPacket> _missing = [];
     private SequenceUnwrapper _unwrapper;
     private bool _started;
     private long _next;
     private long _highest;
-    private long _base;
     private bool _discontinuity;
-    private long _expectedPrior;
-    private long _receivedPrior;
-    private long _receivedInOrder;
-    private double _jitter;
-    private double _lastTransit;
-    private bool _haveTransit;
-    private uint _lastSenderReport;
-    private long _lastSenderReportAt;
 
     public RtpReceiver(uint ssrc, int clockRate, RtpReceiverOptions? options = null, TimeProvider? time = null)
     {
         Ssrc = ssrc;
-        _clockRate = clockRate;
+        // The SSRC is one we subscribed to: the first packet needs no probation (RFC 3550 A.1).
+        _statistics = new ReceiveStatistics(clockRate, time ?? TimeProvider.System) { MinSequential = 1 };
         _options = options ?? new RtpReceiverOptions();
         _time = time ?? TimeProvider.System;
     }
@@ -88,7 +80,6 @@ internal sealed class RtpReceiver
 
             _next = extended - lead;
             _highest = extended - 1;
-            _base = extended;
         }
         else if (extended > _highest + _options.MaxGap || extended < _next - _options.MaxGap)
         {
@@ -125,11 +116,9 @@ internal sealed class RtpReceiver
             }
 
             _highest = extended;
-            if (!retransmission)
-            {
-                UpdateJitter(rtp.Timestamp, now);
-            }
         }
+
+        _statistics.OnPacket(rtp.SequenceNumber, rtp.Timestamp, now, retransmission);
 
         _buffer[extended] = packet.ToArray();
         PacketsReceived++;
@@ -147,7 +136,6 @@ internal sealed class RtpReceiver
             {
                 output.Add(new ReceivedPacket(_next, packet, _discontinuity));
                 _discontinuity = false;
-                _receivedInOrder++;
                 _next++;
                 continue;
             }
@@ -213,47 +201,10 @@ internal sealed class RtpReceiver
     }
 
     /// <summary>Remembers an SR from this source for the LSR/DLSR of our next report (RFC 3550 §6.4.1).</summary>
-    public void OnSenderReport(ulong ntpTimestamp)
-    {
-        _lastSenderReport = NtpTime.ToCompact(ntpTimestamp);
-        _lastSenderReportAt = _time.GetTimestamp();
-    }
+    public void OnSenderReport(ulong ntpTimestamp) => _statistics.OnSenderReport(ntpTimestamp);
 
-    /// <summary>A reception report block for this source; advances the "since last report" counters (RFC 3550 App. A.3).</summary>
-    public ReportBlock CreateReportBlock()
-    {
-        var expected = _started ? _highest - _base + 1 : 0;
-        var received = PacketsReceived;
-        var expectedInterval = expected - _expectedPrior;
-        var receivedInterval = received - _receivedPrior;
-        _expectedPrior = expected;
-        _receivedPrior = received;
-        var lostInterval = expectedInterval - receivedInterval;
-        var fraction = expectedInterval == 0 || lostInterval <= 0 ? (byte)0 : (byte)Math.Min(255, (lostInterval << 8) / expectedInterval);
-        var cumulative = (int)Math.Clamp(expected - received, ReportBlock.MinCumulativeLost, ReportBlock.MaxCumulativeLost);
-        var delay = _lastSenderReport == 0 ? 0u : NtpTime.ToCompact(_time.GetElapsedTime(_lastSenderReportAt));
-        return new ReportBlock(Ssrc, fraction, cumulative, (uint)Math.Max(0, _highest), (uint)_jitter, _lastSenderReport, delay);
-    }
-
-    /// <summary>Interarrival jitter (RFC 3550 §6.4.1, App. A.8), in timestamp units.</summary>
-    private void UpdateJitter(uint rtpTimestamp, long now)
-    {
-        var arrival = now * (double)_clockRate / _time.TimestampFrequency;
-        var transit = arrival - rtpTimestamp;
-        if (_haveTransit)
-        {
-            var d = Math.Abs(transit - _lastTransit);
-
-            // A timestamp wrap shows up as a huge jump once; ignore it rather than poison the estimate.
-            if (d < uint.MaxValue / 2.0)
-            {
-                _jitter += (d - _jitter) / 16;
-            }
-        }
-
-        _lastTransit = transit;
-        _haveTransit = true;
-    }
+    /// <summary>A reception report block for this source; starts the next report interval (RFC 3550 App. A.3).</summary>
+    public ReportBlock CreateReportBlock() => _statistics.CreateReportBlock(Ssrc);
 
     private sealed class MissingPacket(long detectedAt)
     {

@@ -66,7 +66,8 @@ public sealed class TrackEncoding
 
         _prefersFir = !_codecs.Any(c => c.Pli) && _codecs.Any(c => c.Fir);
         Nacks = new NackTracker(time);
-        Statistics = new ReceiveStatistics(_codecs.Length > 0 ? _codecs[0].ClockRate : 90000, time);
+        // The SSRC was negotiated (or its rid was): the first packet needs no probation (RFC 3550 A.1).
+        Statistics = new ReceiveStatistics(_codecs.Length > 0 ? _codecs[0].ClockRate : 90000, time) { MinSequential = 1 };
     }
 
     public PublishedTrack Track { get; }
@@ -156,14 +157,7 @@ public sealed class TrackEncoding
 
         _bytes += packet.Length;
         Nacks.OnArrival(extended);
-        if (isRetransmission)
-        {
-            Statistics.OnRecovered();
-        }
-        else
-        {
-            Statistics.OnPacket(extended, rtp.Timestamp, now);
-        }
+        Statistics.OnPacket(rtp.SequenceNumber, rtp.Timestamp, now, isRetransmission);
 
         Cache.Store(rtp.SequenceNumber, packet);
         var keyframeStart = Kind == MediaKind.Video && RtpKeyframe.IsKeyframeStart(codec.Codec, rtp.Payload);
