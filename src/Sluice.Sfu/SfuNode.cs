@@ -469,25 +469,23 @@ public sealed partial class SfuNode : ISfu, IDisposable
         }
     }
 
-    /// <summary>The mux's heartbeat (100 ms) is the node's clock: receiver reports go out once a second.</summary>
+    /// <summary>
+    /// The mux's heartbeat (100 ms) is the node's clock: NACK retries toward publishers on every tick, receiver
+    /// reports once a second.
+    /// </summary>
     private void OnHeartbeat()
     {
-        if (_time.GetElapsedTime(_lastReports) < ReportInterval)
+        var sendReports = _time.GetElapsedTime(_lastReports) >= ReportInterval;
+        if (sendReports)
         {
-            return;
+            _lastReports = _time.GetTimestamp();
         }
 
-        _lastReports = _time.GetTimestamp();
-        SendReports();
-    }
-
-    private void SendReports()
-    {
         foreach (var room in Rooms)
         {
             foreach (var publisher in room.Publishers)
             {
-                publisher.SendReports();
+                publisher.OnHeartbeat(sendReports);
             }
         }
     }

@@ -14,6 +14,7 @@ internal sealed class RtpReceiver
     private readonly RtpReceiverOptions _options;
     private readonly TimeProvider _time;
     private readonly ReceiveStatistics _statistics;
+    private readonly NackGenerator? _nacks;
     private readonly SortedDictionary<long, byte[]> _buffer = [];
     private readonly SortedDictionary<long, MissingPacket> _missing = [];
     private SequenceUnwrapper _unwrapper;
@@ -25,10 +26,23 @@ internal sealed class RtpReceiver
     public RtpReceiver(uint ssrc, int clockRate, RtpReceiverOptions? options = null, TimeProvider? time = null)
     {
         Ssrc = ssrc;
-        // The SSRC is one we subscribed to: the first packet needs no probation (RFC 3550 A.1).
-        _statistics = new ReceiveStatistics(clockRate, time ?? TimeProvider.System) { MinSequential = 1 };
         _options = options ?? new RtpReceiverOptions();
         _time = time ?? TimeProvider.System;
+
+        // The SSRC is one we subscribed to: the first packet needs no probation (RFC 3550 A.1).
+        _statistics = new ReceiveStatistics(clockRate, _time) { MinSequential = 1 };
+        if (_options.Nack)
+        {
+            // Capacity MaxGap: every gap this receiver waits for can be asked for.
+            _nacks = new NackGenerator(_time, _options.MaxGap)
+            {
+                ReorderDelay = _options.ReorderDelay,
+                RoundTripTime = _options.NackInterval,
+                MinRetryInterval = _options.NackInterval,
+                MaxRetries = _options.MaxNackRetries,
+                MaxAge = _options.GiveUpAfter,
+            };
+        }
     }
 
     public uint Ssrc { get; }
@@ -80,6 +94,7 @@ internal sealed class RtpReceiver
 
             _next = extended - lead;
             _highest = extended - 1;
+            _nacks?.AddMissingBefore(extended, (int)lead, now);
         }
         else if (extended > _highest + _options.MaxGap || extended < _next - _options.MaxGap)
         {
@@ -90,6 +105,7 @@ internal sealed class RtpReceiver
             _next = extended;
             _highest = extended - 1;
             _discontinuity = true;
+            _nacks?.Reset();
         }
 
         if (extended < _next)
@@ -119,6 +135,7 @@ internal sealed class RtpReceiver
         }
 
         _statistics.OnPacket(rtp.SequenceNumber, rtp.Timestamp, now, retransmission);
+        _nacks?.OnPacket(extended, now);
 
         _buffer[extended] = packet.ToArray();
         PacketsReceived++;
@@ -170,30 +187,16 @@ internal sealed class RtpReceiver
     /// </summary>
     public int CollectNacks(List<ushort> output)
     {
-        if (!_options.Nack)
+        if (_nacks is null)
         {
             return 0;
         }
 
-        var now = _time.GetTimestamp();
-        var added = 0;
-        foreach (var (sequenceNumber, missing) in _missing)
+        Span<ushort> due = stackalloc ushort[256];
+        var added = _nacks.Tick(_time.GetTimestamp(), due);
+        foreach (var sequenceNumber in due[..added])
         {
-            var age = _time.GetElapsedTime(missing.DetectedAt, now);
-            if (age < _options.ReorderDelay || age >= _options.GiveUpAfter || missing.Retries >= _options.MaxNackRetries)
-            {
-                continue;
-            }
-
-            if (missing.Retries > 0 && _time.GetElapsedTime(missing.LastNackAt, now) < _options.NackInterval)
-            {
-                continue;
-            }
-
-            missing.Retries++;
-            missing.LastNackAt = now;
-            output.Add((ushort)sequenceNumber);
-            added++;
+            output.Add(sequenceNumber);
         }
 
         NackedPackets += added;
@@ -209,10 +212,6 @@ internal sealed class RtpReceiver
     private sealed class MissingPacket(long detectedAt)
     {
         public long DetectedAt { get; } = detectedAt;
-
-        public long LastNackAt { get; set; }
-
-        public int Retries { get; set; }
 
         /// <summary>Asked for before the first packet received: it may not exist for us.</summary>
         public bool Speculative { get; init; }

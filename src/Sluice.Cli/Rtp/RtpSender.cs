@@ -18,10 +18,8 @@ internal sealed class RtpSender
     private readonly RtpSenderOptions _options;
     private readonly RtpOutput _output;
     private readonly Lock _lock = new();
-    private readonly byte[][] _history;
-    private readonly int[] _historyLength;
+    private readonly RetransmissionCache _history;
     private readonly byte[] _sendBuffer = new byte[BufferSize];
-    private readonly int _mask;
     private ushort _nextSequenceNumber;
     private ushort _nextRtxSequenceNumber;
     private bool _anySent;
@@ -36,9 +34,7 @@ internal sealed class RtpSender
 
         _options = options;
         _output = output;
-        _mask = options.HistorySize - 1;
-        _history = new byte[options.HistorySize][];
-        _historyLength = new int[options.HistorySize];
+        _history = new RetransmissionCache(options.HistorySize);
         _nextSequenceNumber = options.InitialSequenceNumber;
         _nextRtxSequenceNumber = options.InitialRtxSequenceNumber;
     }
@@ -70,9 +66,7 @@ internal sealed class RtpSender
         lock (_lock)
         {
             var sequenceNumber = _nextSequenceNumber++;
-            var slot = sequenceNumber & _mask;
-            var stored = _history[slot] ??= new byte[BufferSize];
-            var writer = new RtpPacketWriter(stored)
+            var writer = new RtpPacketWriter(_sendBuffer)
             {
                 PayloadType = _options.PayloadType,
                 SequenceNumber = sequenceNumber,
@@ -81,8 +75,7 @@ internal sealed class RtpSender
                 Marker = marker,
             };
             var length = writer.Write(payload);
-            _historyLength[slot] = length;
-            stored.AsSpan(0, length).CopyTo(_sendBuffer);
+            _history.Store(sequenceNumber, _sendBuffer.AsSpan(0, length));
             if (_output(_sendBuffer, length))
             {
                 PacketsSent++;
@@ -110,9 +103,7 @@ internal sealed class RtpSender
         lock (_lock)
         {
             NackedPackets++;
-            var slot = sequenceNumber & _mask;
-            var stored = _history[slot];
-            if (stored is null || !RtpPacket.TryParse(stored.AsSpan(0, _historyLength[slot]), out var packet) || packet.SequenceNumber != sequenceNumber)
+            if (!_history.TryGet(sequenceNumber, out var stored) || !RtpPacket.TryParse(stored, out var packet))
             {
                 return false;
             }

@@ -107,11 +107,16 @@ public sealed class PublishedTrack
         }
     }
 
-    internal void SendReceiverReports()
+    /// <summary>The node's heartbeat: NACK retries every tick, receiver reports when <paramref name="sendReports"/>.</summary>
+    internal void OnHeartbeat(bool sendReports)
     {
         foreach (var encoding in Encodings)
         {
-            encoding.SendReceiverReport();
+            encoding.RetryNacks();
+            if (sendReports)
+            {
+                encoding.SendReceiverReport();
+            }
         }
     }
 

@@ -37,6 +37,10 @@ public sealed class TrackEncoding
     private long _nacksSent;
     private long _keyframeRequests;
 
+    // 1 while a thread works on Nacks: the receive thread per packet, or the heartbeat while the stream is quiet.
+    private int _nackOwner;
+    private bool _nacksEnabled;
+
     internal TrackEncoding(PublishedTrack track, int index, string? rid, uint? ssrc, uint? rtxSsrc, WebRtcTransport transport, TimeProvider time, ulong maxBitrate)
     {
         Track = track;
@@ -65,7 +69,7 @@ public sealed class TrackEncoding
         }
 
         _prefersFir = !_codecs.Any(c => c.Pli) && _codecs.Any(c => c.Fir);
-        Nacks = new NackTracker(time);
+        Nacks = new NackGenerator(time);
         // The SSRC was negotiated (or its rid was): the first packet needs no probation (RFC 3550 A.1).
         Statistics = new ReceiveStatistics(_codecs.Length > 0 ? _codecs[0].ClockRate : 90000, time) { MinSequential = 1 };
     }
@@ -82,7 +86,8 @@ public sealed class TrackEncoding
 
     public RetransmissionCache Cache { get; } = new();
 
-    public NackTracker Nacks { get; }
+    /// <summary>What the publisher is asked to resend; touched by one thread at a time (see <see cref="RetryNacks"/>).</summary>
+    public NackGenerator Nacks { get; }
 
     public ReceiveStatistics Statistics { get; }
 
@@ -156,7 +161,6 @@ public sealed class TrackEncoding
         }
 
         _bytes += packet.Length;
-        Nacks.OnArrival(extended);
         Statistics.OnPacket(rtp.SequenceNumber, rtp.Timestamp, now, isRetransmission);
 
         Cache.Store(rtp.SequenceNumber, packet);
@@ -166,9 +170,10 @@ public sealed class TrackEncoding
             sink.OnRtp(this, codec, rtp, keyframeStart, now, scratch);
         }
 
-        if (codec.Nack && Nacks.MissingCount > 0)
+        if (codec.Nack)
         {
-            SendDueNacks();
+            _nacksEnabled = true;
+            OnArrivalForNacks(extended, now);
         }
     }
 
@@ -247,16 +252,61 @@ public sealed class TrackEncoding
         {
             _unwrapper = default;
             Cache.Clear();
+            EnterNacks();
             Nacks.Reset();
+            Volatile.Write(ref _nackOwner, 0);
             Statistics.Rebase();
             Interlocked.Increment(ref _generation);
         }
     }
 
-    private void SendDueNacks()
+    /// <summary>
+    /// The heartbeat's turn (any thread): repeats requests that fell due while no packet arrived. If the receive
+    /// thread holds the generator, it is ticking it itself and this turn is skipped.
+    /// </summary>
+    internal void RetryNacks()
+    {
+        if (!_nacksEnabled || Interlocked.CompareExchange(ref _nackOwner, 1, 0) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            SendDueNacks(_time.GetTimestamp());
+        }
+        finally
+        {
+            Volatile.Write(ref _nackOwner, 0);
+        }
+    }
+
+    private void OnArrivalForNacks(long extended, long now)
+    {
+        EnterNacks();
+        Nacks.OnPacket(extended, now);
+        if (Nacks.MissingCount > 0)
+        {
+            SendDueNacks(now);
+        }
+
+        Volatile.Write(ref _nackOwner, 0);
+    }
+
+    private void EnterNacks()
+    {
+        // The heartbeat holds it only for one bounded tick: wait without a lock rather than lose the arrival.
+        var spin = default(SpinWait);
+        while (Interlocked.CompareExchange(ref _nackOwner, 1, 0) != 0)
+        {
+            spin.SpinOnce();
+        }
+    }
+
+    private void SendDueNacks(long now)
     {
         Span<ushort> due = stackalloc ushort[64];
-        var count = Nacks.CollectDue(due);
+        var count = Nacks.Tick(now, due);
         if (count == 0)
         {
             return;

@@ -71,11 +71,11 @@ public sealed class PublisherSession : SfuSession
         return gone;
     }
 
-    internal void SendReports()
+    internal void OnHeartbeat(bool sendReports)
     {
         foreach (var track in _published)
         {
-            track.SendReceiverReports();
+            track.OnHeartbeat(sendReports);
         }
     }
 

@@ -1,9 +1,9 @@
-namespace Sluice.Sfu.Forwarding;
+namespace Sluice.Rtc.Rtp;
 
 /// <summary>
-/// The last packets of a publisher's track, by sequence number, to answer subscribers' NACKs (RFC 4585
-/// §6.2.1) without asking the publisher. A fixed ring of MTU-sized slots allocated once: storing and
-/// looking up never allocate. Only the receive thread that forwards the track touches it.
+/// The last packets of a stream, by sequence number, to answer NACKs (RFC 4585
+/// §6.2.1) from what was sent or forwarded (the SFU answers subscribers without asking the publisher). A fixed ring of MTU-sized slots allocated once: storing and
+/// looking up never allocate. One thread at a time (the owner serialises).
 /// </summary>
 public sealed class RetransmissionCache
 {
