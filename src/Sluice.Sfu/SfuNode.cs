@@ -405,11 +405,8 @@ public sealed partial class SfuNode : ISfu, IDisposable
 
     private WebRtcTransport CreateTransport(SessionDescription offer, SessionDescription answer, IceParameters localIce, out DtlsFingerprint fingerprint)
     {
-        var offered = offer.Media.Select(m => m.Fingerprints.FirstOrDefault()).FirstOrDefault(f => f is not null) ?? offer.Fingerprints.FirstOrDefault();
-        if (!DtlsFingerprint.TryParse(offered, out fingerprint!))
-        {
-            throw new InvalidOperationException("The negotiator accepted an offer without a usable fingerprint.");
-        }
+        var remote = RemoteTransport(offer);
+        fingerprint = remote.Fingerprint;
 
         // An offer that says setup:passive makes us the DTLS client (RFC 8842 §5.3): the answer says active.
         var setup = answer.Media.FirstOrDefault(m => m.Port != 0)?.Setup;
@@ -417,18 +414,19 @@ public sealed partial class SfuNode : ISfu, IDisposable
         {
             Certificate = Certificate,
             LocalIce = localIce,
-            RemoteIce = RemoteIce(offer),
-            RemoteFingerprint = fingerprint!,
+            RemoteIce = remote.Ice,
+            RemoteFingerprint = fingerprint,
             DtlsRole = setup == DtlsSetup.Active ? DtlsRole.Client : DtlsRole.Server,
             Ice = new IceAgentOptions { ConsentTimeout = _options.ConsentTimeout, DisconnectTimeout = _options.DisconnectTimeout },
         }, _time);
     }
 
-    private static IceParameters RemoteIce(SessionDescription offer)
-    {
-        var media = offer.Media.FirstOrDefault(m => m.Port != 0 && m.IceUfrag is not null) ?? offer.Media[0];
-        return new IceParameters(media.IceUfrag ?? offer.IceUfrag!, media.IcePwd ?? offer.IcePwd!);
-    }
+    private static IceParameters RemoteIce(SessionDescription offer) => RemoteTransport(offer).Ice;
+
+    private static RemoteTransportParameters RemoteTransport(SessionDescription offer) =>
+        RemoteTransportParameters.TryRead(offer, out var remote, out var error)
+            ? remote
+            : throw new InvalidOperationException("The negotiator accepted an offer without transport parameters: " + error);
 
     private static SfuError? Parse(string text, out SessionDescription? offer)
     {

@@ -171,15 +171,13 @@ public sealed partial class Negotiator
                 continue;
             }
 
-            var ufrag = media.IceUfrag ?? offer.IceUfrag;
-            var pwd = media.IcePwd ?? offer.IcePwd;
-            if (ufrag != remoteIce.UsernameFragment || pwd != remoteIce.Password)
+            RemoteTransportParameters.TryRead(offer, media, out var remote, out _);
+            if (!SameIce(remote, remoteIce))
             {
                 return Unusable($"mid {media.Mid}: the ICE credentials changed; restart ICE with PATCH and an application/trickle-ice-sdpfrag body (RFC 9725 §4.4.2)");
             }
 
-            var fingerprint = media.Fingerprints.FirstOrDefault() ?? offer.Fingerprints.FirstOrDefault();
-            if (!DtlsFingerprint.TryParse(fingerprint, out var parsed) || !parsed!.Equals(remoteFingerprint))
+            if (remote is null || !remote.Fingerprint.Equals(remoteFingerprint))
             {
                 return Unusable($"mid {media.Mid}: the certificate fingerprint changed; a session keeps its DTLS association");
             }
@@ -190,24 +188,26 @@ public sealed partial class Negotiator
         static SfuError Unusable(string message) => new(SfuErrorKind.UnusableOffer, "re-offer refused: " + message);
     }
 
+    // Credentials that are missing read as changed ones.
+    private static bool SameIce(RemoteTransportParameters? remote, IceParameters ice) =>
+        remote is not null && remote.Ice.UsernameFragment == ice.UsernameFragment && remote.Ice.Password == ice.Password;
+
     private static string? SectionTransportError(SessionDescription answer, MediaDescription section, IceParameters remoteIce,
         DtlsFingerprint remoteFingerprint, bool nodeIsDtlsServer)
     {
-        var ufrag = section.IceUfrag ?? answer.IceUfrag;
-        var pwd = section.IcePwd ?? answer.IcePwd;
-        if (ufrag != remoteIce.UsernameFragment || pwd != remoteIce.Password)
+        RemoteTransportParameters.TryRead(answer, section, out var remote, out _);
+        if (!SameIce(remote, remoteIce))
         {
             return "the ICE credentials changed (an ICE restart is a PATCH with application/trickle-ice-sdpfrag)";
         }
 
-        var fingerprint = section.Fingerprints.FirstOrDefault() ?? answer.Fingerprints.FirstOrDefault();
-        if (!DtlsFingerprint.TryParse(fingerprint, out var parsed) || !parsed!.Equals(remoteFingerprint))
+        if (remote is null || !remote.Fingerprint.Equals(remoteFingerprint))
         {
             return "the certificate fingerprint changed";
         }
 
         var expected = nodeIsDtlsServer ? DtlsSetup.Active : DtlsSetup.Passive;
-        if ((section.Setup ?? answer.Media.FirstOrDefault(m => m.Setup is not null)?.Setup) is { } setup && setup != expected)
+        if (remote.Setup is { } setup && setup != expected)
         {
             return $"a=setup:{setup.ToString().ToLowerInvariant()} would swap the DTLS roles of a live association";
         }

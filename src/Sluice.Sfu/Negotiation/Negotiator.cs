@@ -158,15 +158,9 @@ public sealed partial class Negotiator
                     + "so an offer with several media sections must bundle them (RFC 8843; bundle-policy max-bundle or balanced)";
             }
 
-            if ((media.IceUfrag ?? offer.IceUfrag) is null || (media.IcePwd ?? offer.IcePwd) is null)
+            if (!RemoteTransportParameters.TryRead(offer, media, out _, out var error))
             {
-                return $"m={media.Kind} (mid {media.Mid ?? "none"}) has no a=ice-ufrag/a=ice-pwd";
-            }
-
-            var fingerprint = media.Fingerprints.FirstOrDefault() ?? offer.Fingerprints.FirstOrDefault();
-            if (fingerprint is null || !DtlsFingerprint.TryParse(fingerprint, out _))
-            {
-                return $"m={media.Kind} (mid {media.Mid ?? "none"}) has no usable a=fingerprint (sha-256 expected, RFC 8122)";
+                return error;
             }
         }
 
