@@ -49,7 +49,12 @@ public sealed class PeerProcess : IAsyncDisposable
         var peer = new PeerProcess(process) { Name = Path.GetFileName(fileName) };
         process.OutputDataReceived += (_, e) => peer.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => peer.OnLine(e.Data);
-        process.Exited += (_, _) => peer._exited.TrySetResult(process.ExitCode);
+        // Exited can come before the last lines are read: WaitForExit() also waits for both streams' end.
+        process.Exited += (_, _) => Task.Run(() =>
+        {
+            process.WaitForExit();
+            peer._exited.TrySetResult(process.ExitCode);
+        });
         if (!process.Start())
         {
             throw new InvalidOperationException($"{fileName} did not start");
