@@ -139,9 +139,9 @@ public sealed partial class SfuNode : ISfu, IDisposable
                 return new SfuError(SfuErrorKind.PublisherExists, $"stream '{roomId}' already has a publisher");
             }
 
-            var transport = CreateTransport(offer!, answerSdp!, localIce, out var fingerprint);
+            var transport = CreateTransport(offer!, answerSdp!, localIce);
             session = new PublisherSession(room, transport, RemoteIce(offer!), tracks, _time, _options.MaxVideoBitrate) { Owner = owner };
-            Describe(session, answerSdp!, localIce, fingerprint, transport);
+            session.LocalDescription = answerSdp!;
             room.Publishers = room.Publishers.Add(session);
 
             // A publisher's tracks feed the room from the start: its first packets arrive the moment DTLS completes,
@@ -177,9 +177,9 @@ public sealed partial class SfuNode : ISfu, IDisposable
             }
 
             answerSdp = answer!;
-            var transport = CreateTransport(offer!, answerSdp, localIce, out var fingerprint);
+            var transport = CreateTransport(offer!, answerSdp, localIce);
             session = new SubscriberSession(room, transport, RemoteIce(offer!), tracks, _time) { Owner = owner };
-            Describe(session, answerSdp, localIce, fingerprint, transport);
+            session.LocalDescription = answerSdp;
             room.Subscribers = room.Subscribers.Add(session);
             Interlocked.Increment(ref _version);
         }
@@ -226,19 +226,7 @@ public sealed partial class SfuNode : ISfu, IDisposable
     {
         lock (_lock)
         {
-            var session = FindSession(roomId, sessionId);
-            if (session is null)
-            {
-                return new SfuError(SfuErrorKind.SessionNotFound, $"session '{sessionId}' of stream '{roomId}' has ended");
-            }
-
-            if (ifMatch is { Length: > 0 } && ifMatch != "*" && ifMatch != session.ETag)
-            {
-                return new SfuError(SfuErrorKind.PreconditionFailed,
-                    $"If-Match {ifMatch} does not match the session's current ETag {session.ETag}; fetch it again");
-            }
-
-            return session.RestartIce(remote);
+            return Live(roomId, sessionId, ifMatch, out var session) is { } gone ? gone : session!.RestartIce(remote);
         }
     }
 
@@ -395,18 +383,9 @@ public sealed partial class SfuNode : ISfu, IDisposable
         }
     }
 
-    private static void Describe(SfuSession session, SessionDescription answer, IceParameters localIce, DtlsFingerprint fingerprint, WebRtcTransport transport)
-    {
-        session.LocalDescription = answer;
-        session.LocalIce = localIce;
-        session.RemoteFingerprint = fingerprint;
-        session.NodeIsDtlsServer = transport.DtlsRole == DtlsRole.Server;
-    }
-
-    private WebRtcTransport CreateTransport(SessionDescription offer, SessionDescription answer, IceParameters localIce, out DtlsFingerprint fingerprint)
+    private WebRtcTransport CreateTransport(SessionDescription offer, SessionDescription answer, IceParameters localIce)
     {
         var remote = RemoteTransport(offer);
-        fingerprint = remote.Fingerprint;
 
         // An offer that says setup:passive makes us the DTLS client (RFC 8842 §5.3): the answer says active.
         var setup = answer.Media.FirstOrDefault(m => m.Port != 0)?.Setup;
@@ -415,7 +394,7 @@ public sealed partial class SfuNode : ISfu, IDisposable
             Certificate = Certificate,
             LocalIce = localIce,
             RemoteIce = remote.Ice,
-            RemoteFingerprint = fingerprint,
+            RemoteFingerprint = remote.Fingerprint,
             DtlsRole = setup == DtlsSetup.Active ? DtlsRole.Client : DtlsRole.Server,
             Ice = new IceAgentOptions { ConsentTimeout = _options.ConsentTimeout, DisconnectTimeout = _options.DisconnectTimeout },
         }, _time);

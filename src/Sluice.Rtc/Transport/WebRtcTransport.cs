@@ -39,6 +39,9 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
     /// <summary>DTLS role (client or server) this transport was created with.</summary>
     public DtlsRole DtlsRole => _options.DtlsRole;
 
+    /// <summary>The certificate fingerprint the peer must present (from its SDP).</summary>
+    public DtlsFingerprint RemoteFingerprint => _options.RemoteFingerprint;
+
     public WebRtcTransport(UdpMux mux, WebRtcTransportOptions options, TimeProvider? timeProvider = null)
     {
         _mux = mux;

@@ -66,13 +66,13 @@ public abstract class SfuSession : IDisposable
     internal SessionDescription LocalDescription { get; set; } = null!;
 
     /// <summary>Our ICE credentials now (they change on ICE restart).</summary>
-    internal IceParameters LocalIce { get; set; } = null!;
+    internal IceParameters LocalIce => Transport.LocalIce;
 
     /// <summary>The peer's certificate fingerprint, which every renegotiation must keep.</summary>
-    internal DtlsFingerprint RemoteFingerprint { get; set; } = null!;
+    internal DtlsFingerprint RemoteFingerprint => Transport.RemoteFingerprint;
 
     /// <summary>True when the node is the DTLS server of this session (the usual case: it answers setup:passive).</summary>
-    internal bool NodeIsDtlsServer { get; set; } = true;
+    internal bool NodeIsDtlsServer => Transport.DtlsRole == DtlsRole.Server;
 
     /// <summary>Who created the session (the server stores a hash of the creating token), for who may PATCH and DELETE it; null without auth.</summary>
     public string? Owner { get; set; }
@@ -125,7 +125,6 @@ public abstract class SfuSession : IDisposable
     internal IceParameters RestartIce(IceParameters newRemote)
     {
         var local = IceParameters.Generate();
-        LocalIce = local;
         RemoteIce = newRemote;
         Transport.RestartIce(local, newRemote);
         ETag = NewETag();
