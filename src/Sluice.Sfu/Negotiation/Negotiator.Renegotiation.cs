@@ -89,7 +89,7 @@ public sealed partial class Negotiator
                 continue;
             }
 
-            if (SectionTransportError(answer, answered, remoteIce, remoteFingerprint, nodeIsDtlsServer) is { } transport)
+            if (SectionTransportError(answer, answered, remoteIce, remoteFingerprint, nodeIsDtlsServer ? DtlsSetup.Active : DtlsSetup.Passive) is { } transport)
             {
                 return Invalid($"mid {answered.Mid}: {transport}");
             }
@@ -171,15 +171,10 @@ public sealed partial class Negotiator
                 continue;
             }
 
-            RemoteTransportParameters.TryRead(offer, media, out var remote, out _);
-            if (!SameIce(remote, remoteIce))
+            // An offer may say actpass (RFC 8842 §5.5): our answer keeps the roles, so only ICE and certificate are checked.
+            if (SectionTransportError(offer, media, remoteIce, remoteFingerprint, expectedSetup: null) is { } transport)
             {
-                return Unusable($"mid {media.Mid}: the ICE credentials changed; restart ICE with PATCH and an application/trickle-ice-sdpfrag body (RFC 9725 §4.4.2)");
-            }
-
-            if (remote is null || !remote.Fingerprint.Equals(remoteFingerprint))
-            {
-                return Unusable($"mid {media.Mid}: the certificate fingerprint changed; a session keeps its DTLS association");
+                return Unusable($"mid {media.Mid}: {transport}");
             }
         }
 
@@ -188,26 +183,25 @@ public sealed partial class Negotiator
         static SfuError Unusable(string message) => new(SfuErrorKind.UnusableOffer, "re-offer refused: " + message);
     }
 
-    // Credentials that are missing read as changed ones.
-    private static bool SameIce(RemoteTransportParameters? remote, IceParameters ice) =>
-        remote is not null && remote.Ice.UsernameFragment == ice.UsernameFragment && remote.Ice.Password == ice.Password;
-
-    private static string? SectionTransportError(SessionDescription answer, MediaDescription section, IceParameters remoteIce,
-        DtlsFingerprint remoteFingerprint, bool nodeIsDtlsServer)
+    /// <summary>
+    /// Why a section of a subsequent description does not keep the live transport: other ICE credentials (missing
+    /// ones read as changed), another certificate, or, when <paramref name="expectedSetup"/> is given, another DTLS role.
+    /// </summary>
+    private static string? SectionTransportError(SessionDescription description, MediaDescription section, IceParameters remoteIce,
+        DtlsFingerprint remoteFingerprint, DtlsSetup? expectedSetup)
     {
-        RemoteTransportParameters.TryRead(answer, section, out var remote, out _);
-        if (!SameIce(remote, remoteIce))
+        RemoteTransportParameters.TryRead(description, section, out var remote, out _);
+        if (remote is null || remote.Ice.UsernameFragment != remoteIce.UsernameFragment || remote.Ice.Password != remoteIce.Password)
         {
-            return "the ICE credentials changed (an ICE restart is a PATCH with application/trickle-ice-sdpfrag)";
+            return "the ICE credentials changed (an ICE restart is a PATCH with application/trickle-ice-sdpfrag, RFC 9725 §4.4.2)";
         }
 
-        if (remote is null || !remote.Fingerprint.Equals(remoteFingerprint))
+        if (!remote.Fingerprint.Equals(remoteFingerprint))
         {
-            return "the certificate fingerprint changed";
+            return "the certificate fingerprint changed; a session keeps its DTLS association";
         }
 
-        var expected = nodeIsDtlsServer ? DtlsSetup.Active : DtlsSetup.Passive;
-        if (remote.Setup is { } setup && setup != expected)
+        if (expectedSetup is { } expected && remote.Setup is { } setup && setup != expected)
         {
             return $"a=setup:{setup.ToString().ToLowerInvariant()} would swap the DTLS roles of a live association";
         }

@@ -11,6 +11,9 @@ public sealed class PionSubscriberTests(PionProgram pion)
     private const int Seconds = 15;
     private const int SetupSeconds = 3;
 
+    // The subscriber outlives the last checked second: its DELETE must not race the node's state read for it.
+    private const int OutliveSeconds = 2;
+
     [PeerFact(PionProgram.Go, PionProgram.Package)]
     public async Task B_pion_subscriber_receives_video_and_audio_every_second_from_a_sluice_cli_publisher()
     {
@@ -23,7 +26,7 @@ public sealed class PionSubscriberTests(PionProgram pion)
 
         await using var publisher = SluiceCli.WhipLoop(new Uri(node.BaseUri, $"/whip/{stream}"), video, audio);
         await publisher.WaitForLineAsync(line => line.StartsWith("connected from", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "sluice-cli whip to connect");
-        await using var subscriber = await pion.SubscribeAsync(new Uri(node.BaseUri, $"/whep/{stream}"), Seconds);
+        await using var subscriber = await pion.SubscribeAsync(new Uri(node.BaseUri, $"/whep/{stream}"), Seconds + OutliveSeconds);
         string Report(string what) => $"""
             {what}
             The node's sessions:
@@ -73,7 +76,7 @@ public sealed class PionSubscriberTests(PionProgram pion)
         const string stream = "pion-to-pion";
 
         // The subscriber arrives first and waits in the stream for the publisher.
-        await using var subscriber = await pion.SubscribeAsync(new Uri(node.BaseUri, $"/whep/{stream}"), Seconds);
+        await using var subscriber = await pion.SubscribeAsync(new Uri(node.BaseUri, $"/whep/{stream}"), Seconds + OutliveSeconds);
         await subscriber.WaitForLineAsync(line => line == "pc_state=connected", TimeSpan.FromSeconds(20), "the Pion subscriber to connect");
         await using var publisher = await pion.PublishAsync(new Uri(node.BaseUri, $"/whip/{stream}"), video, audio, Seconds + 5);
         var joined = PeerLine.Parse(await subscriber.WaitForLineAsync(line => line.StartsWith("second=", StringComparison.Ordinal) && line.Contains(" keyframes=", StringComparison.Ordinal) && !line.Contains(" keyframes=0 ", StringComparison.Ordinal), TimeSpan.FromSeconds(Seconds), "the first keyframe"));
