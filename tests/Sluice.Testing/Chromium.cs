@@ -11,10 +11,13 @@ public static class Chromium
 
     public static bool IsRequired => Environment.GetEnvironmentVariable("SLUICE_REQUIRE_BROWSER") == "1";
 
-    /// <summary>Launches Chromium (see <see cref="LaunchAsync"/>) as one disposable: <c>await using var chromium = await Chromium.StartAsync();</c>.</summary>
-    public static async Task<ChromiumBrowser> StartAsync()
+    /// <summary>
+    /// Launches Chromium (see <see cref="LaunchAsync"/>) as one disposable: <c>await using var chromium = await Chromium.StartAsync();</c>.
+    /// The fake camera runs at its default 20 fps unless <paramref name="cameraFps"/> says otherwise (5 to 60).
+    /// </summary>
+    public static async Task<ChromiumBrowser> StartAsync(int? cameraFps = null)
     {
-        var (playwright, browser) = await LaunchAsync();
+        var (playwright, browser) = await LaunchAsync(cameraFps);
         return new ChromiumBrowser(playwright, browser);
     }
 
@@ -22,8 +25,9 @@ public static class Chromium
     /// Launches headless Chromium with a fake camera and microphone and loopback ICE allowed. Playwright gives
     /// each launch a fresh temporary profile.
     /// </summary>
-    private static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
+    private static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync(int? cameraFps = null)
     {
+        var fakeCamera = cameraFps is { } fps ? $"--use-fake-device-for-media-stream=fps={fps}" : "--use-fake-device-for-media-stream";
         var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -33,7 +37,7 @@ public static class Chromium
             [
                 "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                fakeCamera, "--use-fake-ui-for-media-stream",
                 "--allow-loopback-in-peer-connection",
             ],
         });

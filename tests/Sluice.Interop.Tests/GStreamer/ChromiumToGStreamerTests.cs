@@ -36,7 +36,9 @@ public sealed class ChromiumToGStreamerTests
     public async Task Vp8_and_opus_from_chromium_play_smoothly_in_gstreamer()
     {
         await using var node = await TestNode.StartAsync();
-        await using var chromium = await Chromium.StartAsync();
+        // A 30 fps camera, so that the 20 fps the player must decode leaves room for a busy host (the fake camera's
+        // default is exactly 20 fps, which left none).
+        await using var chromium = await Chromium.StartAsync(cameraFps: 30);
         // The page is on the node's origin (Playwright serves it), as the dashboard's publisher is.
         var page = await chromium.Browser.NewPageAsync();
         var url = new Uri(node.BaseUri, "/__test/gstreamer-publisher.html").ToString();
