@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -25,6 +26,7 @@ public sealed partial class SfuNode : ISfu, IDisposable
     private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
     private readonly Lock _lock = new();
     private readonly Dictionary<RoomId, Room> _rooms = [];
+    private ImmutableArray<Room> _roomList = [];
     private readonly UdpMux _mux;
     private long _lastReports;
     private long _version;
@@ -70,17 +72,8 @@ public sealed partial class SfuNode : ISfu, IDisposable
     /// <summary>The media socket, for tests that shape the network and benchmarks.</summary>
     internal UdpMux Mux => _mux;
 
-    /// <summary>A snapshot of the live rooms.</summary>
-    public IReadOnlyList<Room> Rooms
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _rooms.Values];
-            }
-        }
-    }
+    /// <summary>A snapshot of the live rooms, replaced whole on change (read without the lock, by the heartbeat too).</summary>
+    public IReadOnlyList<Room> Rooms => _roomList;
 
     /// <summary>
     /// Bumped on every change an operator sees: a room created or deleted, a session created, connected or
@@ -305,6 +298,8 @@ public sealed partial class SfuNode : ISfu, IDisposable
                 return false;
             }
 
+            _roomList = _roomList.Remove(room);
+
             room.KeepWhenEmpty = false;
             Interlocked.Increment(ref _version);
         }
@@ -433,6 +428,7 @@ public sealed partial class SfuNode : ISfu, IDisposable
         {
             room = new Room(id, _time.GetUtcNow());
             _rooms[id] = room;
+            _roomList = _roomList.Add(room);
         }
 
         return room;
@@ -443,12 +439,13 @@ public sealed partial class SfuNode : ISfu, IDisposable
         if (room.IsEmpty && !room.KeepWhenEmpty && _rooms.TryGetValue(room.Id, out var current) && current == room)
         {
             _rooms.Remove(room.Id);
+            _roomList = _roomList.Remove(room);
         }
     }
 
     /// <summary>
-    /// The mux's heartbeat (100 ms) is the node's clock: NACK retries toward publishers on every tick, receiver
-    /// reports once a second.
+    /// The mux's heartbeat (100 ms, on its receive thread) is the node's clock: NACK retries toward publishers on
+    /// every tick, receiver reports once a second.
     /// </summary>
     private void OnHeartbeat()
     {
@@ -458,7 +455,7 @@ public sealed partial class SfuNode : ISfu, IDisposable
             _lastReports = _time.GetTimestamp();
         }
 
-        foreach (var room in Rooms)
+        foreach (var room in _roomList)
         {
             foreach (var publisher in room.Publishers)
             {

@@ -27,7 +27,7 @@ public sealed class UdpMux : IDisposable
     private readonly Lock _transportsLock = new();
     private ImmutableArray<WebRtcTransport> _transports = [];
     private Thread? _receiveThread;
-    private ITimer? _heartbeat;
+    private long _nextHeartbeat;
     private volatile bool _disposed;
 
     public UdpMux(IPEndPoint bindEndPoint, TimeProvider? timeProvider = null)
@@ -47,7 +47,10 @@ public sealed class UdpMux : IDisposable
 
     public UdpMuxStats Stats { get; } = new();
 
-    /// <summary>How often every transport is ticked (consent, ICE retransmissions).</summary>
+    /// <summary>
+    /// How often every transport is ticked (consent, ICE and DTLS retransmissions), on the receive thread: it runs
+    /// between two datagrams once due, and a quiet socket wakes the thread this often.
+    /// </summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The transports currently registered; a snapshot, replaced whole on change.</summary>
@@ -61,9 +64,11 @@ public sealed class UdpMux : IDisposable
             return;
         }
 
+        // A blocking receive returns (timed out) at least once per heartbeat, so the heartbeat runs on a quiet socket.
+        _socket.ReceiveTimeout = Math.Max(1, (int)HeartbeatInterval.TotalMilliseconds);
+        _nextHeartbeat = _timeProvider.GetTimestamp() + HeartbeatTicks;
         _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = "sluice-udp-receive" };
         _receiveThread.Start();
-        _heartbeat = _timeProvider.CreateTimer(_ => Heartbeat(), null, HeartbeatInterval, HeartbeatInterval);
     }
 
     /// <summary>
@@ -151,34 +156,46 @@ public sealed class UdpMux : IDisposable
         var from = new SocketAddress(LocalEndPoint.AddressFamily);
         while (!_disposed)
         {
-            int length;
+            var length = -1;
             try
             {
                 length = _socket.ReceiveFrom(buffer, SocketFlags.None, from);
             }
             catch (SocketException)
             {
-                // ICMP errors surfacing on the socket (a peer's port closed) concern one peer only.
-                continue;
+                // The receive timed out (a quiet socket: time for the heartbeat), or an ICMP error surfaced (a
+                // peer's port closed), which concerns one peer only.
             }
             catch (ObjectDisposedException)
             {
                 return;
             }
 
-            Interlocked.Increment(ref Stats._datagramsReceived);
-            try
+            if (length >= 0)
             {
-                Dispatch(buffer.AsSpan(0, length), from);
+                Interlocked.Increment(ref Stats._datagramsReceived);
+                try
+                {
+                    Dispatch(buffer.AsSpan(0, length), from);
+                }
+                catch (Exception)
+                {
+                    // A bug in one session's handler must not stop every session's media: count it (tests assert
+                    // the count stays zero) and go on with the next datagram.
+                    Interlocked.Increment(ref Stats._handlerErrors);
+                }
             }
-            catch (Exception)
+
+            var now = _timeProvider.GetTimestamp();
+            if (now >= _nextHeartbeat)
             {
-                // A bug in one session's handler must not stop every session's media: count it (tests assert
-                // the count stays zero) and go on with the next datagram.
-                Interlocked.Increment(ref Stats._handlerErrors);
+                _nextHeartbeat = now + HeartbeatTicks;
+                Heartbeat();
             }
         }
     }
+
+    private long HeartbeatTicks => (long)(HeartbeatInterval.TotalSeconds * _timeProvider.TimestampFrequency);
 
     /// <summary>Routes one datagram. Never throws: bad input is counted and dropped.</summary>
     internal void Dispatch(Span<byte> datagram, SocketAddress from)
@@ -260,8 +277,9 @@ public sealed class UdpMux : IDisposable
     }
 
     /// <summary>
-    /// Called on every heartbeat after the transports' own timers (ICE consent, DTLS retransmission): the one clock
-    /// an owner hangs its periodic work on (the node's receiver reports), instead of a timer of its own.
+    /// Called on every heartbeat after the transports' own timers (ICE consent, DTLS retransmission), on the
+    /// receive thread: the one clock an owner hangs its periodic work on (the node's NACK retries and receiver
+    /// reports), instead of a timer of its own. Per-packet state it touches needs no hand-over: one thread does both.
     /// </summary>
     public Action? HeartbeatTick { get; set; }
 
@@ -269,10 +287,24 @@ public sealed class UdpMux : IDisposable
     {
         foreach (var transport in _transports)
         {
-            transport.Tick();
+            try
+            {
+                transport.Tick();
+            }
+            catch (Exception)
+            {
+                Interlocked.Increment(ref Stats._handlerErrors);
+            }
         }
 
-        HeartbeatTick?.Invoke();
+        try
+        {
+            HeartbeatTick?.Invoke();
+        }
+        catch (Exception)
+        {
+            Interlocked.Increment(ref Stats._handlerErrors);
+        }
     }
 
     public void Dispose()
@@ -283,7 +315,6 @@ public sealed class UdpMux : IDisposable
         }
 
         _disposed = true;
-        _heartbeat?.Dispose();
         _socket.Dispose();
         _receiveThread?.Join(TimeSpan.FromSeconds(2));
     }

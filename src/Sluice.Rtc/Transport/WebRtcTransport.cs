@@ -12,8 +12,8 @@ public delegate void RtpPacketHandler(WebRtcTransport transport, Span<byte> pack
 
 /// <summary>
 /// ICE, DTLS and SRTP for one peer, over a shared <see cref="UdpMux"/> socket (RFC 8834 §4, RFC 5764).
-/// Threads: the mux's receive loop calls the Receive/Handle methods, its heartbeat calls <see cref="Tick"/>,
-/// and any thread may send or dispose. ICE state is guarded by one lock; the outbound SRTP context is used
+/// Threads: the mux's receive loop calls the Receive/Handle methods and, between datagrams, its heartbeat's
+/// <see cref="Tick"/>; any thread may send or dispose. ICE state is guarded by one lock; the outbound SRTP context is used
 /// under a send lock, the inbound one under a receive lock that only the receive loop contends for, so that
 /// <see cref="Dispose"/> can wait out a packet in flight before it frees the keys.
 /// </summary>

@@ -37,8 +37,6 @@ public sealed class TrackEncoding
     private long _nacksSent;
     private long _keyframeRequests;
 
-    // 1 while a thread works on Nacks: the receive thread per packet, or the heartbeat while the stream is quiet.
-    private int _nackOwner;
     private bool _nacksEnabled;
 
     internal TrackEncoding(PublishedTrack track, int index, string? rid, uint? ssrc, uint? rtxSsrc, WebRtcTransport transport, TimeProvider time, ulong maxBitrate)
@@ -86,7 +84,7 @@ public sealed class TrackEncoding
 
     public RetransmissionCache Cache { get; } = new();
 
-    /// <summary>What the publisher is asked to resend; touched by one thread at a time (see <see cref="RetryNacks"/>).</summary>
+    /// <summary>What the publisher is asked to resend; touched only by the receive thread (packets and heartbeat).</summary>
     public NackGenerator Nacks { get; }
 
     public ReceiveStatistics Statistics { get; }
@@ -252,54 +250,30 @@ public sealed class TrackEncoding
         {
             _unwrapper = default;
             Cache.Clear();
-            EnterNacks();
             Nacks.Reset();
-            Volatile.Write(ref _nackOwner, 0);
             Statistics.Rebase();
             Interlocked.Increment(ref _generation);
         }
     }
 
     /// <summary>
-    /// The heartbeat's turn (any thread): repeats requests that fell due while no packet arrived. If the receive
-    /// thread holds the generator, it is ticking it itself and this turn is skipped.
+    /// The heartbeat's turn, on the receive thread between two datagrams: repeats requests that fell due while no
+    /// packet of this encoding arrived.
     /// </summary>
     internal void RetryNacks()
     {
-        if (!_nacksEnabled || Interlocked.CompareExchange(ref _nackOwner, 1, 0) != 0)
-        {
-            return;
-        }
-
-        try
+        if (_nacksEnabled && Nacks.MissingCount > 0)
         {
             SendDueNacks(_time.GetTimestamp());
-        }
-        finally
-        {
-            Volatile.Write(ref _nackOwner, 0);
         }
     }
 
     private void OnArrivalForNacks(long extended, long now)
     {
-        EnterNacks();
         Nacks.OnPacket(extended, now);
         if (Nacks.MissingCount > 0)
         {
             SendDueNacks(now);
-        }
-
-        Volatile.Write(ref _nackOwner, 0);
-    }
-
-    private void EnterNacks()
-    {
-        // The heartbeat holds it only for one bounded tick: wait without a lock rather than lose the arrival.
-        var spin = default(SpinWait);
-        while (Interlocked.CompareExchange(ref _nackOwner, 1, 0) != 0)
-        {
-            spin.SpinOnce();
         }
     }
 
