@@ -25,7 +25,7 @@ public enum DataChannelType : byte
 }
 
 /// <summary>How a channel delivers: ordering, and at most one of a retransmission count or a lifetime (RFC 8831 §6.1).</summary>
-public readonly record struct DataChannelOptions(bool Ordered = true, ushort? MaxRetransmits = null, ushort? MaxPacketLifeTime = null, ushort Priority = 256)
+public sealed record DataChannelOptions(bool Ordered = true, ushort? MaxRetransmits = null, ushort? MaxPacketLifeTime = null, ushort Priority = 256)
 {
     /// <summary>The DCEP channel type and reliability parameter for these options.</summary>
     public (DataChannelType Type, uint Reliability) ToWire()
@@ -73,7 +73,7 @@ public static class Dcep
     public static bool TryParseOpen(ReadOnlySpan<byte> message, out string label, out string protocol, out DataChannelOptions options)
     {
         label = protocol = string.Empty;
-        options = default;
+        options = Reliable;
         if (message.Length < OpenFixedLength || message[0] != OpenType)
         {
             return false;
@@ -126,6 +126,8 @@ public static class Dcep
         BinaryPrimitives.WriteUInt16BigEndian(destination[10..], (ushort)protocolLength);
         return OpenFixedLength + labelLength + protocolLength;
     }
+
+    private static readonly DataChannelOptions Reliable = new();
 
     private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 }

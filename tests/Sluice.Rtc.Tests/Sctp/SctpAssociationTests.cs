@@ -1,0 +1,178 @@
+using System.Security.Cryptography;
+using Sluice.Rtc.Sctp;
+
+namespace Sluice.Rtc.Tests.Sctp;
+
+public sealed class SctpAssociationTests
+{
+    [Fact]
+    public void The_dtls_client_initiates_and_both_ends_come_up()
+    {
+        var loopback = new SctpLoopback();
+        loopback.Connect();
+
+        Assert.Equal(SctpState.Established, loopback.Client.Association.State);
+        Assert.Equal(SctpState.Established, loopback.Server.Association.State);
+        Assert.True(loopback.Client.Association.PeerSupportsForwardTsn);
+    }
+
+    [Fact]
+    public void A_channel_opened_by_the_client_gets_an_even_id_and_carries_text_and_binary_both_ways()
+    {
+        var loopback = new SctpLoopback();
+        loopback.Connect();
+
+        var chat = loopback.Client.Open("chat", "json", new DataChannelOptions())!;
+        Assert.Equal(0, chat.Id);
+        chat.Send("hello");
+        chat.Send([1, 2, 3], binary: true);
+        chat.Send([], binary: true);
+        chat.Send(string.Empty);
+        loopback.Pump(() => loopback.ServerReceived.Count == 4);
+
+        var opened = Assert.Single(loopback.ServerOpened);
+        Assert.Equal(("chat", "json", true), (opened.Label, opened.Protocol, opened.Options.Ordered));
+        Assert.Equal("hello", System.Text.Encoding.UTF8.GetString(loopback.ServerReceived[0].Message.Data));
+        Assert.False(loopback.ServerReceived[0].Message.IsBinary);
+        Assert.Equal([1, 2, 3], loopback.ServerReceived[1].Message.Data);
+        Assert.True(loopback.ServerReceived[1].Message.IsBinary);
+        Assert.Equal((true, 0), (loopback.ServerReceived[2].Message.IsBinary, loopback.ServerReceived[2].Message.Data.Length));
+        Assert.Equal((false, 0), (loopback.ServerReceived[3].Message.IsBinary, loopback.ServerReceived[3].Message.Data.Length));
+
+        opened.Send("back");
+        loopback.Pump(() => loopback.ClientReceived.Count == 1);
+        Assert.Equal("chat", loopback.ClientReceived[0].Label);
+
+        var server = loopback.Server.Open("up", string.Empty, new DataChannelOptions())!;
+        Assert.Equal(1, server.Id);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.05)]
+    [InlineData(0.2)]
+    public void An_ordered_reliable_channel_delivers_every_message_in_order_through_loss(double loss)
+    {
+        var loopback = new SctpLoopback();
+        loopback.Connect();
+        loopback.Loss = loss;
+        var channel = loopback.Client.Open("bulk", string.Empty, new DataChannelOptions())!;
+        var random = new Random(1);
+        var sent = new List<byte[]>();
+        for (var i = 0; i < 300; i++)
+        {
+            var size = i % 50 == 0 ? 262144 : random.Next(1, 5000);
+            var message = new byte[size];
+            random.NextBytes(message);
+            sent.Add(message);
+            while (channel.Send(message, binary: true) == DataSendResult.BufferFull)
+            {
+                loopback.Pump(() => channel.BufferedAmount < 512 * 1024);
+            }
+        }
+
+        loopback.Pump(() => loopback.ServerReceived.Count == sent.Count, maxSeconds: 600);
+        for (var i = 0; i < sent.Count; i++)
+        {
+            Assert.True(sent[i].AsSpan().SequenceEqual(loopback.ServerReceived[i].Message.Data), $"message {i} differs: sent {sent[i].Length} bytes, received {loopback.ServerReceived[i].Message.Data.Length}, index of sent {sent.FindIndex(s => s.AsSpan().SequenceEqual(loopback.ServerReceived[i].Message.Data))}");
+        }
+
+        if (loss > 0)
+        {
+            Assert.True(loopback.PacketsDropped > 0);
+            Assert.True(loopback.Client.Association.Stats.Retransmissions > 0);
+        }
+
+        loopback.Pump(() => channel.BufferedAmount == 0);
+    }
+
+    [Fact]
+    public void An_unordered_channel_without_retransmissions_skips_lost_messages_with_forward_tsn()
+    {
+        var loopback = new SctpLoopback();
+        loopback.Connect();
+        var channel = loopback.Client.Open("telemetry", string.Empty, new DataChannelOptions(Ordered: false, MaxRetransmits: 0))!;
+        loopback.Pump(() => loopback.ServerOpened.Count == 1);
+        loopback.Loss = 0.1;
+        for (var i = 0; i < 200; i++)
+        {
+            channel.Send($"sample {i}");
+            loopback.Pump(() => true);
+        }
+
+        loopback.Pump(() => channel.BufferedAmount == 0, maxSeconds: 60);
+        loopback.Loss = 0;
+        var reliable = loopback.Client.Open("after", string.Empty, new DataChannelOptions())!;
+        reliable.Send("done");
+        loopback.Pump(() => loopback.ServerReceived.Exists(r => r.Label == "after"));
+
+        var received = loopback.ServerReceived.Count(r => r.Label == "telemetry");
+        Assert.InRange(received, 100, 199);
+        Assert.True(loopback.Client.Association.Stats.AbandonedMessages > 0);
+    }
+
+    [Fact]
+    public void Closing_a_channel_resets_the_stream_and_both_sides_see_it_closed()
+    {
+        var loopback = new SctpLoopback();
+        loopback.Connect();
+        var closedOnServer = new List<DataChannel>();
+        var closedOnClient = new List<DataChannel>();
+        loopback.Server.ChannelClosed = closedOnServer.Add;
+        loopback.Client.ChannelClosed = closedOnClient.Add;
+        var channel = loopback.Client.Open("chat", string.Empty, new DataChannelOptions())!;
+        channel.Send("last words");
+        channel.Close();
+        loopback.Pump(() => closedOnServer.Count == 1 && closedOnClient.Count == 1);
+
+        Assert.Equal("last words", System.Text.Encoding.UTF8.GetString(Assert.Single(loopback.ServerReceived).Message.Data));
+        Assert.Equal(DataChannelState.Closed, channel.State);
+        Assert.Empty(loopback.Server.Channels);
+        Assert.Empty(loopback.Client.Channels);
+
+        // The id can be used again.
+        var again = loopback.Client.Open("chat2", string.Empty, new DataChannelOptions())!;
+        again.Send("new");
+        loopback.Pump(() => loopback.ServerReceived.Count == 2);
+        Assert.Equal("chat2", loopback.ServerReceived[1].Label);
+    }
+
+    [Fact]
+    public void A_forged_cookie_and_garbage_are_dropped_and_counted()
+    {
+        var loopback = new SctpLoopback();
+        var cookie = new byte[68];
+        RandomNumberGenerator.Fill(cookie);
+        Span<byte> buffer = stackalloc byte[200];
+        var writer = new SctpPacketWriter(buffer, 5000, 5000, 1234);
+        writer.WriteChunk(SctpChunkType.CookieEcho, 0, cookie);
+        loopback.Server.Receive(writer.Finish());
+        loopback.Server.Receive([1, 2, 3]);
+        var corrupted = writer.Finish().ToArray();
+        corrupted[^1] ^= 0xFF;
+        loopback.Server.Receive(corrupted);
+
+        Assert.Equal(1, loopback.Server.Association.Stats.BadCookies);
+        Assert.Equal(2, loopback.Server.Association.Stats.BadChecksum);
+        Assert.Equal(SctpState.Closed, loopback.Server.Association.State);
+        loopback.Connect();
+    }
+
+    [Fact]
+    public void A_full_channel_buffer_drops_and_counts_instead_of_growing()
+    {
+        var loopback = new SctpLoopback();
+        loopback.Connect();
+        var channel = loopback.Client.Open("flood", string.Empty, new DataChannelOptions())!;
+        var message = new byte[60000];
+        var results = new List<DataSendResult>();
+        for (var i = 0; i < 40; i++)
+        {
+            results.Add(channel.Send(message, binary: true));
+        }
+
+        Assert.Contains(DataSendResult.BufferFull, results);
+        Assert.True(channel.BufferedAmount <= 1024 * 1024);
+        Assert.Equal(results.Count(r => r == DataSendResult.BufferFull), channel.Dropped);
+    }
+}
