@@ -132,9 +132,10 @@ public sealed partial class SfuNode : ISfu, IDisposable
                 return new SfuError(SfuErrorKind.PublisherExists, $"stream '{roomId}' already has a publisher");
             }
 
-            var transport = CreateTransport(offer!, answerSdp!, localIce);
+            var transport = CreateTransport(offer!, answerSdp!, localIce, tracks.Count > 0);
             session = new PublisherSession(room, transport, RemoteIce(offer!), tracks, _time, _options.MaxVideoBitrate) { Owner = owner };
             session.LocalDescription = answerSdp!;
+            AttachData(session, offer!, answerSdp!);
             room.Publishers = room.Publishers.Add(session);
 
             // A publisher's tracks feed the room from the start: its first packets arrive the moment DTLS completes,
@@ -170,9 +171,10 @@ public sealed partial class SfuNode : ISfu, IDisposable
             }
 
             answerSdp = answer!;
-            var transport = CreateTransport(offer!, answerSdp, localIce);
+            var transport = CreateTransport(offer!, answerSdp, localIce, tracks.Count > 0);
             session = new SubscriberSession(room, transport, RemoteIce(offer!), tracks, _time) { Owner = owner };
             session.LocalDescription = answerSdp;
+            AttachData(session, offer!, answerSdp);
             room.Subscribers = room.Subscribers.Add(session);
             Interlocked.Increment(ref _version);
         }
@@ -372,13 +374,24 @@ public sealed partial class SfuNode : ISfu, IDisposable
             Interlocked.Increment(ref _version);
         }
 
+        // Outside the lock: a DTLS client's association sends INIT.
+        session.Data?.Start();
+
         if (session is PublisherSession)
         {
             TracksChanged?.Invoke(session.Room);
         }
     }
 
-    private WebRtcTransport CreateTransport(SessionDescription offer, SessionDescription answer, IceParameters localIce)
+    private void AttachData(SfuSession session, SessionDescription offer, SessionDescription answer)
+    {
+        if (NegotiatedData.From(offer, answer) is { } data)
+        {
+            session.AttachData(data, _options.DataChannelBufferBytes);
+        }
+    }
+
+    private WebRtcTransport CreateTransport(SessionDescription offer, SessionDescription answer, IceParameters localIce, bool hasMedia)
     {
         var remote = RemoteTransport(offer);
 
@@ -391,6 +404,8 @@ public sealed partial class SfuNode : ISfu, IDisposable
             RemoteIce = remote.Ice,
             RemoteFingerprint = remote.Fingerprint,
             DtlsRole = setup == DtlsSetup.Active ? DtlsRole.Client : DtlsRole.Server,
+            // A data-channel-only session needs no SRTP: a peer may leave use_srtp out.
+            RequireSrtp = hasMedia,
             Ice = new IceAgentOptions { ConsentTimeout = _options.ConsentTimeout, DisconnectTimeout = _options.DisconnectTimeout },
         }, _time);
     }
@@ -460,6 +475,12 @@ public sealed partial class SfuNode : ISfu, IDisposable
             foreach (var publisher in room.Publishers)
             {
                 publisher.OnHeartbeat(sendReports);
+                publisher.Data?.Tick();
+            }
+
+            foreach (var subscriber in room.Subscribers)
+            {
+                subscriber.Data?.Tick();
             }
         }
     }

@@ -18,4 +18,10 @@ public sealed class SfuOptions
 
     /// <summary>A session with no ICE consent for this long is reported disconnected.</summary>
     public TimeSpan DisconnectTimeout { get; set; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>
+    /// Bytes one data channel toward a peer may hold unacknowledged; a peer that stops reading gets its messages
+    /// dropped (and counted) past this, so the node's memory stays flat.
+    /// </summary>
+    public long DataChannelBufferBytes { get; set; } = 1024 * 1024;
 }

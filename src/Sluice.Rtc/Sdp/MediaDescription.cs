@@ -113,6 +113,34 @@ public sealed class MediaDescription : ISdpTransportSection
     /// <summary><c>a=max-message-size</c> (RFC 8841 §6).</summary>
     public int? MaxMessageSize { get; set; }
 
+    /// <summary>
+    /// The SCTP port of the pre-RFC form (<c>m=application 9 DTLS/SCTP 5000</c> with
+    /// <c>a=sctpmap:5000 webrtc-datachannel 1024</c>, draft-ietf-mmusic-sctp-sdp-05), which aiortc still offers; null otherwise.
+    /// </summary>
+    public int? LegacySctpPort
+    {
+        get
+        {
+            foreach (var attribute in Attributes)
+            {
+                if (attribute.Name == "sctpmap" && attribute.Value is { } value)
+                {
+                    var parts = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (parts.Length >= 2 && parts[1] == DataChannelFormat && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+                        && port is > 0 and <= 65535 && Formats.Contains(parts[0]))
+                    {
+                        return port;
+                    }
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>The peer's SCTP port: <c>a=sctp-port</c>, the legacy <c>a=sctpmap</c>, or 5000 (RFC 8841 §5.1 default).</summary>
+    public int RemoteSctpPort => SctpPort ?? LegacySctpPort ?? 5000;
+
     /// <summary>Media-level attributes not modelled above (<c>a=rtcp</c>, <c>a=rtcp-xr</c>, <c>a=bundle-only</c>, ...), in order.</summary>
     public List<SdpAttribute> Attributes { get; } = [];
 

@@ -157,19 +157,28 @@ public static class SdpAnswerer
             return null;
         }
 
-        if (!offered.Protocol.EndsWith("DTLS/SCTP", StringComparison.OrdinalIgnoreCase) || !offered.Formats.Contains(MediaDescription.DataChannelFormat))
+        var legacy = offered.LegacySctpPort is not null;
+        if (!offered.Protocol.EndsWith("DTLS/SCTP", StringComparison.OrdinalIgnoreCase) || (!legacy && !offered.Formats.Contains(MediaDescription.DataChannelFormat)))
         {
             reason = $"'{offered.Protocol} {string.Join(' ', offered.Formats)}' is not UDP/DTLS/SCTP webrtc-datachannel";
             return null;
         }
 
         reason = string.Empty;
-        var answer = new MediaDescription("application", 9, offered.Protocol)
+        var answer = new MediaDescription("application", 9, offered.Protocol) { MaxMessageSize = options.MaxMessageSize };
+        if (legacy)
         {
-            SctpPort = options.SctpPort,
-            MaxMessageSize = options.MaxMessageSize,
-        };
-        answer.Formats.Add(MediaDescription.DataChannelFormat);
+            // The pre-RFC form (draft-ietf-mmusic-sctp-sdp-05, aiortc's offers): the port is the format, described by a=sctpmap.
+            var port = options.SctpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            answer.Formats.Add(port);
+            answer.Attributes.Add(new SdpAttribute("sctpmap", port + " webrtc-datachannel 65535"));
+        }
+        else
+        {
+            answer.SctpPort = options.SctpPort;
+            answer.Formats.Add(MediaDescription.DataChannelFormat);
+        }
+
         return answer;
     }
 

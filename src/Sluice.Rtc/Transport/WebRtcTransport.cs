@@ -373,6 +373,11 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
     {
         if (dtls.SrtpProfile is not { } profile)
         {
+            if (!_options.RequireSrtp)
+            {
+                return true;
+            }
+
             (Failure, FailureReason) = (TransportFailure.Dtls, "DTLS: the peer negotiated no SRTP protection profile we offered (use_srtp, RFC 5764 §4.1.1)");
             return false;
         }

@@ -32,5 +32,11 @@ public sealed class WebRtcTransportOptions
     /// <summary>SRTP profiles we accept, most preferred first: AEAD-GCM, then AES-CM.</summary>
     public IReadOnlyList<SrtpProfile> SrtpProfiles { get; init; } = [SrtpProfile.AeadAes128Gcm, SrtpProfile.Aes128CmHmacSha1_80];
 
+    /// <summary>
+    /// Whether DTLS must agree an SRTP profile. False for a data-channel-only session: a peer may then leave
+    /// use_srtp out, and the transport connects without SRTP (media sends are refused).
+    /// </summary>
+    public bool RequireSrtp { get; init; } = true;
+
     public IceAgentOptions Ice { get; init; } = new();
 }

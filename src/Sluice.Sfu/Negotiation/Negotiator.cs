@@ -85,6 +85,9 @@ public sealed partial class Negotiator
         Candidates = _candidates,
         EndOfCandidates = true,
         ConfigureMedia = configure,
+        AcceptDataChannel = true,
+        SctpPort = NegotiatedData.LocalPort,
+        MaxMessageSize = NegotiatedData.LocalMaxMessageSize,
     };
 
     private static SfuError? Answer(SessionDescription offer, SdpAnswerOptions options, Dictionary<string, (uint Ssrc, uint Rtx)>? ssrcs,
@@ -129,10 +132,10 @@ public sealed partial class Negotiator
             });
         }
 
-        if (resolved.Count == 0)
+        if (resolved.Count == 0 && NegotiatedData.From(offer, answer) is null)
         {
             answer = null;
-            return new SfuError(SfuErrorKind.UnusableOffer, "the offer has no audio or video section we can use");
+            return new SfuError(SfuErrorKind.UnusableOffer, "the offer has no audio, video or data channel section we can use");
         }
 
         tracks = resolved;

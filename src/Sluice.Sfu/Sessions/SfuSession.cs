@@ -4,6 +4,7 @@ using Sluice.Rtc.Dtls;
 using Sluice.Rtc.Ice;
 using Sluice.Rtc.Sdp;
 using Sluice.Rtc.Transport;
+using Sluice.Sfu.Data;
 using Sluice.Sfu.Negotiation;
 
 namespace Sluice.Sfu.Sessions;
@@ -97,6 +98,13 @@ public abstract class SfuSession : IDisposable
 
     internal WebRtcTransport Transport { get; }
 
+    /// <summary>The session's data channels, when its offer had an <c>m=application</c> section the node accepted.</summary>
+    public SessionData? Data { get; private set; }
+
+    /// <summary>Attaches the SCTP association for an accepted data section; before the transport starts, so no INIT is missed.</summary>
+    internal void AttachData(NegotiatedData negotiated, long bufferLimit) =>
+        Data ??= new SessionData(this, Transport, negotiated, bufferLimit, _time);
+
     /// <summary>
     /// A per-receive-thread buffer for rewritten packets: the transport protects and sends synchronously,
     /// so one buffer serves every packet the thread forwards.
@@ -136,6 +144,7 @@ public abstract class SfuSession : IDisposable
 
     public void Dispose()
     {
+        Data?.Close();
         Transport.Dispose();
         GC.SuppressFinalize(this);
     }
