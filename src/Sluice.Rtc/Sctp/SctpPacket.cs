@@ -102,24 +102,29 @@ public readonly ref struct SctpChunk
 }
 
 /// <summary>
-/// Walks the chunks of a packet. Stops at the first chunk whose length field is below 4 or runs past the packet,
-/// and sets <see cref="Malformed"/>; the chunks before it were well-formed.
+/// Walks the chunks of a packet. Stops at the first chunk whose length field is below 4 or runs past the packet;
+/// the chunks before it were well-formed, and <see cref="Malformed"/> says the walk stops short.
 /// </summary>
 public ref struct SctpChunkEnumerator
 {
+    private readonly ReadOnlySpan<byte> _chunks;
     private ReadOnlySpan<byte> _rest;
 
     internal SctpChunkEnumerator(ReadOnlySpan<byte> chunks)
     {
+        _chunks = chunks;
         _rest = chunks;
         Current = default;
-        Malformed = false;
     }
 
     public SctpChunk Current { get; private set; }
 
-    /// <summary>True when enumeration stopped at bytes that are not a chunk.</summary>
-    public bool Malformed { get; private set; }
+    /// <summary>
+    /// True when the chunks end in bytes that are not a chunk. Read from all the chunks, not from how far this copy
+    /// has walked: <c>foreach</c> walks a copy (<see cref="GetEnumerator"/> returns one), and the caller asks this
+    /// one afterwards.
+    /// </summary>
+    public readonly bool Malformed => SctpParameterEnumerator.EndsMalformed(_chunks);
 
     public readonly SctpChunkEnumerator GetEnumerator() => this;
 
@@ -132,7 +137,6 @@ public ref struct SctpChunkEnumerator
 
         if (_rest.Length < 4)
         {
-            Malformed = true;
             _rest = default;
             return false;
         }
@@ -140,7 +144,6 @@ public ref struct SctpChunkEnumerator
         var length = BinaryPrimitives.ReadUInt16BigEndian(_rest[2..]);
         if (length < 4 || length > _rest.Length)
         {
-            Malformed = true;
             _rest = default;
             return false;
         }
@@ -174,18 +177,20 @@ public readonly ref struct SctpParameter
 /// <summary>Walks TLV parameters padded to four bytes (INIT parameters, RE-CONFIG parameters, error causes).</summary>
 public ref struct SctpParameterEnumerator
 {
+    private readonly ReadOnlySpan<byte> _parameters;
     private ReadOnlySpan<byte> _rest;
 
     public SctpParameterEnumerator(ReadOnlySpan<byte> parameters)
     {
+        _parameters = parameters;
         _rest = parameters;
         Current = default;
-        Malformed = false;
     }
 
     public SctpParameter Current { get; private set; }
 
-    public bool Malformed { get; private set; }
+    /// <summary>True when the parameters end in bytes that are not a parameter; like <see cref="SctpChunkEnumerator.Malformed"/>, right after a <c>foreach</c> too.</summary>
+    public readonly bool Malformed => EndsMalformed(_parameters);
 
     public readonly SctpParameterEnumerator GetEnumerator() => this;
 
@@ -198,7 +203,6 @@ public ref struct SctpParameterEnumerator
 
         if (_rest.Length < 4)
         {
-            Malformed = true;
             _rest = default;
             return false;
         }
@@ -206,7 +210,6 @@ public ref struct SctpParameterEnumerator
         var length = BinaryPrimitives.ReadUInt16BigEndian(_rest[2..]);
         if (length < 4 || length > _rest.Length)
         {
-            Malformed = true;
             _rest = default;
             return false;
         }
@@ -215,5 +218,28 @@ public ref struct SctpParameterEnumerator
         var padded = (length + 3) & ~3;
         _rest = padded <= _rest.Length ? _rest[padded..] : default;
         return true;
+    }
+
+    /// <summary>Whether walking 4-byte-aligned TLVs (chunks or parameters, length at offset 2) stops before the end.</summary>
+    internal static bool EndsMalformed(ReadOnlySpan<byte> tlvs)
+    {
+        while (!tlvs.IsEmpty)
+        {
+            if (tlvs.Length < 4)
+            {
+                return true;
+            }
+
+            var length = BinaryPrimitives.ReadUInt16BigEndian(tlvs[2..]);
+            if (length < 4 || length > tlvs.Length)
+            {
+                return true;
+            }
+
+            var padded = (length + 3) & ~3;
+            tlvs = padded <= tlvs.Length ? tlvs[padded..] : default;
+        }
+
+        return false;
     }
 }
