@@ -260,7 +260,13 @@ public sealed partial class DtlsTransport : IDisposable
             ApplicationDataReceived?.Invoke(plaintext[..read]);
             lock (_lock)
             {
-                read = !_disposed && _state == DtlsState.Connected ? ReadRecord(plaintext) : 0;
+                // The handler may have led to Dispose (the session ended): the SSL and its BIOs are freed then.
+                if (_disposed)
+                {
+                    return;
+                }
+
+                read = _state == DtlsState.Connected ? ReadRecord(plaintext) : 0;
                 events = FinishLocked();
             }
 
