@@ -29,16 +29,17 @@ internal static class CliCommands
         var loop = new Option<bool>("--loop") { Description = "Restart the files at their end (until Ctrl+C)" };
         var fps = new Option<double>("--fps") { Description = "Frame rate of raw H264 files", DefaultValueFactory = _ => 30 };
         var token = CliOptions.Token();
+        var (dataIn, dataOut, label) = DataOptions();
         CliOptions.RequireExistingFile(video);
         CliOptions.RequireExistingFile(audio);
         CliOptions.RequirePositive(fps);
 
-        var command = new Command("whip", "Publish a video and/or audio file to a WHIP endpoint") { url, video, audio, loop, fps, token };
+        var command = new Command("whip", "Publish a video and/or audio file (and/or data channel messages) to a WHIP endpoint") { url, video, audio, loop, fps, token, dataIn, dataOut, label };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(video) is null && result.GetValue(audio) is null)
+            if (result.GetValue(video) is null && result.GetValue(audio) is null && result.GetValue(dataIn) is null && result.GetValue(dataOut) is null)
             {
-                result.AddError("Give --video and/or --audio: there is nothing to publish.");
+                result.AddError("Give --video and/or --audio (or --data-in / --data-out): there is nothing to publish.");
             }
         });
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
@@ -50,6 +51,9 @@ internal static class CliCommands
                 Loop = parse.GetValue(loop),
                 Fps = parse.GetValue(fps),
                 Token = parse.GetValue(token),
+                DataIn = parse.GetValue(dataIn),
+                DataOut = parse.GetValue(dataOut),
+                Label = parse.GetRequiredValue(label),
             };
             using var http = env.CreateHttpClient();
             var result = await new WhipPublisher(options, http, env.Out).RunAsync(cancellationToken).ConfigureAwait(false);
@@ -78,15 +82,22 @@ internal static class CliCommands
         var audioOut = new Option<string?>("--audio-out") { Description = "Write audio here as Ogg/Opus" };
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: at Ctrl+C)" };
         var token = CliOptions.Token();
+        var (dataIn, dataOut, label) = DataOptions();
         CliOptions.RequirePositive(duration);
 
-        var command = new Command("whep", "Receive a stream from a WHEP endpoint and save it to files") { url, videoOut, audioOut, duration, token };
+        var command = new Command("whep", "Receive a stream from a WHEP endpoint and save it to files") { url, videoOut, audioOut, duration, token, dataIn, dataOut, label };
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
             var endpoint = parse.GetRequiredValue(url);
             using var http = env.CreateHttpClient();
             using var sink = new FileSink(parse.GetValue(videoOut), parse.GetValue(audioOut));
-            var subscriber = new WhepSubscriber(new WhepSubscriberOptions(endpoint) { Token = parse.GetValue(token) }, http, sink);
+            var subscriber = new WhepSubscriber(new WhepSubscriberOptions(endpoint)
+            {
+                Token = parse.GetValue(token),
+                DataIn = parse.GetValue(dataIn),
+                DataOut = parse.GetValue(dataOut),
+                Label = parse.GetRequiredValue(label),
+            }, http, sink);
             try
             {
                 var connect = await subscriber.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -101,7 +112,9 @@ internal static class CliCommands
                 try
                 {
                     var seconds = parse.GetValue(duration);
+                    var lines = subscriber.Data is { } data && parse.GetValue(dataIn) is { } input ? data.SendLinesAsync(input, cancellationToken) : Task.CompletedTask;
                     await Task.Delay(seconds is { } s ? TimeSpan.FromSeconds(s) : Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+                    await lines.ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -120,6 +133,10 @@ internal static class CliCommands
 
             var stats = subscriber.GetStats();
             await env.Out.WriteLineAsync("whep: " + stats.Summary()).ConfigureAwait(false);
+            if (subscriber.Data is { } received)
+            {
+                await env.Out.WriteLineAsync($"whep: data: {received.MessagesSent} sent, {received.MessagesReceived} received").ConfigureAwait(false);
+            }
             if (sink.Error is { } writeError)
             {
                 await env.Error.WriteLineAsync("whep: " + writeError).ConfigureAwait(false);
@@ -129,6 +146,15 @@ internal static class CliCommands
             return Success;
         });
         return command;
+    }
+
+    /// <summary>The data channel options of whip and whep.</summary>
+    private static (Option<string?> In, Option<string?> Out, Option<string> Label) DataOptions()
+    {
+        var dataIn = new Option<string?>("--data-in") { Description = "Send each line of this file (- for stdin) as a text message on the data channel --label" };
+        var dataOut = new Option<string?>("--data-out") { Description = "Write each data channel message received as a JSON line to this file (- for stdout): time, label, text or binary (base64)" };
+        var label = new Option<string>("--label") { Description = "Label of the data channel --data-in sends on", DefaultValueFactory = _ => "chat" };
+        return (dataIn, dataOut, label);
     }
 
     private static Command CreateLoad(CliEnvironment env)

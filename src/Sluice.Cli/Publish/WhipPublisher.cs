@@ -1,3 +1,4 @@
+using Sluice.Cli.Data;
 using System.Diagnostics;
 using Sluice.Cli.Media;
 using Sluice.Cli.Rtp;
@@ -58,7 +59,7 @@ internal sealed class WhipPublisher
                 }
             }
 
-            if (sources.Count == 0)
+            if (sources.Count == 0 && !_options.WantsData)
             {
                 return new PublishResult(PublishStats.Empty, Failure: "nothing to publish: give --video and/or --audio");
             }
@@ -97,7 +98,7 @@ internal sealed class WhipPublisher
             planned.Add(new PublishTrack(spec, RandomSsrc(), spec.IsVideo ? RandomSsrc() : null));
         }
 
-        var offer = OfferBuilder.CreatePublishOffer(transport.LocalIce.UsernameFragment, transport.LocalIce.Password, transport.Fingerprint, _cname, planned);
+        var offer = OfferBuilder.CreatePublishOffer(transport.LocalIce.UsernameFragment, transport.LocalIce.Password, transport.Fingerprint, _cname, planned, _options.WantsData);
         await using var session = new SessionClient(_http, _options.Endpoint, _options.Token);
         var created = await session.CreateAsync(offer.ToString(), cancellationToken).ConfigureAwait(false);
         if (!created.IsSuccess)
@@ -135,6 +136,18 @@ internal sealed class WhipPublisher
             _log.WriteLine($"{track.Codec.Kind}: {sources[i].Description}, PT {negotiated.PayloadType}" + (senderOptions.UsesRtx ? $", RTX PT {negotiated.RtxPayloadType}" : string.Empty));
         }
 
+        DataChannelIo? data = null;
+        if (_options.WantsData)
+        {
+            if (DataChannelIo.Negotiated(answer!) is not { } negotiatedData)
+            {
+                return new PublishResult(PublishStats.Empty, Failure: "the server refused the data channel (m=application)");
+            }
+
+            data = new DataChannelIo(transport.EnableData(negotiatedData.Port, negotiatedData.MaxMessageSize), _options.Label, _options.DataOut);
+        }
+
+        using var dataIo = data;
         transport.RtcpReceived = (_, packet) => OnRtcp(packet);
         var connectError = await transport.ConnectAsync(remote, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
         if (connectError is not null)
@@ -148,7 +161,15 @@ internal sealed class WhipPublisher
         using var reports = new Timer(_ => SendReports(transport, clock.Elapsed, startUtc), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         try
         {
+            var lines = data is not null && _options.DataIn is { } input ? data.SendLinesAsync(input, cancellationToken) : Task.CompletedTask;
             await PaceAsync(clock, cancellationToken).ConfigureAwait(false);
+            if (_tracks.Count == 0 && _options.DataIn is null)
+            {
+                // Data out only: receive until Ctrl+C.
+                await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+            }
+
+            await lines.ConfigureAwait(false);
 
             // The last packets are still on their way, and the node may NACK them: keep the session (and the
             // history that answers NACKs) a moment longer, instead of racing them with the DELETE.
@@ -157,6 +178,11 @@ internal sealed class WhipPublisher
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Ctrl+C: end the session normally.
+        }
+
+        if (data is not null)
+        {
+            _log.WriteLine($"data: {data.MessagesSent} sent, {data.MessagesReceived} received");
         }
 
         var stats = CollectStats(clock.Elapsed);

@@ -22,4 +22,15 @@ internal sealed record WhipPublisherOptions(Uri Endpoint)
 
     /// <summary>At the end of the files, how long to keep answering NACKs before ending the session.</summary>
     public TimeSpan EndLinger { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Negotiate a data channel and send each line of this file (<c>-</c>: stdin) on <see cref="Label"/>.</summary>
+    public string? DataIn { get; init; }
+
+    /// <summary>Negotiate a data channel and write each received message here as a JSON line (<c>-</c>: stdout).</summary>
+    public string? DataOut { get; init; }
+
+    /// <summary>The label of the channel <see cref="DataIn"/> sends on.</summary>
+    public string Label { get; init; } = "chat";
+
+    public bool WantsData => DataIn is not null || DataOut is not null;
 }

@@ -12,7 +12,7 @@ internal sealed record PublishTrack(CodecSpec Codec, uint Ssrc, uint? RtxSsrc);
 internal static class OfferBuilder
 {
     /// <summary>A sendonly offer: video (one codec + RTX) and/or Opus audio.</summary>
-    public static SessionDescription CreatePublishOffer(string iceUfrag, string icePwd, string fingerprint, string cname, IReadOnlyList<PublishTrack> tracks)
+    public static SessionDescription CreatePublishOffer(string iceUfrag, string icePwd, string fingerprint, string cname, IReadOnlyList<PublishTrack> tracks, bool data = false)
     {
         var streamId = "sluice-cli-" + cname;
         var media = new List<SdpOfferMedia>();
@@ -25,11 +25,11 @@ internal static class OfferBuilder
             });
         }
 
-        return SdpOfferer.CreateOffer(new SdpOfferOptions { IceUfrag = iceUfrag, IcePwd = icePwd, Fingerprint = fingerprint, Media = media });
+        return SdpOfferer.CreateOffer(new SdpOfferOptions { IceUfrag = iceUfrag, IcePwd = icePwd, Fingerprint = fingerprint, Media = media, DataChannel = data });
     }
 
     /// <summary>A recvonly offer: every video codec we can write (each with RTX) and Opus audio.</summary>
-    public static SessionDescription CreateSubscribeOffer(string iceUfrag, string icePwd, string fingerprint, bool video = true, bool audio = true)
+    public static SessionDescription CreateSubscribeOffer(string iceUfrag, string icePwd, string fingerprint, bool video = true, bool audio = true, bool data = false)
     {
         var media = new List<SdpOfferMedia>();
         if (video)
@@ -48,6 +48,6 @@ internal static class OfferBuilder
             media.Add(new SdpOfferMedia("audio", MediaDirection.RecvOnly, [.. CodecSpec.Opus.ToRtpCodecs()]));
         }
 
-        return SdpOfferer.CreateOffer(new SdpOfferOptions { IceUfrag = iceUfrag, IcePwd = icePwd, Fingerprint = fingerprint, Media = media });
+        return SdpOfferer.CreateOffer(new SdpOfferOptions { IceUfrag = iceUfrag, IcePwd = icePwd, Fingerprint = fingerprint, Media = media, DataChannel = data });
     }
 }

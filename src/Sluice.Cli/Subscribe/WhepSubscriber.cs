@@ -1,3 +1,4 @@
+using Sluice.Cli.Data;
 using Sluice.Cli.Rtp;
 using Sluice.Cli.Sdp;
 using Sluice.Cli.Signaling;
@@ -53,6 +54,9 @@ internal sealed class WhepSubscriber : IAsyncDisposable
         _time = time ?? TimeProvider.System;
     }
 
+    /// <summary>The data channel ends (<c>--data-in</c>, <c>--data-out</c>), when asked for.</summary>
+    public DataChannelIo? Data { get; private set; }
+
     /// <summary>The session URL once created.</summary>
     public Uri? Location => _session?.Location;
 
@@ -67,7 +71,7 @@ internal sealed class WhepSubscriber : IAsyncDisposable
         _startedAt = _time.GetTimestamp();
         _transport = new ClientTransport();
         _session = new SessionClient(_http, _options.Endpoint, _options.Token);
-        var offer = OfferBuilder.CreateSubscribeOffer(_transport.LocalIce.UsernameFragment, _transport.LocalIce.Password, _transport.Fingerprint, _options.Video, _options.Audio);
+        var offer = OfferBuilder.CreateSubscribeOffer(_transport.LocalIce.UsernameFragment, _transport.LocalIce.Password, _transport.Fingerprint, _options.Video, _options.Audio, _options.WantsData);
         var created = await _session.CreateAsync(offer.ToString(), cancellationToken).ConfigureAwait(false);
         if (!created.IsSuccess)
         {
@@ -92,6 +96,16 @@ internal sealed class WhepSubscriber : IAsyncDisposable
         if (_payloadTypes.Count == 0)
         {
             return new WhepConnectResult(Failure: "the answer accepted none of our codecs");
+        }
+
+        if (_options.WantsData)
+        {
+            if (DataChannelIo.Negotiated(answer!) is not { } data)
+            {
+                return new WhepConnectResult(Failure: "the server refused the data channel (m=application)");
+            }
+
+            Data = new DataChannelIo(_transport.EnableData(data.Port, data.MaxMessageSize), _options.Label, _options.DataOut);
         }
 
         _transport.RtpReceived = (_, packet) => OnRtp(packet);
@@ -119,6 +133,7 @@ internal sealed class WhepSubscriber : IAsyncDisposable
         }
 
         _transport?.Dispose();
+        Data?.Dispose();
         return error;
     }
 

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Sluice.Cli.Sdp;
 using Sluice.Rtc.Dtls;
 using Sluice.Rtc.Ice;
+using Sluice.Rtc.Sctp;
 using Sluice.Rtc.Transport;
 
 namespace Sluice.Cli.Transport;
@@ -46,6 +47,24 @@ internal sealed class ClientTransport : IDisposable
 
     public IPEndPoint? LocalEndPoint => _mux?.LocalEndPoint;
 
+    /// <summary>The session's data channels, when <see cref="EnableData"/> was called before connecting.</summary>
+    public DataChannelEndpoint? Data { get; private set; }
+
+    /// <summary>
+    /// Carries data channels on this transport (the answer accepted our <c>m=application</c>): we are the DTLS
+    /// client, so our association sends INIT once DTLS is up; its timers run on the socket's heartbeat.
+    /// </summary>
+    public DataChannelEndpoint EnableData(int remotePort, int remoteMaxMessageSize)
+    {
+        Data ??= new DataChannelEndpoint(new DataChannelEndpointOptions
+        {
+            IsDtlsClient = true,
+            RemotePort = (ushort)remotePort,
+            RemoteMaxMessageSize = remoteMaxMessageSize,
+        }, packet => _transport?.SendApplicationData(packet), _time);
+        return Data;
+    }
+
     /// <summary>Checks the server's candidates, runs DTLS, and returns null once connected or the reason it failed.</summary>
     public async Task<string?> ConnectAsync(RemoteTransport remote, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -74,6 +93,11 @@ internal sealed class ClientTransport : IDisposable
         }, _time);
         _transport.RtpReceived = (t, packet) => RtpReceived?.Invoke(t, packet);
         _transport.RtcpReceived = (t, packet) => RtcpReceived?.Invoke(t, packet);
+        if (Data is { } data)
+        {
+            _transport.ApplicationDataReceived = packet => data.Receive(packet);
+            _mux.HeartbeatTick = data.Tick;
+        }
 
         var done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         _transport.StateChanged += (t, state) =>
@@ -81,6 +105,7 @@ internal sealed class ClientTransport : IDisposable
             switch (state)
             {
                 case TransportState.Connected:
+                    Data?.Start();
                     done.TrySetResult(null);
                     break;
                 case TransportState.Failed or TransportState.Closed:
@@ -120,6 +145,7 @@ internal sealed class ClientTransport : IDisposable
 
     public void Dispose()
     {
+        Data?.Association.Abort();
         _transport?.Dispose();
         _mux?.Dispose();
     }

@@ -24,7 +24,17 @@ internal sealed record SessionInfo(
     long Nacks,
     long Plis,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? ConnectedSince);
+    DateTimeOffset? ConnectedSince,
+    DataInfo? Data);
+
+/// <summary>
+/// A session's data channels (null when its offer had none): the SCTP association's state, the open channels by
+/// label, and the messages and bytes received from the peer and sent to it, with those dropped (buffer full).
+/// </summary>
+internal sealed record DataInfo(string State, IReadOnlyList<DataChannelInfo> Channels, long MessagesIn, long BytesIn, long MessagesOut, long BytesOut, long Dropped);
+
+/// <summary>One data channel: its stream id, label, protocol, delivery, and who opened it.</summary>
+internal sealed record DataChannelInfo(int Id, string Label, string Protocol, bool Ordered, int? MaxRetransmits, int? MaxPacketLifeTime, bool OpenedByPeer, long MessagesIn, long MessagesOut);
 
 /// <summary>The node itself: what runs, for how long, and where clients send media.</summary>
 internal sealed record NodeInfo(string Version, string Build, long UptimeSeconds, string MediaEndpoint, IReadOnlyList<string> Candidates, int Streams, int Sessions);

@@ -52,7 +52,27 @@ internal static class StreamSnapshots
             counters.Nacks,
             counters.KeyframeRequests,
             session.CreatedAt,
-            session.ConnectedAt);
+            session.ConnectedAt,
+            Data(session));
+    }
+
+    private static DataInfo? Data(SfuSession session)
+    {
+        if (session.Data is not { } data)
+        {
+            return null;
+        }
+
+        var endpoint = data.Endpoint;
+        var channels = new List<DataChannelInfo>();
+        foreach (var channel in endpoint.Channels)
+        {
+            channels.Add(new DataChannelInfo(channel.Id, channel.Label, channel.Protocol, channel.Options.Ordered, channel.Options.MaxRetransmits,
+                channel.Options.MaxPacketLifeTime, channel.OpenedByPeer, channel.MessagesReceived, channel.MessagesSent));
+        }
+
+        return new DataInfo(endpoint.Association.State.ToString().ToLowerInvariant(), channels, endpoint.MessagesReceived, endpoint.BytesReceived,
+            endpoint.MessagesSent, endpoint.BytesSent, endpoint.Dropped);
     }
 
     /// <summary>

@@ -51,6 +51,9 @@ internal sealed class NodeMetrics
         Meter.CreateObservableCounter("sluice.packets.lost", () => Read().Lost, "{packet}", "Publishers' packets the node saw lost (RFC 3550 cumulative loss, highest per session)");
         Meter.CreateObservableCounter("sluice.nacks", () => Pair(Read(), c => c.NacksReceived, c => c.NacksSent), "{packet}", "Generic NACKs (RFC 4585): received from subscribers, sent to publishers");
         Meter.CreateObservableCounter("sluice.keyframe.requests", () => Pair(Read(), c => c.KeyframeRequestsReceived, c => c.KeyframeRequestsSent), "{request}", "PLIs and FIRs: received from subscribers, sent to publishers");
+        Meter.CreateObservableCounter("sluice.data.messages", () => Pair(Read(), c => c.DataMessagesIn, c => c.DataMessagesOut), "{message}", "Data channel messages: received from peers, sent to peers");
+        Meter.CreateObservableCounter("sluice.data.bytes", () => Pair(Read(), c => c.DataBytesIn, c => c.DataBytesOut), "By", "Data channel message bytes: received from peers, sent to peers");
+        Meter.CreateObservableCounter("sluice.data.dropped", () => Read().DataDropped, "{message}", "Data channel messages not sent: the peer's channel buffer was full, the message too large, or the channel closed");
         Meter.CreateObservableCounter("sluice.retransmissions", () => Read().Retransmissions, "{packet}", "Packets resent to subscribers from the retransmission cache");
         Meter.CreateObservableCounter("sluice.ice.failures", () => Volatile.Read(ref _iceFailures), "{session}", "Sessions that ended failing ICE (no check succeeded, or consent expired)");
         Meter.CreateObservableCounter("sluice.dtls.failures", () => Volatile.Read(ref _dtlsFailures), "{session}", "Sessions that ended failing DTLS");
@@ -124,6 +127,15 @@ internal sealed class NodeMetrics
 
     private static void Add(ref Counts counts, SfuSession session, LossMark mark)
     {
+        if (session.Data?.Endpoint is { } data)
+        {
+            counts.DataMessagesIn += data.MessagesReceived;
+            counts.DataBytesIn += data.BytesReceived;
+            counts.DataMessagesOut += data.MessagesSent;
+            counts.DataBytesOut += data.BytesSent;
+            counts.DataDropped += data.Dropped;
+        }
+
         switch (session)
         {
             case PublisherSession publisher:
@@ -188,5 +200,10 @@ internal sealed class NodeMetrics
         public long KeyframeRequestsReceived;
         public long KeyframeRequestsSent;
         public long Retransmissions;
+        public long DataMessagesIn;
+        public long DataBytesIn;
+        public long DataMessagesOut;
+        public long DataBytesOut;
+        public long DataDropped;
     }
 }

@@ -191,6 +191,14 @@ function ownSessions() {
   return ids;
 }
 
+// A session's data channels: their labels, and messages received from / sent to the peer (dropped, if any).
+function dataCell(data) {
+  if (!data) return '—';
+  const labels = data.channels.map(c => escape(c.label)).join(', ') || 'no channel';
+  const dropped = data.dropped ? `, ${data.dropped} dropped` : '';
+  return `<span class="data" title="${escape(data.state)}; ${data.bytesIn} B in, ${data.bytesOut} B out">${labels}: ${data.messagesIn} in / ${data.messagesOut} out${dropped}</span>`;
+}
+
 function sessionRow(stream, s, mine) {
   return `<tr data-session="${escape(s.id)}" data-role="${s.role}">
     <td class="id">${escape(s.id)}${mine.has(s.id) ? '<span class="mine">this page</span>' : ''}</td>
@@ -204,6 +212,7 @@ function sessionRow(stream, s, mine) {
     <td class="num">${s.packetsLost}</td>
     <td class="num">${s.nacks}</td>
     <td class="num">${s.plis}</td>
+    <td>${dataCell(s.data)}</td>
     <td>${since(s.connectedSince)}</td>
     <td><button class="small danger kick" type="button" data-stream="${escape(stream)}" data-session="${escape(s.id)}">Kick</button></td>
   </tr>`;
@@ -215,7 +224,7 @@ function render(streams) {
   for (const st of streams) {
     const sessions = (st.publisher ? [st.publisher] : []).concat(st.subscribers);
     const bitsIn = st.publisher ? st.publisher.bitrateIn : 0;
-    rows.push(`<tr class="stream" data-stream="${escape(st.id)}"><th colspan="13">
+    rows.push(`<tr class="stream" data-stream="${escape(st.id)}"><th colspan="14">
       ${escape(st.id)}
       <span class="meta">${st.publisher ? 'published, ' + bitrate(bitsIn) : 'waiting for a publisher'} ·
         ${st.subscribers.length} subscriber${st.subscribers.length === 1 ? '' : 's'} · created ${since(st.createdAt)} ago</span>
@@ -223,7 +232,7 @@ function render(streams) {
         <button class="small preview-toggle" type="button" data-stream="${escape(st.id)}">${previews.has(st.id) ? 'Close preview' : 'Preview'}</button>
         <button class="small danger delete" type="button" data-stream="${escape(st.id)}">Delete</button>
       </span></th></tr>`);
-    if (sessions.length === 0) rows.push('<tr class="none"><td colspan="13">no sessions</td></tr>');
+    if (sessions.length === 0) rows.push('<tr class="none"><td colspan="14">no sessions</td></tr>');
     for (const s of sessions) rows.push(sessionRow(st.id, s, mine));
   }
 
