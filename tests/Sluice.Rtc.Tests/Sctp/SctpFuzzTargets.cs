@@ -27,7 +27,10 @@ internal static class SctpFuzzTargets
 
     private delegate void WriteChunks(ref SctpPacketWriter writer);
 
-    public static IReadOnlyList<FuzzTarget> All() => [Packet(), DcepOpen()];
+    public static IReadOnlyList<FuzzTarget> All() => [Packet(), DcepOpen(), SctpAssociationFuzzTarget.Create()];
+
+    /// <summary>A captured packet as a seed: its chunks as units, their headers and fields as mutation points.</summary>
+    internal static FuzzSeed DescribeForFuzzing(byte[] packet) => DescribePacket(packet);
 
     /// <summary>
     /// <see cref="SctpPacket.TryRead"/>, the whole chunk walk, every chunk view's TryParse on every chunk, and the
