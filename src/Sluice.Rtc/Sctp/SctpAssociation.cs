@@ -443,6 +443,7 @@ public sealed partial class SctpAssociation
 
                 break;
             case SctpChunkType.Error:
+                OnError(chunk);
                 break;
             default:
                 // Unknown chunk types: the two high bits say skip or stop, and whether to report (RFC 9260 §3.2).
@@ -524,7 +525,17 @@ public sealed partial class SctpAssociation
         var age = _time.GetUtcNow().ToUnixTimeMilliseconds() - cookie.CreatedMilliseconds;
         if (age < -1000 || age > _options.CookieLifetime.TotalMilliseconds)
         {
+            // Genuine but stale: tell the peer, which starts over with a new INIT (RFC 9260 §5.2.6).
             Interlocked.Increment(ref Stats._badCookies);
+            if (!IsUp)
+            {
+                Span<byte> staleness = stackalloc byte[4];
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(staleness, (uint)Math.Clamp((age - (long)_options.CookieLifetime.TotalMilliseconds) * 1000, 0, uint.MaxValue));
+                var writer = new SctpPacketWriter(_packet, _options.LocalPort, _options.RemotePort, cookie.PeerTag);
+                writer.WriteCause(SctpChunkType.Error, 0, SctpErrorCause.StaleCookie, staleness);
+                Output(writer.Finish());
+            }
+
             return;
         }
 
@@ -657,6 +668,29 @@ public sealed partial class SctpAssociation
                 {
                     UpdateRto(_time.GetElapsedTime(sent, now));
                 }
+            }
+        }
+    }
+
+    /// <summary>ERROR: a Stale Cookie answer to our COOKIE-ECHO restarts the handshake with a new INIT (RFC 9260 §5.2.6).</summary>
+    private void OnError(in SctpChunk chunk)
+    {
+        if (_state != SctpState.CookieEchoed)
+        {
+            return;
+        }
+
+        var causes = new SctpParameterEnumerator(chunk.Value);
+        foreach (var cause in causes)
+        {
+            if (cause.Type == (ushort)SctpErrorCause.StaleCookie)
+            {
+                _cookieEcho = null;
+                SetState(SctpState.CookieWait);
+                SendInit();
+                _t1Count = 0;
+                ArmT1();
+                return;
             }
         }
     }

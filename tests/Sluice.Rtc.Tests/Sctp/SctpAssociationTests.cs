@@ -175,4 +175,54 @@ public sealed class SctpAssociationTests
         Assert.True(channel.BufferedAmount <= 1024 * 1024);
         Assert.Equal(results.Count(r => r == DataSendResult.BufferFull), channel.Dropped);
     }
+
+    [Fact]
+    public void An_init_flood_is_answered_ten_times_a_second_and_the_rest_is_counted()
+    {
+        var answers = 0;
+        var time = new Sluice.Testing.ManualTimeProvider();
+        var server = new SctpAssociation(new SctpAssociationOptions(), _ => answers++, time);
+        var init = new byte[64];
+        var writer = new SctpPacketWriter(init, 5000, 5000, 0);
+        writer.WriteInit(SctpChunkType.Init, 0x11223344, 65536, 10, 10, 1, []);
+        var packet = writer.Finish().ToArray();
+        for (var i = 0; i < 100; i++)
+        {
+            server.Receive(packet);
+        }
+
+        Assert.Equal(10, answers);
+        Assert.Equal(90, server.Stats.InitsDropped);
+        time.Advance(TimeSpan.FromSeconds(1));
+        server.Receive(packet);
+        Assert.Equal(11, answers);
+    }
+
+    [Fact]
+    public void An_expired_cookie_is_refused_and_a_fresh_one_establishes()
+    {
+        var loopback = new SctpLoopback();
+        byte[]? cookieEcho = null;
+        loopback.DropToServer = packet =>
+        {
+            // Hold back the first COOKIE-ECHO to replay it late.
+            if (cookieEcho is null && packet.Length > 12 && packet[12] == (byte)SctpChunkType.CookieEcho)
+            {
+                cookieEcho = packet;
+                return true;
+            }
+
+            return false;
+        };
+        loopback.Client.Start();
+        loopback.Pump(() => cookieEcho is not null);
+        loopback.DropToServer = packet => packet.Length > 12 && packet[12] == (byte)SctpChunkType.CookieEcho;
+        loopback.Time.Advance(TimeSpan.FromSeconds(61));
+        loopback.Server.Receive(cookieEcho!);
+
+        Assert.Equal(1, loopback.Server.Association.Stats.BadCookies);
+        Assert.Equal(SctpState.Closed, loopback.Server.Association.State);
+        loopback.DropToServer = null;
+        loopback.Pump(() => loopback.Server.IsEstablished && loopback.Client.IsEstablished, maxSeconds: 120);
+    }
 }
