@@ -19,6 +19,9 @@ public sealed class ServerOptions
 
     /// <summary>Seconds without ICE consent after which a session is closed (RFC 7675).</summary>
     public int ConsentTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Bytes one data channel toward a peer may hold unacknowledged before messages to it are dropped.</summary>
+    public int DataChannelBufferBytes { get; set; } = 1024 * 1024;
 }
 
 /// <summary>

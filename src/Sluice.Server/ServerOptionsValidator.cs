@@ -49,6 +49,11 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
             failures.Add($"ConsentTimeoutSeconds: {options.ConsentTimeoutSeconds} is outside 1-3600 seconds");
         }
 
+        if (options.DataChannelBufferBytes is < 65536 or > 64 * 1024 * 1024)
+        {
+            failures.Add($"DataChannelBufferBytes: {options.DataChannelBufferBytes} is outside 65536-67108864 (it must hold the largest message, 262144, to be useful; 1048576 by default)");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -70,6 +70,7 @@ public static partial class SluiceApp
                     MediaEndPoint = new IPEndPoint(IPAddress.Any, options.UdpPort),
                     AnnouncedAddresses = AnnouncedAddresses.Resolve(options.AnnounceIp),
                     ConsentTimeout = TimeSpan.FromSeconds(options.ConsentTimeoutSeconds),
+                    DataChannelBufferBytes = options.DataChannelBufferBytes,
                 }, TimeProvider.System, provider.GetRequiredService<ILogger<SfuNode>>());
             }
             catch (System.Net.Sockets.SocketException e)
