@@ -22,6 +22,22 @@ public sealed class ServerOptions
 
     /// <summary>Bytes one data channel toward a peer may hold unacknowledged before messages to it are dropped.</summary>
     public int DataChannelBufferBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Pre-negotiated data channels, <c>ID:LABEL</c> each (<c>negotiated: true, id: ID</c> in the browser).</summary>
+    public List<string> NegotiatedDataChannels { get; set; } = [];
+
+    /// <summary>The pre-negotiated channels by stream id; call after validation.</summary>
+    public Dictionary<ushort, string> ParseNegotiatedDataChannels()
+    {
+        var channels = new Dictionary<ushort, string>();
+        foreach (var entry in NegotiatedDataChannels)
+        {
+            var colon = entry.IndexOf(':', StringComparison.Ordinal);
+            channels[ushort.Parse(entry.AsSpan(0, colon), System.Globalization.CultureInfo.InvariantCulture)] = entry[(colon + 1)..];
+        }
+
+        return channels;
+    }
 }
 
 /// <summary>

@@ -54,6 +54,17 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
             failures.Add($"DataChannelBufferBytes: {options.DataChannelBufferBytes} is outside 65536-67108864 (it must hold the largest message, 262144, to be useful; 1048576 by default)");
         }
 
+        for (var i = 0; i < options.NegotiatedDataChannels.Count; i++)
+        {
+            var entry = options.NegotiatedDataChannels[i];
+            var colon = entry.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0 || !ushort.TryParse(entry.AsSpan(0, colon), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+                || id == ushort.MaxValue || colon == entry.Length - 1)
+            {
+                failures.Add($"NegotiatedDataChannels:{i}: '{entry}' is not ID:LABEL with ID a stream id 0-65534 (e.g. 0:chat)");
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -71,6 +71,7 @@ public static partial class SluiceApp
                     AnnouncedAddresses = AnnouncedAddresses.Resolve(options.AnnounceIp),
                     ConsentTimeout = TimeSpan.FromSeconds(options.ConsentTimeoutSeconds),
                     DataChannelBufferBytes = options.DataChannelBufferBytes,
+                    NegotiatedDataChannels = options.ParseNegotiatedDataChannels(),
                 }, TimeProvider.System, provider.GetRequiredService<ILogger<SfuNode>>());
             }
             catch (System.Net.Sockets.SocketException e)

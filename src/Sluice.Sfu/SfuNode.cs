@@ -387,7 +387,7 @@ public sealed partial class SfuNode : ISfu, IDisposable
     {
         if (NegotiatedData.From(offer, answer) is { } data)
         {
-            session.AttachData(data, _options.DataChannelBufferBytes);
+            session.AttachData(data, _options);
         }
     }
 

@@ -24,4 +24,10 @@ public sealed class SfuOptions
     /// dropped (and counted) past this, so the node's memory stays flat.
     /// </summary>
     public long DataChannelBufferBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Data channels agreed out of band (<c>negotiated: true, id: N</c> in the browser), by stream id: a message on
+    /// such an id is accepted as that channel without DCEP. Messages on other ids never opened are dropped and counted.
+    /// </summary>
+    public IReadOnlyDictionary<ushort, string> NegotiatedDataChannels { get; set; } = new Dictionary<ushort, string>();
 }

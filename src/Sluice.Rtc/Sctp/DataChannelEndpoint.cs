@@ -180,6 +180,16 @@ public sealed class DataChannelEndpoint
     {
         if (state == SctpState.Established)
         {
+            // Channels agreed out of band exist from the start, on both ends, without DCEP.
+            foreach (var (id, agreed) in _options.PreNegotiated)
+            {
+                var channel = new DataChannel(this, id, agreed.Label, agreed.Protocol, agreed.Options, openedByPeer: true, negotiated: true);
+                lock (_lock)
+                {
+                    _channels = _channels.SetItem(id, channel);
+                }
+            }
+
             Established?.Invoke();
         }
         else if (state == SctpState.Closed)

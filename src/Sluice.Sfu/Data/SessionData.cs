@@ -19,7 +19,7 @@ public sealed class SessionData
     private long _establishedAt = -1;
     private bool _synced;
 
-    internal SessionData(SfuSession session, WebRtcTransport transport, NegotiatedData negotiated, long bufferLimit, TimeProvider time)
+    internal SessionData(SfuSession session, WebRtcTransport transport, NegotiatedData negotiated, SfuOptions options, TimeProvider time)
     {
         Session = session;
         Negotiated = negotiated;
@@ -31,7 +31,8 @@ public sealed class SessionData
             RemotePort = (ushort)negotiated.RemotePort,
             RemoteMaxMessageSize = negotiated.RemoteMaxMessageSize,
             LocalMaxMessageSize = NegotiatedData.LocalMaxMessageSize,
-            BufferLimit = bufferLimit,
+            BufferLimit = options.DataChannelBufferBytes,
+            PreNegotiated = options.NegotiatedDataChannels.ToDictionary(c => c.Key, c => (c.Value, string.Empty, new DataChannelOptions())),
         }, packet => transport.SendApplicationData(packet), time)
         {
             Established = () => Volatile.Write(ref _establishedAt, _time.GetTimestamp()),

@@ -102,8 +102,8 @@ public abstract class SfuSession : IDisposable
     public SessionData? Data { get; private set; }
 
     /// <summary>Attaches the SCTP association for an accepted data section; before the transport starts, so no INIT is missed.</summary>
-    internal void AttachData(NegotiatedData negotiated, long bufferLimit) =>
-        Data ??= new SessionData(this, Transport, negotiated, bufferLimit, _time);
+    internal void AttachData(NegotiatedData negotiated, SfuOptions options) =>
+        Data ??= new SessionData(this, Transport, negotiated, options, _time);
 
     /// <summary>
     /// A per-receive-thread buffer for rewritten packets: the transport protects and sends synchronously,

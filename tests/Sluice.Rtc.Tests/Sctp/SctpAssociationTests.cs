@@ -225,4 +225,22 @@ public sealed class SctpAssociationTests
         loopback.DropToServer = null;
         loopback.Pump(() => loopback.Server.IsEstablished && loopback.Client.IsEstablished, maxSeconds: 120);
     }
+
+    [Fact]
+    public void A_pre_negotiated_id_is_a_channel_without_dcep_and_other_unopened_ids_are_counted_and_dropped()
+    {
+        var agreed = new Dictionary<ushort, (string, string, DataChannelOptions)> { [7] = ("telemetry", string.Empty, new DataChannelOptions()) };
+        var loopback = new SctpLoopback(serverOptions: new DataChannelEndpointOptions { PreNegotiated = agreed, RemoteMaxMessageSize = 262144 });
+        loopback.Connect();
+
+        loopback.Client.Association.Send(7, (uint)DataPpid.String, "t=1"u8);
+        loopback.Client.Association.Send(9, (uint)DataPpid.String, "nobody"u8);
+        loopback.Pump(() => loopback.ServerReceived.Count == 1 && loopback.Server.UnknownStreamMessages == 1);
+
+        Assert.Equal("telemetry", loopback.ServerReceived[0].Label);
+        Assert.Equal("t=1", System.Text.Encoding.UTF8.GetString(loopback.ServerReceived[0].Message.Data));
+        var channel = Assert.Single(loopback.Server.Channels);
+        Assert.True(channel.Negotiated);
+        Assert.Empty(loopback.ServerOpened);
+    }
 }

@@ -13,13 +13,13 @@ internal sealed class SctpLoopback
     private readonly Queue<(bool ToServer, byte[] Packet)> _wire = new();
     private readonly Random _random = new(7);
 
-    public SctpLoopback(double loss = 0, Func<byte[], bool>? dropToServer = null)
+    public SctpLoopback(double loss = 0, Func<byte[], bool>? dropToServer = null, DataChannelEndpointOptions? serverOptions = null)
     {
         Loss = loss;
         DropToServer = dropToServer;
         Client = new DataChannelEndpoint(new DataChannelEndpointOptions { IsDtlsClient = true, RemoteMaxMessageSize = 262144 },
             packet => _wire.Enqueue((true, packet.ToArray())), Time);
-        Server = new DataChannelEndpoint(new DataChannelEndpointOptions { IsDtlsClient = false, RemoteMaxMessageSize = 262144 },
+        Server = new DataChannelEndpoint((serverOptions ?? new DataChannelEndpointOptions { RemoteMaxMessageSize = 262144 }) with { IsDtlsClient = false },
             packet => _wire.Enqueue((false, packet.ToArray())), Time);
         Client.MessageReceived = (channel, message) => ClientReceived.Add((channel.Label, message));
         Server.MessageReceived = (channel, message) => ServerReceived.Add((channel.Label, message));
