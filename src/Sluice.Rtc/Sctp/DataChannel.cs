@@ -82,7 +82,13 @@ public sealed class DataChannel
     /// Sends one message. Until the peer acknowledged our DATA_CHANNEL_OPEN, messages go ordered so none overtakes
     /// it (RFC 8832 §6). A message that would take the channel past its buffer limit is dropped and counted.
     /// </summary>
-    public DataSendResult Send(ReadOnlySpan<byte> data, bool binary)
+    public DataSendResult Send(ReadOnlySpan<byte> data, bool binary) => Send(data, binary, withinLimit: true);
+
+    /// <summary>
+    /// Sends one message; with <paramref name="withinLimit"/> false the channel's buffer limit is not applied (a relay
+    /// that slows its source down instead of dropping, for a peer that is still reading).
+    /// </summary>
+    public DataSendResult Send(ReadOnlySpan<byte> data, bool binary, bool withinLimit)
     {
         if (_state != DataChannelState.Open)
         {
@@ -97,7 +103,7 @@ public sealed class DataChannel
             ordered: options.Ordered || !_acknowledged,
             maxRetransmits: options.MaxRetransmits,
             lifetime: options.MaxPacketLifeTime is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
-            bufferLimit: _endpoint.BufferLimit,
+            bufferLimit: withinLimit ? _endpoint.BufferLimit : long.MaxValue,
             maxMessageSize: _endpoint.RemoteMaxMessageSize);
         switch (result)
         {

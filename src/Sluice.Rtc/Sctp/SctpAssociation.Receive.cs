@@ -13,6 +13,9 @@ public sealed partial class SctpAssociation
     private readonly List<uint> _duplicates = [];
     private long _peerCumulativeTsn;
     private long _bytesHeld;
+    private readonly Queue<SctpMessage> _held = new();
+    private long _heldBytes;
+    private bool _deliveryPaused;
     private bool _sackPending;
     private bool _sackDue;
     private int _dataPacketsUnacked;
@@ -55,7 +58,10 @@ public sealed partial class SctpAssociation
             return;
         }
 
-        if (tsn > _peerCumulativeTsn + MaxTsnsAhead || (_bytesHeld + data.UserData.Length > _options.ReceiveWindow && tsn != _peerCumulativeTsn + 1))
+        // The next in-order TSN is taken even into a full window (it may complete what fills it), unless complete
+        // messages held back for the application fill the window alone: then the peer must wait (flow control).
+        if (tsn > _peerCumulativeTsn + MaxTsnsAhead
+            || (_bytesHeld + data.UserData.Length > _options.ReceiveWindow && (tsn != _peerCumulativeTsn + 1 || _heldBytes >= _options.ReceiveWindow)))
         {
             // Past the window: dropped and not acknowledged, so the peer sends it again later (§6.2 "drop").
             Interlocked.Increment(ref Stats._dataDroppedWindow);
@@ -183,6 +189,15 @@ public sealed partial class SctpAssociation
 
     private void Deliver(SctpMessage message)
     {
+        if (_deliveryPaused)
+        {
+            // Held for the application: the bytes stay counted, so the advertised window shrinks.
+            _held.Enqueue(message);
+            _heldBytes += message.Data.Length;
+            _bytesHeld += message.Data.Length;
+            return;
+        }
+
         Interlocked.Increment(ref Stats._messagesReceived);
         Interlocked.Add(ref Stats._bytesReceived, message.Data.Length);
         _delivered.Add(message);

@@ -33,6 +33,7 @@ public sealed partial class SctpAssociation
     private long _t3Expiry = long.MaxValue;
     private int _errorCount;
     private bool _forwardTsnPending;
+    private long _lastProgress;
 
     private TimeSpan _rto;
     private TimeSpan _srtt;
@@ -214,6 +215,11 @@ public sealed partial class SctpAssociation
             chunk.Tsn = _nextTsn++;
             chunk.SentAt = now;
             chunk.Transmissions = 1;
+            if (_inflight.Count == 0)
+            {
+                _lastProgress = now;
+            }
+
             _inflight.Add(chunk);
             _flightSize += chunk.Length;
             _peerRwnd = Math.Max(0, _peerRwnd - chunk.Length);
@@ -422,6 +428,7 @@ public sealed partial class SctpAssociation
         if (cumulativeAdvanced)
         {
             _errorCount = 0;
+            _lastProgress = now;
         }
 
         // T3-rtx (§6.3.2 R2, R3): stopped when nothing is outstanding, restarted when the earliest is acknowledged.

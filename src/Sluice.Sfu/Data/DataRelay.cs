@@ -13,35 +13,80 @@ namespace Sluice.Sfu.Data;
 /// never another subscriber;</item>
 /// <item>a subscriber that comes up later gets the publisher's channels; when a publisher closes a channel, the
 /// channels the node opened for it toward subscribers close too;</item>
-/// <item>with nobody to receive, a message is dropped; a peer that stops reading fills its channel's buffer and
-/// further messages to it are dropped and counted, never queued without bound.</item>
+/// <item>flow control: when a target's channel is past its buffer limit but the target still acknowledges, the
+/// message is sent anyway and the source is paused (its SCTP receive window closes, so it slows down) until every
+/// target is back under half its limit; a target that acknowledged nothing for <see cref="StallTimeout"/> has
+/// stopped reading, and messages to it are dropped and counted instead, so it never slows the others;</item>
+/// <item>with nobody to receive, a message is dropped.</item>
 /// </list>
 /// Runs on the receive thread; reads the room's immutable session arrays, takes no node lock.
 /// </summary>
 internal static class DataRelay
 {
+    /// <summary>How long a target may leave data unacknowledged before it counts as no longer reading.</summary>
+    public static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(2);
+
     public static void OnMessage(SessionData from, DataChannel channel, DataMessage message)
     {
-        var room = from.Session.Room;
-        if (from.Session.Role == SessionRole.Publisher)
+        var congested = false;
+        foreach (var target in Targets(from))
         {
-            foreach (var subscriber in room.Subscribers)
+            if (ChannelFor(target, channel) is not { } out_)
             {
-                if (subscriber.Data is { IsEstablished: true } data)
+                continue;
+            }
+
+            if (out_.BufferedAmount + message.Data.Length <= target.Endpoint.BufferLimit || target.Endpoint.Association.IsStalled(StallTimeout))
+            {
+                // Within the limit, or the target stopped reading: the limit applies (dropped and counted when full).
+                out_.Send(message.Data, message.IsBinary);
+            }
+            else
+            {
+                out_.Send(message.Data, message.IsBinary, withinLimit: false);
+                congested = true;
+            }
+        }
+
+        if (congested)
+        {
+            from.Endpoint.Association.PauseDelivery();
+        }
+    }
+
+    /// <summary>Resumes a paused source once none of its targets is congested (called on every SACK from a target and on the heartbeat).</summary>
+    public static void TryResume(SessionData source)
+    {
+        if (!source.Endpoint.Association.IsDeliveryPaused)
+        {
+            return;
+        }
+
+        foreach (var target in Targets(source))
+        {
+            if (target.Endpoint.Association.IsStalled(StallTimeout))
+            {
+                continue;
+            }
+
+            foreach (var channel in target.Endpoint.Channels)
+            {
+                if (channel.BufferedAmount > target.Endpoint.BufferLimit / 2)
                 {
-                    ChannelFor(data, channel)?.Send(message.Data, message.IsBinary);
+                    return;
                 }
             }
         }
-        else
+
+        source.Endpoint.Association.ResumeDelivery();
+    }
+
+    /// <summary>A target acknowledged data: the sources feeding it may go on.</summary>
+    public static void OnTargetProgress(SessionData target)
+    {
+        foreach (var source in Targets(target))
         {
-            foreach (var publisher in room.Publishers)
-            {
-                if (publisher.Data is { IsEstablished: true } data)
-                {
-                    ChannelFor(data, channel)?.Send(message.Data, message.IsBinary);
-                }
-            }
+            TryResume(source);
         }
     }
 
@@ -97,6 +142,32 @@ internal static class DataRelay
                     {
                         ChannelFor(data, channel);
                     }
+                }
+            }
+        }
+    }
+
+    /// <summary>Where a session's messages go: a publisher's to the subscribers, a subscriber's to the publishers; those with an association up.</summary>
+    private static IEnumerable<SessionData> Targets(SessionData from)
+    {
+        var room = from.Session.Room;
+        if (from.Session.Role == SessionRole.Publisher)
+        {
+            foreach (var subscriber in room.Subscribers)
+            {
+                if (subscriber.Data is { IsEstablished: true } data)
+                {
+                    yield return data;
+                }
+            }
+        }
+        else
+        {
+            foreach (var publisher in room.Publishers)
+            {
+                if (publisher.Data is { IsEstablished: true } data)
+                {
+                    yield return data;
                 }
             }
         }

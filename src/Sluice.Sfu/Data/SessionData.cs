@@ -40,7 +40,12 @@ public sealed class SessionData
             ChannelOpened = channel => DataRelay.OnChannelOpened(this, channel),
             ChannelClosed = channel => DataRelay.OnChannelClosed(this, channel),
         };
-        transport.ApplicationDataReceived = packet => Endpoint.Receive(packet);
+        transport.ApplicationDataReceived = packet =>
+        {
+            Endpoint.Receive(packet);
+            // The packet may have acknowledged data: a source this session held back may go on.
+            DataRelay.OnTargetProgress(this);
+        };
     }
 
     public SfuSession Session { get; }
@@ -64,6 +69,7 @@ public sealed class SessionData
     internal void Tick()
     {
         Endpoint.Tick();
+        DataRelay.TryResume(this);
         var established = Volatile.Read(ref _establishedAt);
         if (!_synced && established >= 0 && _time.GetElapsedTime(established) >= PeerOpenGrace)
         {

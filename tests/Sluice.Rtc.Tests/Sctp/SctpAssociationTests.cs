@@ -67,7 +67,7 @@ public sealed class SctpAssociationTests
             sent.Add(message);
             while (channel.Send(message, binary: true) == DataSendResult.BufferFull)
             {
-                loopback.Pump(() => channel.BufferedAmount < 512 * 1024);
+                loopback.Pump(() => channel.BufferedAmount < 512 * 1024, maxSeconds: 600);
             }
         }
 
@@ -242,5 +242,32 @@ public sealed class SctpAssociationTests
         var channel = Assert.Single(loopback.Server.Channels);
         Assert.True(channel.Negotiated);
         Assert.Empty(loopback.ServerOpened);
+    }
+
+    [Fact]
+    public void Paused_delivery_closes_the_window_so_the_sender_waits_and_resuming_delivers_everything_in_order()
+    {
+        var loopback = new SctpLoopback();
+        loopback.Connect();
+        var channel = loopback.Client.Open("bulk", string.Empty, new DataChannelOptions())!;
+        loopback.Pump(() => loopback.ServerOpened.Count == 1);
+        loopback.Server.Association.PauseDelivery();
+        var message = new byte[50_000];
+        for (var i = 0; i < 60; i++)
+        {
+            message[0] = (byte)i;
+            Assert.Equal(DataSendResult.Sent, channel.Send(message, binary: true, withinLimit: false));
+        }
+
+        // Three seconds of simulated time: the sender is held by the closed window, nothing is delivered.
+        var until = loopback.Time.GetUtcNow() + TimeSpan.FromSeconds(3);
+        loopback.Pump(() => loopback.Time.GetUtcNow() >= until);
+        Assert.Empty(loopback.ServerReceived);
+        Assert.InRange(channel.BufferedAmount, 60 * 50_000 - (1024 * 1024) - 50_000, 60 * 50_000);
+        Assert.Equal(SctpState.Established, loopback.Client.Association.State);
+
+        loopback.Server.Association.ResumeDelivery();
+        loopback.Pump(() => loopback.ServerReceived.Count == 60);
+        Assert.Equal(Enumerable.Range(0, 60), loopback.ServerReceived.Select(r => (int)r.Message.Data[0]));
     }
 }
