@@ -5,11 +5,12 @@ using Sluice.Server.Tests.Support;
 namespace Sluice.Interop.Tests.Aiortc;
 
 /// <summary>
-/// aiortc 1.4 as publisher and subscriber. Its offers carry a data channel (m=application) besides audio and
-/// video, which the node rejects: the answer must still give that section what JSEP requires (ICE
-/// credentials, fingerprint, setup), or aiortc refuses it. The subscriber decodes what it receives, so the
-/// frame counts are frames that decoded. "Connected" is the media transport's state: aiortc 1.4 also counts
-/// the rejected data channel's own (never connecting) transport in its peer connection's state.
+/// aiortc 1.4 as publisher and subscriber. Its offers carry a data channel (m=application in the pre-RFC
+/// <c>DTLS/SCTP 5000</c> + <c>a=sctpmap</c> form) besides audio and video, which the node accepts into the
+/// bundle; the data itself is tested in <see cref="AiortcDataChannelTests"/>. The subscriber decodes what it
+/// receives, so the frame counts are frames that decoded. Both the media transport's state and the peer
+/// connection's must be connected (aiortc 1.4 counts every transport, the data section's too, in the latter,
+/// which stayed "connecting" for ever while the node rejected that section).
 /// </summary>
 [Collection(AiortcCollection.Name)]
 public sealed class AiortcTests
@@ -42,6 +43,7 @@ public sealed class AiortcTests
             """);
         Assert.True(sessions.PublisherState(stream) == TransportState.Connected, $"The node's publisher session is {sessions.PublisherState(stream)}.\n{sessions.Timeline}");
         Assert.DoesNotContain(publisher.Lines, line => line.StartsWith("error=", StringComparison.Ordinal));
+        Assert.True(publisher.Lines.Contains("peer_state=connected"), $"The aiortc publisher's peer connection never connected:\n{publisher.Tail(30)}");
     }
 
     [PeerFact(AiortcPeer.Python, AiortcPeer.Package)]
@@ -87,6 +89,7 @@ public sealed class AiortcTests
 
             frames += line.Number("video_frames");
             Assert.True(line["state"] == "connected", report($"Not connected in second {s}: {line}"));
+            Assert.True(line["peer_state"] == "connected", report($"The peer connection is not connected in second {s}: {line}"));
             Assert.True(line.Number("video_frames") > 0, report($"No video frame decoded in second {s}: {line}"));
             Assert.True(line.Number("audio_frames") > 0, report($"No audio frame decoded in second {s}: {line}"));
             Assert.True((line["width"], line["height"]) == ("320", "240"), report($"Decoded pictures of {line["width"]}x{line["height"]}, not 320x240: {line}"));

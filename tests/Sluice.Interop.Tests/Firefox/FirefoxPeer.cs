@@ -33,6 +33,36 @@ internal static class FirefoxPeer
     public static PeerProcess Start(TestNode node, string? whipStream, string whepStream, int players, int seconds)
     {
         var folder = ScriptFolder();
+        return PeerProcess.Start(Node, Arguments(folder, node, whipStream, whepStream, players, seconds), workingDirectory: folder);
+    }
+
+    /// <summary>
+    /// Starts Firefox with a WHIP publisher tab (when <paramref name="whipStream"/> is set) whose offer has a data
+    /// channel labelled <paramref name="publisherLabel"/>, and one WHEP player tab per item of
+    /// <paramref name="playerLabels"/> with a channel of that label (none for null), in Firefox or in Chromium
+    /// (<paramref name="chromiumPlayers"/>). It takes commands per tab (<see cref="DataPeer"/>).
+    /// </summary>
+    public static PeerProcess StartData(TestNode node, string? whipStream, string? publisherLabel, string whepStream, string?[] playerLabels,
+        bool chromiumPlayers = false, int seconds = 180)
+    {
+        var folder = ScriptFolder();
+        var args = Arguments(folder, node, whipStream, whepStream, playerLabels.Length, seconds);
+        args.AddRange(["--commands", "--player-labels", string.Join(',', playerLabels.Select(l => l ?? string.Empty))]);
+        if (publisherLabel is not null)
+        {
+            args.AddRange(["--data", publisherLabel]);
+        }
+
+        if (chromiumPlayers)
+        {
+            args.AddRange(["--player-browser", "chromium", "--chromium", Sluice.Testing.Chromium.ExecutablePath]);
+        }
+
+        return PeerProcess.Start(Node, args, workingDirectory: folder, commands: true);
+    }
+
+    private static List<string> Arguments(string folder, TestNode node, string? whipStream, string whepStream, int players, int seconds)
+    {
         List<string> args =
         [
             Path.Combine(folder, "peer.mjs"),
@@ -47,7 +77,7 @@ internal static class FirefoxPeer
             args.AddRange(["--whip", new Uri(node.BaseUri, "/whip/" + whipStream).ToString()]);
         }
 
-        return PeerProcess.Start(Node, args, workingDirectory: folder);
+        return args;
     }
 
     /// <summary>The <c>stats</c> lines of one tab, in order.</summary>

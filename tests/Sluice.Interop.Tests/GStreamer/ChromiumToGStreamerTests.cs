@@ -32,7 +32,7 @@ public sealed class ChromiumToGStreamerTests
         </script>
         """;
 
-    [GStreamerAndChromiumFact]
+    [PeerAndChromiumFact(GStreamerPeer.Program, GStreamerPeer.Package)]
     public async Task Vp8_and_opus_from_chromium_play_smoothly_in_gstreamer()
     {
         await using var node = await TestNode.StartAsync();
@@ -50,26 +50,5 @@ public sealed class ChromiumToGStreamerTests
         await using var player = GStreamerPeer.Play(new Uri(node.BaseUri, "/whep/chromium"), 13);
         await player.WaitForLineAsync(line => line == "done", TimeSpan.FromSeconds(30), "the player's end");
         GStreamerPeer.AssertSmooth(player, 10, 20);
-    }
-
-    /// <summary>Runs where GStreamer and Chromium are installed, or (failing) wherever peers or browsers are required.</summary>
-    private sealed class GStreamerAndChromiumFactAttribute : FactAttribute
-    {
-        public GStreamerAndChromiumFactAttribute()
-        {
-            if (Environment.GetEnvironmentVariable("SLUICE_REQUIRE_PEERS") == "1" || Chromium.IsRequired)
-            {
-                return;
-            }
-
-            if (!File.Exists(GStreamerPeer.Program))
-            {
-                Skip = $"{GStreamerPeer.Program} not found (apt-get install {GStreamerPeer.Package}); set SLUICE_REQUIRE_PEERS=1 to fail instead";
-            }
-            else if (!Chromium.IsInstalled)
-            {
-                Skip = $"Chromium not found at {Chromium.ExecutablePath} (apt-get install chromium); set SLUICE_REQUIRE_BROWSER=1 to fail instead";
-            }
-        }
     }
 }

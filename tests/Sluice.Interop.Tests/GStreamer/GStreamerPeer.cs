@@ -31,6 +31,17 @@ internal static partial class GStreamerPeer
         return Start(args);
     }
 
+    /// <summary>
+    /// A publisher (live picture and tone) with a data channel labelled <paramref name="label"/> that takes <c>burst</c>
+    /// and <c>send</c> commands (<see cref="PeerProcess.SendLineAsync"/>).
+    /// </summary>
+    public static PeerProcess PublishData(Uri whip, int seconds, string label = "chat") =>
+        Start(["publish", whip.ToString(), "--video", "vp8", "--seconds", Seconds(seconds), "--data-channel", "--label", label, "--commands"], commands: true);
+
+    /// <summary>A player with a data channel labelled <paramref name="label"/>: it prints every message it receives and takes <c>send</c> commands.</summary>
+    public static PeerProcess PlayData(Uri whep, int seconds, string label = "chat") =>
+        Start(["play", whep.ToString(), "--seconds", Seconds(seconds), "--data-channel", "--label", label, "--commands"], commands: true);
+
     /// <summary>Starts a player that decodes what it receives and prints the frames decoded each second.</summary>
     public static PeerProcess Play(Uri whep, int seconds, params string[] extra) =>
         Start(["play", whep.ToString(), "--seconds", Seconds(seconds), .. extra]);
@@ -90,14 +101,15 @@ internal static partial class GStreamerPeer
 
     private static string Seconds(int seconds) => seconds.ToString(CultureInfo.InvariantCulture);
 
-    private static PeerProcess Start(IEnumerable<string> args) =>
+    private static PeerProcess Start(IEnumerable<string> args, bool commands = false) =>
         PeerProcess.Start(Python, [Script, .. args], new Dictionary<string, string>
         {
-            // Warnings from the elements this test relies on, into the output tail of a failure.
-            ["GST_DEBUG"] = "webrtcbin:3,dtlstransport:3,nicesrc:3,srtpdec:3,rtpbin:3",
+            // Warnings from the elements this test relies on (and webrtcbin's SCTP: sctpenc, sctpdec, its data
+            // channels), into the output tail of a failure.
+            ["GST_DEBUG"] = "webrtcbin:3,dtlstransport:3,nicesrc:3,srtpdec:3,rtpbin:3,sctpenc:3,sctpdec:3,webrtcdatachannel:3,sctpassociation:3",
             ["GST_DEBUG_NO_COLOR"] = "1",
             ["PYTHONUNBUFFERED"] = "1",
-        });
+        }, commands: commands);
 
     [GeneratedRegex(@"^stats second=(\d+) video_frames=(\d+) audio_buffers=(\d+)$")]
     private static partial Regex StatsLine();

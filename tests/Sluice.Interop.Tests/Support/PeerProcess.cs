@@ -26,12 +26,14 @@ public sealed class PeerProcess : IAsyncDisposable
 
     public string Output => string.Join('\n', _lines);
 
-    public static PeerProcess Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    /// <param name="commands">Whether the program reads commands from standard input (<see cref="SendLineAsync"/>).</param>
+    public static PeerProcess Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null, bool commands = false)
     {
         var info = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = commands,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
         };
@@ -91,6 +93,13 @@ public sealed class PeerProcess : IAsyncDisposable
 
         var why = finished == _exited.Task ? $"{Name} exited with code {_exited.Task.Result}" : $"timed out after {timeout.TotalSeconds:0.#} s";
         throw new TimeoutException($"{why} waiting for {what}. Its output:\n{Tail(60)}");
+    }
+
+    /// <summary>Writes one command line to the program's standard input (started with <c>commands: true</c>).</summary>
+    public async Task SendLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
     }
 
     /// <summary>The last <paramref name="count"/> lines, for failure messages.</summary>

@@ -1,31 +1,51 @@
 """An aiortc peer for Sluice's interop tests.
 
-publish:   a WHIP publisher of a media file (aiortc decodes it with MediaPlayer and encodes VP8 and Opus itself).
-subscribe: a WHEP subscriber that decodes every frame it receives (track.recv() returns decoded frames).
+publish:   a WHIP publisher of a media file (aiortc decodes it with MediaPlayer and encodes VP8 and Opus itself);
+           without --media, data channels only.
+subscribe: a WHEP subscriber that decodes every frame it receives (track.recv() returns decoded frames); with
+           --no-media, data channels only.
 
-Both modes add aiortc's data channel to the offer, as aiortc applications do. The offer is POSTed once ICE
-gathering is complete (aiortc does not trickle), the 201 answer's Location names the session, and a DELETE
+Both modes open a data channel (--label, "chat" by default), as aiortc applications do: the offer then carries
+aiortc's m=application section in its pre-RFC form (DTLS/SCTP 5000 with a=sctpmap). The offer is POSTed once
+ICE gathering is complete (aiortc does not trickle), the 201 answer's Location names the session, and a DELETE
 of it ends the session (RFC 9725). One machine-readable line per second ("second=N key=value ...") and one
 per state change let a test await and assert on them.
 
-Connection state: aiortc 1.4 keeps a separate ICE and DTLS transport for a data channel whose m= section the
-answer rejects (port 0, outside BUNDLE) and includes it in pc.connectionState, which then stays "connecting"
-for ever although media flows. So "state" here is the state of the (bundled) media transport, the one the
-audio and video use; the peer connection's own state is printed as peer_state.
+Data channels: every channel that opens, ours or one the remote side opened (the "datachannel" event), prints
+"channel_open label=L id=N by=local|remote ...", and every message received on any channel prints a "message"
+line (Peers/common/datamessages.py: label, type, length, digest). With --commands the peer reads commands from
+standard input, one a line:
+  burst COUNT SIZES   send COUNT numbered messages on our channel (text and binary alternating, sizes from the
+                      comma-separated list), printing a "sent" line for each, then "burst_done count=N"
+  send LABEL text|binary PAYLOAD   send one message on the open channel with that label
+Sending waits while the channel buffers more than 256 KiB.
+
+Stream ids: aiortc 1.4 takes its SCTP role from its ICE role, and as the ICE controlling side (always, against
+an ICE-lite server) opens its channels on odd stream ids, although it is the DTLS client, which RFC 8832 §6 gives
+the even ones. --rfc8832-stream-ids makes it pick them by its DTLS role instead (the fix proposed upstream in
+aiortc pull request 1432), for tests of everything else with an RFC-conforming aiortc.
+
+"media_state" is the state of the bundled DTLS transport (the media's, or the data channel's without media);
+the peer connection's own state is printed as peer_state.
 
 Run it with Debian's /usr/bin/python3 (python3-aiortc, python3-aiohttp).
 """
 
 import argparse
 import asyncio
+import logging
+import os
 import sys
 import urllib.parse
 
 import aiohttp
 import aioice.ice
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSctpTransport, RTCSessionDescription
 from aiortc.contrib.media import MediaPlayer
 from aiortc.mediastreams import MediaStreamError
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+import datamessages  # noqa: E402
 
 
 def loopback_only(use_ipv4, use_ipv6):
@@ -35,12 +55,94 @@ def loopback_only(use_ipv4, use_ipv6):
 
 aioice.ice.get_host_addresses = loopback_only
 
+ARGS = None  # the command line, set by main()
+
+
+def pick_stream_ids_by_dtls_role():
+    """Even stream ids for the DTLS client, odd for the server (RFC 8832 §6), instead of aiortc 1.4's ICE-role choice."""
+    start = RTCSctpTransport.start
+
+    async def start_by_dtls_role(self, remoteCaps, remotePort):
+        await start(self, remoteCaps, remotePort)
+        self._data_channel_id = 0 if self.transport._role == "client" else 1
+
+    RTCSctpTransport.start = start_by_dtls_role
+
 
 def say(line):
     print(line, flush=True)
 
 
-def new_peer_connection():
+class Channels:
+    """The peer's open data channels by label, printing what opens, closes and arrives."""
+
+    def __init__(self):
+        self.by_label = {}
+        self.all = []
+
+    def summary(self):
+        """Every channel as label:id:state (the id is assigned once SCTP is up), for the per-second lines."""
+        return ",".join(f"{c.label}:{c.id}:{c.readyState}" for c in self.all) or "none"
+
+    def watch(self, channel, by):
+        self.all.append(channel)
+
+        def on_open():
+            self.by_label[channel.label] = channel
+            say(f"channel_open label={channel.label} id={channel.id} by={by} ordered={channel.ordered}"
+                f" protocol={channel.protocol or '(none)'} max_retransmits={channel.maxRetransmits}"
+                f" max_packet_lifetime={channel.maxPacketLifeTime}")
+
+        @channel.on("close")
+        def on_close():
+            say(f"channel_closed label={channel.label} id={channel.id}")
+
+        @channel.on("message")
+        def on_message(payload):
+            say("message " + datamessages.describe(channel.label, payload))
+
+        if channel.readyState == "open":
+            on_open()
+        else:
+            channel.on("open", on_open)
+
+    async def send(self, label, payload):
+        channel = self.by_label.get(label)
+        if channel is None or channel.readyState != "open":
+            raise RuntimeError(f"no open data channel labelled {label!r} (open: {sorted(self.by_label)})")
+        while channel.bufferedAmount > 256 * 1024:
+            await asyncio.sleep(0.005)
+        channel.send(payload)
+
+    async def burst(self, label, count, sizes):
+        for seq in range(count):
+            _, payload = datamessages.make(seq, sizes[seq % len(sizes)])
+            await self.send(label, payload)
+            say(f"sent seq={seq} " + datamessages.describe(label, payload))
+        say(f"burst_done count={count}")
+
+
+async def run_commands(channels):
+    """Reads commands from standard input until it closes (see the module's doc)."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while line := (await reader.readline()).decode():
+        words = line.split()
+        try:
+            if words[:1] == ["burst"] and len(words) == 3:
+                await channels.burst(ARGS.label, int(words[1]), datamessages.sizes(words[2]))
+            elif words[:1] == ["send"] and len(words) == 4 and words[2] in ("text", "binary"):
+                payload = words[3] if words[2] == "text" else words[3].encode()
+                await channels.send(words[1], payload)
+                say("sent " + datamessages.describe(words[1], payload))
+            else:
+                say(f"command_error unknown command {line.strip()!r}")
+        except Exception as error:  # noqa: BLE001 - reported for the test, the peer goes on
+            say(f"command_error {type(error).__name__}: {error}")
+
+
+def new_peer_connection(channels):
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
 
     @pc.on("connectionstatechange")
@@ -51,8 +153,12 @@ def new_peer_connection():
     def on_ice_state():
         say(f"ice_state={pc.iceConnectionState}")
 
+    @pc.on("datachannel")
+    def on_datachannel(channel):
+        channels.watch(channel, "remote")
+
     # The data channel aiortc applications open: the offer then carries an m=application section.
-    pc.createDataChannel("x")
+    channels.watch(pc.createDataChannel(ARGS.label), "local")
     return pc
 
 
@@ -77,8 +183,9 @@ async def negotiate(pc, http, endpoint):
 
 
 def watch_media_transport(pc):
-    """Prints the media transport's DTLS state now and at every change; returns the transport."""
-    transport = pc.getTransceivers()[0].receiver.transport
+    """Prints the bundled DTLS transport's state now and at every change; returns the transport."""
+    transceivers = pc.getTransceivers()
+    transport = transceivers[0].receiver.transport if transceivers else pc.sctp.transport
     say(f"media_state={transport.state}")
 
     @transport.on("statechange")
@@ -111,33 +218,46 @@ async def outbound_packets(pc):
     return counts
 
 
+def start_commands(channels):
+    return asyncio.ensure_future(run_commands(channels)) if ARGS.commands else None
+
+
 async def publish(endpoint, media, seconds):
-    player = MediaPlayer(media, loop=True)
-    pc = new_peer_connection()
+    player = MediaPlayer(media, loop=True) if media else None
+    channels = Channels()
+    pc = new_peer_connection(channels)
+    commands = None
     try:
-        if player.video:
+        if player and player.video:
             pc.addTransceiver(player.video, direction="sendonly")
-        if player.audio:
+        if player and player.audio:
             pc.addTransceiver(player.audio, direction="sendonly")
         async with aiohttp.ClientSession() as http:
             session = await negotiate(pc, http, endpoint)
             media = watch_media_transport(pc)
+            commands = start_commands(channels)
 
             async def line(second):
                 sent = await outbound_packets(pc)
                 return (f"second={second} video_packets_sent={sent['video']} audio_packets_sent={sent['audio']}"
-                        f" state={media.state} peer_state={pc.connectionState}")
+                        f" state={media.state} peer_state={pc.connectionState} sctp={pc.sctp.state if pc.sctp else None}"
+                        f" channels={channels.summary()}")
 
             await every_second(seconds, line)
             await end_session(http, session)
     finally:
+        if commands:
+            commands.cancel()
         await pc.close()
 
 
 async def subscribe(endpoint, seconds):
-    pc = new_peer_connection()
-    pc.addTransceiver("video", direction="recvonly")
-    pc.addTransceiver("audio", direction="recvonly")
+    channels = Channels()
+    pc = new_peer_connection(channels)
+    commands = None
+    if not ARGS.no_media:
+        pc.addTransceiver("video", direction="recvonly")
+        pc.addTransceiver("audio", direction="recvonly")
     decoded = {"audio": 0, "video": 0}
     picture = {"width": 0, "height": 0}
     readers = []
@@ -161,18 +281,22 @@ async def subscribe(endpoint, seconds):
         async with aiohttp.ClientSession() as http:
             session = await negotiate(pc, http, endpoint)
             media = watch_media_transport(pc)
+            commands = start_commands(channels)
             last = dict(decoded)
 
             async def line(second):
                 counts = dict(decoded)
                 text = (f"second={second} video_frames={counts['video'] - last['video']} audio_frames={counts['audio'] - last['audio']}"
-                        f" width={picture['width']} height={picture['height']} state={media.state} peer_state={pc.connectionState}")
+                        f" width={picture['width']} height={picture['height']} state={media.state} peer_state={pc.connectionState}"
+                        f" sctp={pc.sctp.state if pc.sctp else None} channels={channels.summary()}")
                 last.update(counts)
                 return text
 
             await every_second(seconds, line)
             await end_session(http, session)
     finally:
+        if commands:
+            commands.cancel()
         await pc.close()
         for reader in readers:
             reader.cancel()
@@ -182,9 +306,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=["publish", "subscribe"], required=True)
     parser.add_argument("--url", required=True, help="the WHIP or WHEP endpoint")
-    parser.add_argument("--media", help="publish: a file with VP8/Opus or anything ffmpeg decodes, played in a loop")
+    parser.add_argument("--media", help="publish: a file with VP8/Opus or anything ffmpeg decodes, played in a loop (none: data only)")
+    parser.add_argument("--no-media", action="store_true", help="subscribe: data channels only, no audio or video")
+    parser.add_argument("--label", default="chat", help="the label of the data channel this peer opens")
+    parser.add_argument("--commands", action="store_true", help="read burst/send commands from standard input")
     parser.add_argument("--seconds", type=int, default=10, help="how long to run before ending the session")
-    args = parser.parse_args()
+    parser.add_argument("--rfc8832-stream-ids", action="store_true", help="pick data channel stream ids by the DTLS role (see above)")
+    global ARGS
+    args = ARGS = parser.parse_args()
+    # aiortc's warnings (an exception that ends its DTLS transport is one) into the output the test shows.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stdout, format="log %(levelname)s %(name)s: %(message)s")
+    if args.rfc8832_stream_ids:
+        pick_stream_ids_by_dtls_role()
     try:
         if args.mode == "publish":
             asyncio.run(publish(args.url, args.media, args.seconds))

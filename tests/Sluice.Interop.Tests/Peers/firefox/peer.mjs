@@ -1,11 +1,21 @@
 // Firefox ESR driven over WebDriver BiDi by puppeteer-core, for Sluice's interop tests.
 //
 //   node peer.mjs --page URL [--whip URL] [--whep URL] [--players N] [--seconds N]
+//                 [--data LABEL] [--player-labels L1,L2,...] [--player-browser firefox|chromium] [--commands]
 //
 // One headless Firefox: an optional publisher tab (fake camera and microphone, WHIP), then N player tabs (WHEP),
 // all from page.html, which the test serves on 127.0.0.1 (a secure context, so getUserMedia works). Every line
 // printed is one event; once everyone is connected, each tab's getStats() counters are printed once a second as
 // "stats <tab> <json>". Exit code 0 after --seconds, 1 on any error (with the reason on the last line).
+//
+// Data channels: --data opens a channel with that label in the publisher's offer, --player-labels one in each
+// player's (an empty item: none). The players may run in headless Chromium instead (--player-browser chromium,
+// /usr/bin/chromium over CDP). Each tab's data channel events and messages are printed as page.html's lines with
+// "tab=NAME" after the first word ("message tab=player1 label=chat type=binary len=… digest=…"). With --commands,
+// standard input takes one command a line, for a tab:
+//   TAB burst COUNT SIZES              numbered messages on the tab's own channel (--data or its --player-labels item)
+//   TAB send LABEL text|binary PAYLOAD one message on the tab's open channel with that label
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import puppeteer from 'puppeteer-core';
 
@@ -17,6 +27,11 @@ const { values: args } = parseArgs({
     players: { type: 'string', default: '0' },
     seconds: { type: 'string', default: '10' },
     executable: { type: 'string', default: '/usr/bin/firefox-esr' },
+    data: { type: 'string' },
+    'player-labels': { type: 'string', default: '' },
+    'player-browser': { type: 'string', default: 'firefox' },
+    chromium: { type: 'string', default: '/usr/bin/chromium' },
+    commands: { type: 'boolean', default: false },
   },
 });
 
@@ -42,6 +57,24 @@ const prefs = {
   'browser.safebrowsing.phishing.enabled': false,
 };
 
+// Flags from shared/TESTING.md; loopback candidates need --allow-loopback-in-peer-connection.
+const chromiumFlags = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection', '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
+];
+
+const launchFirefox = () => puppeteer.launch({
+  browser: 'firefox',
+  protocol: 'webDriverBiDi',
+  executablePath: args.executable,
+  headless: true,
+  extraPrefsFirefox: prefs,
+  env: { ...process.env, MOZ_REMOTE_SETTINGS_DEVTOOLS: '1' },
+});
+
+const launchChromium = () => puppeteer.launch({ browser: 'chrome', executablePath: args.chromium, headless: true, args: chromiumFlags });
+
 async function open(browser, name) {
   const page = await browser.newPage();
   page.on('console', message => say(`console ${name}`, message.text()));
@@ -55,34 +88,82 @@ async function connected(page, name) {
   say(`connected ${name}`);
 }
 
+// Prints a tab's data channel lines every 100 ms, with tab=NAME after the first word.
+function printDataLines(tabs) {
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      for (const [name, page] of tabs) {
+        for (const line of await page.evaluate(() => window.drainLines())) {
+          const space = line.indexOf(' ');
+          say(space < 0 ? `${line} tab=${name}` : `${line.slice(0, space)} tab=${name}${line.slice(space)}`);
+        }
+      }
+    } catch (error) {
+      say('drain_error', String(error));
+    } finally {
+      busy = false;
+    }
+  }, 100);
+  return () => clearInterval(timer);
+}
+
+// Reads "TAB burst COUNT SIZES" and "TAB send LABEL TYPE PAYLOAD" commands; each tab runs its commands in order.
+function readCommands(tabs, labels) {
+  const queues = new Map();
+  createInterface({ input: process.stdin }).on('line', line => {
+    const [tab, command, ...rest] = line.trim().split(/\s+/);
+    const page = tabs.find(([name]) => name === tab)?.[1];
+    let run;
+    if (!page) {
+      say('command_error', `no tab ${tab} in: ${line}`);
+      return;
+    } else if (command === 'burst' && rest.length === 2) {
+      const sizes = rest[1].split(',').filter(s => s).map(Number);
+      run = () => page.evaluate((label, count, s) => window.burst(label, count, s), labels[tab], Number(rest[0]), sizes);
+    } else if (command === 'send' && rest.length === 3 && ['text', 'binary'].includes(rest[1])) {
+      run = () => page.evaluate((label, type, payload) => window.sendOne(label, type, payload), rest[0], rest[1], rest[2]);
+    } else {
+      say('command_error', `tab=${tab} unknown command: ${line}`);
+      return;
+    }
+    const previous = queues.get(tab) ?? Promise.resolve();
+    queues.set(tab, previous.then(run).catch(error => say('command_error', `tab=${tab}`, error && error.message ? error.message : String(error))));
+  });
+}
+
 async function main() {
   const seconds = Number(args.seconds);
-  const browser = await puppeteer.launch({
-    browser: 'firefox',
-    protocol: 'webDriverBiDi',
-    executablePath: args.executable,
-    headless: true,
-    extraPrefsFirefox: prefs,
-    env: { ...process.env, MOZ_REMOTE_SETTINGS_DEVTOOLS: '1' },
-  });
+  const playerLabels = args['player-labels'].split(',');
+  const browser = await launchFirefox();
+  const playerBrowser = args['player-browser'] === 'chromium' ? await launchChromium() : browser;
   say('firefox', await browser.version());
+  if (playerBrowser !== browser) say('players in', await playerBrowser.version());
   try {
     const tabs = [];
+    const labels = {};
     if (args.whip) {
       const publisher = await open(browser, 'publisher');
-      await publisher.evaluate(url => window.publish(url), args.whip);
+      await publisher.evaluate((url, label) => window.publish(url, label), args.whip, args.data ?? null);
       await connected(publisher, 'publisher');
       tabs.push(['publisher', publisher]);
+      labels.publisher = args.data;
     }
 
     for (let i = 1; i <= Number(args.players); i++) {
       const name = `player${i}`;
-      const player = await open(browser, name);
-      await player.evaluate(url => window.play(url), args.whep);
+      const label = playerLabels[i - 1] || null;
+      const player = await open(playerBrowser, name);
+      await player.evaluate((url, l) => window.play(url, l), args.whep, label);
       await connected(player, name);
       tabs.push([name, player]);
+      labels[name] = label;
     }
 
+    const stopPrinting = printDataLines(tabs);
+    if (args.commands) readCommands(tabs, labels);
     say('all connected');
     for (let second = 1; second <= seconds; second++) {
       await new Promise(resolve => setTimeout(resolve, 1000));
@@ -91,11 +172,13 @@ async function main() {
       }
     }
 
+    stopPrinting();
     for (const [, page] of tabs) {
       await page.evaluate(() => window.stop());
     }
     say('done');
   } finally {
+    if (playerBrowser !== browser) await playerBrowser.close();
     await browser.close();
   }
 }

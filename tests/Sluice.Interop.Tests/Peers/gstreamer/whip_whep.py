@@ -1,18 +1,28 @@
 #!/usr/bin/python3
 """GStreamer webrtcbin as a WHIP publisher or a WHEP subscriber, for Sluice's interop tests.
 
-  whip_whep.py publish URL --video vp8|h264 [--data-channel] [--seconds N]
-  whip_whep.py play URL [--video vp8|h264] [--seconds N]
+  whip_whep.py publish URL --video vp8|h264 [--data-channel [--label L] [--commands]] [--seconds N]
+  whip_whep.py play URL [--video vp8|h264] [--data-channel [--label L] [--commands]] [--seconds N]
 
 Non-trickle: the offer is POSTed once ICE gathering is complete. Every line printed is one event
 (state changes, the SDP both ways prefixed "offer| " and "answer| ", and, when playing, one
 "stats" line per second with the video frames and audio buffers decoded in that second).
 Exit code 0 after --seconds, 1 on any error.
 
+With --data-channel the peer opens a data channel (--label, "chat" by default; webrtcbin's SCTP is
+usrsctp). Channels that open, ours or the remote side's, print "data-channel open label=L id=N ...", and every
+message received prints a "message" line (Peers/common/datamessages.py). With --commands the peer reads commands
+from standard input, one a line:
+  burst COUNT SIZES   send COUNT numbered messages on our channel (text and binary alternating, sizes from the
+                      comma-separated list), a "sent" line for each, then "burst_done count=N"
+  send LABEL text|binary PAYLOAD   send one message on the open channel with that label
+Sending waits while the channel buffers more than 256 KiB.
+
 Run with Debian's /usr/bin/python3 (python3-gi and the GStreamer typelibs come with Debian's packages).
 """
 
 import argparse
+import os
 import sys
 import urllib.error
 import urllib.parse
@@ -24,6 +34,11 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstSdp", "1.0")
 gi.require_version("GstWebRTC", "1.0")
 from gi.repository import GLib, Gst, GstSdp, GstWebRTC  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+import datamessages  # noqa: E402
+
+BUFFER_LIMIT = 256 * 1024
 
 def say(*parts):
     print(*parts, flush=True)
@@ -54,6 +69,9 @@ class Peer:
         self.webrtc.connect("notify::ice-connection-state", self.on_state, "ice-connection-state")
         self.webrtc.connect("notify::connection-state", self.on_state, "connection-state")
         self.webrtc.connect("pad-added", self.on_webrtc_pad)
+        self.webrtc.connect("on-data-channel", lambda _w, channel: self.watch_channel(channel, "remote"))
+        self.channels = {}  # open data channels by label
+        self.outbox = []  # (label, payload, seq or None) waiting to be sent, in order
         bus = self.pipeline.get_bus()
         bus.add_signal_watch()
         bus.connect("message::error", self.on_error)
@@ -103,12 +121,12 @@ class Peer:
         if self.offer_sent:
             return
         self.offer_sent = True
-        if self.args.mode == "publish" and self.args.data_channel:
-            channel = self.webrtc.emit("create-data-channel", "x", None)
+        if self.args.data_channel:
+            channel = self.webrtc.emit("create-data-channel", self.args.label, None)
             say("data-channel", "created" if channel else "NOT created")
             self.channel = channel
             if channel:
-                channel.connect("on-open", lambda _c: say("data-channel open"))
+                self.watch_channel(channel, "local")
         promise = Gst.Promise.new_with_change_func(self.on_offer_created)
         self.webrtc.emit("create-offer", None, promise)
 
@@ -164,6 +182,71 @@ class Peer:
 
     def on_state(self, webrtc, _pspec, name):
         say(name, webrtc.get_property(name).value_nick)
+
+    # --- data channels --------------------------------------------------------------------------
+
+    def watch_channel(self, channel, by):
+        def on_open(c):
+            label = c.get_property("label")
+            self.channels[label] = c
+            say(f"data-channel open label={label} id={c.get_property('id')} by={by} ordered={c.get_property('ordered')}"
+                f" protocol={c.get_property('protocol') or '(none)'} max_retransmits={c.get_property('max-retransmits')}")
+
+        channel.connect("on-open", on_open)
+        channel.connect("on-close", lambda c: say(f"data-channel closed label={c.get_property('label')}"))
+        channel.connect("on-error", lambda c, error: say(f"data-channel error label={c.get_property('label')} {error}"))
+        channel.connect("on-message-string", lambda c, text: say(
+            "message " + datamessages.describe(c.get_property("label"), text if text is not None else "")))
+        channel.connect("on-message-data", lambda c, data: say(
+            "message " + datamessages.describe(c.get_property("label"), bytes(data.get_data()) if data is not None else b"")))
+        if channel.get_property("ready-state") == GstWebRTC.WebRTCDataChannelState.OPEN:
+            on_open(channel)
+
+    def on_command(self, source, _condition):
+        line = source.readline()
+        if not line:
+            return False
+        words = line.split()
+        if words[:1] == ["burst"] and len(words) == 3:
+            sizes = datamessages.sizes(words[2])
+            for seq in range(int(words[1])):
+                self.outbox.append((self.args.label, datamessages.make(seq, sizes[seq % len(sizes)])[1], seq))
+            self.outbox.append((None, int(words[1]), None))
+        elif words[:1] == ["send"] and len(words) == 4 and words[2] in ("text", "binary"):
+            self.outbox.append((words[1], words[3] if words[2] == "text" else words[3].encode(), None))
+        else:
+            say(f"command_error unknown command {line.strip()!r}")
+        if len(self.outbox) > 0:
+            GLib.idle_add(self.send_pending)
+        return True
+
+    def send_pending(self):
+        """Sends what waits in order while the channel's buffer is below the limit; runs again in 5 ms if it is not empty."""
+        while self.outbox:
+            label, payload, seq = self.outbox[0]
+            if label is None:
+                self.outbox.pop(0)
+                say(f"burst_done count={payload}")
+                continue
+            channel = self.channels.get(label)
+            if channel is None:
+                self.outbox.pop(0)
+                say(f"command_error no open data channel labelled {label!r} (open: {sorted(self.channels)})")
+                continue
+            if channel.get_property("buffered-amount") > BUFFER_LIMIT:
+                GLib.timeout_add(5, self.send_pending)
+                return False
+            self.outbox.pop(0)
+            try:
+                if isinstance(payload, str):
+                    channel.send_string_full(payload)
+                else:
+                    channel.send_data_full(GLib.Bytes.new(payload))
+            except GLib.Error as error:
+                say(f"command_error send on {label}: {error.message}")
+                continue
+            say(("sent " if seq is None else f"sent seq={seq} ") + datamessages.describe(label, payload))
+        return False
 
     # --- receiving ------------------------------------------------------------------------------
 
@@ -247,6 +330,8 @@ class Peer:
             say("error cannot start the pipeline")
             return 1
         GLib.timeout_add_seconds(self.args.seconds, self.finish)
+        if self.args.commands:
+            GLib.io_add_watch(sys.stdin, GLib.PRIORITY_DEFAULT, GLib.IO_IN | GLib.IO_HUP, self.on_command)
         self.loop.run()
         self.delete_resource()
         self.pipeline.set_state(Gst.State.NULL)
@@ -258,7 +343,9 @@ def main():
     parser.add_argument("mode", choices=["publish", "play"])
     parser.add_argument("url")
     parser.add_argument("--video", choices=["vp8", "h264"], default="vp8")
-    parser.add_argument("--data-channel", action="store_true")
+    parser.add_argument("--data-channel", action="store_true", help="open a data channel (its m=application section is in the offer)")
+    parser.add_argument("--label", default="chat", help="the data channel's label")
+    parser.add_argument("--commands", action="store_true", help="read burst/send commands from standard input")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--bundle-policy", choices=["none", "max-bundle"], default="max-bundle",
                         help="webrtcbin's default is none: one transport per m-section and no BUNDLE group")
