@@ -23,6 +23,9 @@ public sealed record DataChannelEndpointOptions
     /// <summary>Bytes one channel may hold unacknowledged; beyond it messages are dropped and counted.</summary>
     public long BufferLimit { get; init; } = 1024 * 1024;
 
+    /// <summary>Where the association's tags and initial TSNs come from (tests: seeded).</summary>
+    internal Random? Random { get; init; }
+
     /// <summary>Stream ids agreed out of band (<c>negotiated: true, id: N</c>), with the channel each one is.</summary>
     public IReadOnlyDictionary<ushort, (string Label, string Protocol, DataChannelOptions Options)> PreNegotiated { get; init; } =
         ImmutableDictionary<ushort, (string, string, DataChannelOptions)>.Empty;
@@ -45,14 +48,20 @@ public sealed class DataChannelEndpoint
     private long _unknownStream;
     private long _badDcep;
 
+    // The parity of the stream ids this end opens: even for the DTLS client (RFC 8832 §6), flipped when the
+    // peer opens on ours (aiortc 1.4 picks its parity from its ICE role), so the two never collide.
+    private int _ownParity;
+
     public DataChannelEndpoint(DataChannelEndpointOptions options, Action<ReadOnlySpan<byte>> output, TimeProvider? time = null)
     {
         _options = options;
+        _ownParity = options.IsDtlsClient ? 0 : 1;
         Association = new SctpAssociation(new SctpAssociationOptions
         {
             IsDtlsClient = options.IsDtlsClient,
             LocalPort = options.LocalPort,
             RemotePort = options.RemotePort,
+            Random = options.Random,
         }, output, time)
         {
             MessageReceived = OnMessage,
@@ -136,7 +145,7 @@ public sealed class DataChannelEndpoint
                 return null;
             }
 
-            var id = (ushort)(_options.IsDtlsClient ? 0 : 1);
+            var id = (ushort)_ownParity;
             while (_channels.ContainsKey(id) || _options.PreNegotiated.ContainsKey(id))
             {
                 if (id >= ushort.MaxValue - 2)
@@ -285,15 +294,20 @@ public sealed class DataChannelEndpoint
             return;
         }
 
-        // The opener's parity is the peer's (RFC 8832 §6): an OPEN on our parity, or on a stream in use, is an error.
-        var peerParity = _options.IsDtlsClient ? 1 : 0;
+        // An OPEN on a stream in use is an error. One on our own parity breaks RFC 8832 §6 (aiortc 1.4 does it
+        // as DTLS client): accept it, and open ours on the other parity from now on, as browsers tolerate it.
         DataChannel channel;
         lock (_lock)
         {
-            if (message.StreamId % 2 != peerParity || _channels.ContainsKey(message.StreamId))
+            if (_channels.ContainsKey(message.StreamId))
             {
                 Interlocked.Increment(ref _badDcep);
                 return;
+            }
+
+            if (message.StreamId % 2 == _ownParity)
+            {
+                _ownParity ^= 1;
             }
 
             channel = new DataChannel(this, message.StreamId, label, protocol, options, openedByPeer: true, negotiated: false);

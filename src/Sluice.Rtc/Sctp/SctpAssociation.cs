@@ -62,6 +62,9 @@ public sealed record SctpAssociationOptions
 
     public TimeSpan CookieLifetime { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Where verification tags and initial TSNs come from; a seeded one makes a fuzz run repeatable.</summary>
+    internal Random? Random { get; init; }
+
     /// <summary>INITs answered per second; more are dropped and counted (an INIT flood).</summary>
     public int MaxInitsPerSecond { get; init; } = 10;
 }
@@ -134,6 +137,7 @@ public sealed partial class SctpAssociation
     private readonly Action<ReadOnlySpan<byte>> _output;
     private readonly TimeProvider _time;
     private readonly byte[] _secret = RandomNumberGenerator.GetBytes(32);
+    private readonly Random _random;
     private readonly byte[] _packet;
     private readonly List<SctpMessage> _delivered = [];
     private readonly List<ushort> _resetStreams = [];
@@ -164,6 +168,7 @@ public sealed partial class SctpAssociation
         _options = options;
         _output = output;
         _time = time ?? TimeProvider.System;
+        _random = options.Random ?? Random.Shared;
         _packet = GC.AllocateArray<byte>(options.MaxPacketSize, pinned: true);
         _rto = options.RtoInitial;
         _cwnd = options.InitialCwndPackets * MaxDataPerPacket;
@@ -282,7 +287,7 @@ public sealed partial class SctpAssociation
             }
 
             _localTag = NonZeroRandom();
-            _localInitialTsn = (uint)Random.Shared.NextInt64(0, uint.MaxValue);
+            _localInitialTsn = (uint)_random.NextInt64(0, uint.MaxValue);
             ResetOutboundSequence();
             SetState(SctpState.CookieWait);
             SendInit();
@@ -545,7 +550,7 @@ public sealed partial class SctpAssociation
         // Stateless until COOKIE-ECHO (RFC 9260 §5.1.3). In COOKIE-WAIT / COOKIE-ECHOED (both ends initiated), the
         // INIT-ACK carries the tag of our own INIT so that either handshake completes the same association (§5.2.1).
         var localTag = _localTag != 0 ? _localTag : NonZeroRandom();
-        var localTsn = _localTag != 0 ? _localInitialTsn : (uint)Random.Shared.NextInt64(0, uint.MaxValue);
+        var localTsn = _localTag != 0 ? _localInitialTsn : (uint)_random.NextInt64(0, uint.MaxValue);
         var cookie = new SctpStateCookie(localTag, init.InitiateTag, localTsn, init.InitialTsn, init.AdvertisedReceiverWindow,
             init.InboundStreams, init.OutboundStreams, init.SupportsForwardTsn, init.SupportsExtension(SctpChunkType.ReConfig),
             (long)_time.GetUtcNow().ToUnixTimeMilliseconds());
@@ -855,16 +860,7 @@ public sealed partial class SctpAssociation
         }
     }
 
-    private static uint NonZeroRandom()
-    {
-        uint tag;
-        do
-        {
-            tag = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
-        }
-        while (tag == 0);
-        return tag;
-    }
+    private uint NonZeroRandom() => (uint)_random.NextInt64(1, uint.MaxValue);
 
     private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 

@@ -13,6 +13,8 @@ namespace Sluice.Rtc.Tests.Sctp;
 internal sealed class SctpAssociationFuzzTarget
 {
     private readonly List<byte[]> _captured = [];
+    private readonly Random _random = new(5000);
+    private readonly FixedTime _time = new();
     private Queue<(bool ToServer, byte[] Packet)> _wire = new();
     private DataChannelEndpoint _client = null!;
     private DataChannelEndpoint _server = null!;
@@ -47,10 +49,11 @@ internal sealed class SctpAssociationFuzzTarget
     private void Connect()
     {
         _wire = new Queue<(bool, byte[])>();
-        _client = new DataChannelEndpoint(new DataChannelEndpointOptions { IsDtlsClient = true, RemoteMaxMessageSize = 262144 },
-            packet => _wire.Enqueue((true, packet.ToArray())));
-        _server = new DataChannelEndpoint(new DataChannelEndpointOptions { IsDtlsClient = false, RemoteMaxMessageSize = 262144 },
-            packet => _wire.Enqueue((false, packet.ToArray())));
+        // Seeded tags and TSNs and a clock that never moves: the same inputs give the same run.
+        _client = new DataChannelEndpoint(new DataChannelEndpointOptions { IsDtlsClient = true, RemoteMaxMessageSize = 262144, Random = _random },
+            packet => _wire.Enqueue((true, packet.ToArray())), _time);
+        _server = new DataChannelEndpoint(new DataChannelEndpointOptions { IsDtlsClient = false, RemoteMaxMessageSize = 262144, Random = _random },
+            packet => _wire.Enqueue((false, packet.ToArray())), _time);
         // The COOKIE-ECHO carries the server's tag: Pump picks it up.
         _serverTag = 0;
         _client.Start();
@@ -112,5 +115,15 @@ internal sealed class SctpAssociationFuzzTarget
         }
 
         return accepted;
+    }
+
+    /// <summary>A clock stopped at one instant.</summary>
+    private sealed class FixedTime : TimeProvider
+    {
+        private static readonly DateTimeOffset Now = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => Now;
+
+        public override long GetTimestamp() => 1_000_000;
     }
 }

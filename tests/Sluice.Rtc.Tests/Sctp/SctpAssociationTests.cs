@@ -270,4 +270,20 @@ public sealed class SctpAssociationTests
         loopback.Pump(() => loopback.ServerReceived.Count == 60);
         Assert.Equal(Enumerable.Range(0, 60), loopback.ServerReceived.Select(r => (int)r.Message.Data[0]));
     }
+
+    [Fact]
+    public void A_peer_opening_on_the_wrong_parity_is_accepted_and_the_other_end_moves_to_the_free_parity()
+    {
+        // aiortc 1.4 as DTLS client opens odd stream ids (its ICE role decides), which RFC 8832 gives the server.
+        var loopback = new SctpLoopback();
+        loopback.Connect();
+        Span<byte> open = stackalloc byte[Dcep.OpenLength("chat", string.Empty)];
+        var length = Dcep.WriteOpen(open, "chat", string.Empty, new DataChannelOptions());
+        loopback.Client.Association.Send(1, (uint)DataPpid.Dcep, open[..length]);
+        loopback.Pump(() => loopback.ServerOpened.Count == 1);
+
+        Assert.Equal(1, loopback.ServerOpened[0].Id);
+        var ours = loopback.Server.Open("x", string.Empty, new DataChannelOptions())!;
+        Assert.Equal(0, ours.Id % 2);
+    }
 }
