@@ -1,0 +1,3 @@
+using Sluice.DataChannelBench;
+
+return await BenchCommand.RunAsync(args);
