@@ -86,9 +86,10 @@ public sealed class DataChannel
 
     /// <summary>
     /// Sends one message; with <paramref name="withinLimit"/> false the channel's buffer limit is not applied (a relay
-    /// that slows its source down instead of dropping, for a peer that is still reading).
+    /// that slows its source down instead of dropping, for a peer that is still reading). With <paramref name="flush"/>
+    /// false the message waits in the queue for the association's next flush, to be bundled with others.
     /// </summary>
-    public DataSendResult Send(ReadOnlySpan<byte> data, bool binary, bool withinLimit)
+    public DataSendResult Send(ReadOnlySpan<byte> data, bool binary, bool withinLimit, bool flush = true)
     {
         if (_state != DataChannelState.Open)
         {
@@ -104,7 +105,8 @@ public sealed class DataChannel
             maxRetransmits: options.MaxRetransmits,
             lifetime: options.MaxPacketLifeTime is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
             bufferLimit: withinLimit ? _endpoint.BufferLimit : long.MaxValue,
-            maxMessageSize: _endpoint.RemoteMaxMessageSize);
+            maxMessageSize: _endpoint.RemoteMaxMessageSize,
+            flush: flush);
         switch (result)
         {
             case SctpSendResult.Queued:

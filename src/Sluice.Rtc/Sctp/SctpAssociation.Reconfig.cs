@@ -32,7 +32,7 @@ public sealed partial class SctpAssociation
                 _resetQueue.Add(stream);
             }
 
-            Flush();
+            FlushLocked();
         }
 
         RaiseEvents();

@@ -15,6 +15,12 @@ public sealed partial class SctpAssociation
     private const int DataChunkOverhead = 4 + DataChunk.HeaderLength;
     private const int FastRetransmitThreshold = 3;
 
+    /// <summary>
+    /// DATA packets sent at once, however open the windows (RFC 9260 §6.1 rule D's Max.Burst, 4 as dcsctp uses):
+    /// the rest follows the SACKs, so a burst never overflows a peer's socket buffer (Chromium's is 128 KiB).
+    /// </summary>
+    private const int MaxBurst = 4;
+
     private readonly Queue<OutboundChunk> _sendQueue = new();
     private readonly List<OutboundChunk> _inflight = [];
     private readonly Dictionary<ushort, ushort> _nextSsn = [];
@@ -58,7 +64,7 @@ public sealed partial class SctpAssociation
     /// hold unacknowledged: a message that would pass it is refused (<see cref="SctpSendResult.BufferFull"/>).
     /// </summary>
     public SctpSendResult Send(ushort stream, uint ppid, ReadOnlySpan<byte> message, bool ordered = true, int? maxRetransmits = null,
-        TimeSpan? lifetime = null, long bufferLimit = long.MaxValue, int maxMessageSize = int.MaxValue)
+        TimeSpan? lifetime = null, long bufferLimit = long.MaxValue, int maxMessageSize = int.MaxValue, bool flush = true)
     {
         if (message.Length > maxMessageSize)
         {
@@ -104,10 +110,25 @@ public sealed partial class SctpAssociation
             _buffered[stream] = buffered + data.Length;
             Interlocked.Increment(ref Stats._messagesSent);
             Interlocked.Add(ref Stats._bytesSent, data.Length);
-            Flush();
+            if (flush)
+            {
+                FlushLocked();
+            }
         }
 
         return SctpSendResult.Queued;
+    }
+
+    /// <summary>
+    /// Sends what <see cref="Send"/> queued with <c>flush: false</c>: a caller sending several messages at once
+    /// (a relay forwarding one packet's worth) gets them bundled into as few packets as they fit.
+    /// </summary>
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            FlushLocked();
+        }
     }
 
     private void ResetOutboundSequence()
@@ -132,7 +153,7 @@ public sealed partial class SctpAssociation
     /// reset requests, chunks marked for retransmission, then new chunks while the congestion and receive windows
     /// allow (RFC 9260 §6.1).
     /// </summary>
-    private void Flush()
+    private void FlushLocked()
     {
         if (!IsUp)
         {
@@ -155,6 +176,7 @@ public sealed partial class SctpAssociation
 
         // Retransmissions first: after a timeout one packet's worth; after fast retransmit what is marked.
         var sentAny = false;
+        var packets = 0;
         for (var i = 0; i < _inflight.Count; i++)
         {
             var chunk = _inflight[i];
@@ -170,6 +192,11 @@ public sealed partial class SctpAssociation
 
             if (!writer.Fits(DataChunkOverhead - 4 + chunk.Length))
             {
+                if (++packets >= MaxBurst)
+                {
+                    break;
+                }
+
                 Send(ref writer);
             }
 
@@ -200,6 +227,12 @@ public sealed partial class SctpAssociation
                 break;
             }
 
+            var needsPacket = !writer.Fits(DataChunkOverhead - 4 + chunk.Length);
+            if (needsPacket && packets + 1 >= MaxBurst)
+            {
+                break;
+            }
+
             _sendQueue.Dequeue();
             if (chunk.Message.FirstTsn < 0)
             {
@@ -223,8 +256,9 @@ public sealed partial class SctpAssociation
             _inflight.Add(chunk);
             _flightSize += chunk.Length;
             _peerRwnd = Math.Max(0, _peerRwnd - chunk.Length);
-            if (!writer.Fits(DataChunkOverhead - 4 + chunk.Length))
+            if (needsPacket)
             {
+                packets++;
                 Send(ref writer);
             }
 
@@ -278,6 +312,8 @@ public sealed partial class SctpAssociation
 
         var now = _time.GetTimestamp();
         long newlyAcked = 0;
+        // Whether the window was in use when this SACK came: cwnd grows only then (§7.2.1, §7.2.2).
+        var cwndFull = _flightSize + MaxDataPerPacket >= _cwnd;
         TimeSpan? rtt = null;
         var cumulativeAdvanced = cumulative > _cumulativeAcked;
 
@@ -406,7 +442,7 @@ public sealed partial class SctpAssociation
             _inFastRecovery = true;
             _fastRecoveryExit = _nextTsn - 1;
         }
-        else if (cumulativeAdvanced && !_inFastRecovery && newlyAcked > 0)
+        else if (cumulativeAdvanced && !_inFastRecovery && newlyAcked > 0 && cwndFull)
         {
             // Slow start, then congestion avoidance (§7.2.1, §7.2.2).
             if (_cwnd <= _ssthresh)

@@ -245,7 +245,7 @@ public sealed partial class SctpAssociation
             if (IsUp)
             {
                 _sackDue = true;
-                Flush();
+                FlushLocked();
             }
         }
 
@@ -303,7 +303,7 @@ public sealed partial class SctpAssociation
         lock (_lock)
         {
             ReceiveLocked(packet);
-            Flush();
+            FlushLocked();
         }
 
         RaiseEvents();
@@ -326,7 +326,7 @@ public sealed partial class SctpAssociation
                     _sackDue = true;
                 }
 
-                Flush();
+                FlushLocked();
             }
         }
 
@@ -642,6 +642,8 @@ public sealed partial class SctpAssociation
     {
         _peerTag = tag;
         _peerRwnd = window;
+        // The initial slow-start threshold is the peer's window (RFC 9260 §7.2.1).
+        _ssthresh = window;
         _peerInboundStreams = inboundStreams;
         _peerSupportsForwardTsn = forwardTsn;
         _peerSupportsReconfig = reconfig;

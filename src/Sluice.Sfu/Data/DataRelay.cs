@@ -26,6 +26,36 @@ internal static class DataRelay
     /// <summary>How long a target may leave data unacknowledged before it counts as no longer reading.</summary>
     public static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(2);
 
+    // Targets given messages since the last FlushTouched on this (receive) thread: one packet from a source may
+    // complete many small messages, and each target sends them bundled, in one flush, instead of a packet each.
+    [ThreadStatic]
+    private static List<SessionData>? t_touched;
+
+    /// <summary>Flushes every target the relay queued messages on during the current packet or tick.</summary>
+    public static void FlushTouched()
+    {
+        if (t_touched is not { Count: > 0 } touched)
+        {
+            return;
+        }
+
+        foreach (var target in touched)
+        {
+            target.Endpoint.Association.Flush();
+        }
+
+        touched.Clear();
+    }
+
+    private static void Touch(SessionData target)
+    {
+        var touched = t_touched ??= [];
+        if (!touched.Contains(target))
+        {
+            touched.Add(target);
+        }
+    }
+
     public static void OnMessage(SessionData from, DataChannel channel, DataMessage message)
     {
         var congested = false;
@@ -39,13 +69,15 @@ internal static class DataRelay
             if (out_.BufferedAmount + message.Data.Length <= target.Endpoint.BufferLimit || target.Endpoint.Association.IsStalled(StallTimeout))
             {
                 // Within the limit, or the target stopped reading: the limit applies (dropped and counted when full).
-                out_.Send(message.Data, message.IsBinary);
+                out_.Send(message.Data, message.IsBinary, withinLimit: true, flush: false);
             }
             else
             {
-                out_.Send(message.Data, message.IsBinary, withinLimit: false);
+                out_.Send(message.Data, message.IsBinary, withinLimit: false, flush: false);
                 congested = true;
             }
+
+            Touch(target);
         }
 
         if (congested)

@@ -45,6 +45,7 @@ public sealed class SessionData
             Endpoint.Receive(packet);
             // The packet may have acknowledged data: a source this session held back may go on.
             DataRelay.OnTargetProgress(this);
+            DataRelay.FlushTouched();
         };
     }
 
@@ -70,6 +71,7 @@ public sealed class SessionData
     {
         Endpoint.Tick();
         DataRelay.TryResume(this);
+        DataRelay.FlushTouched();
         var established = Volatile.Read(ref _establishedAt);
         if (!_synced && established >= 0 && _time.GetElapsedTime(established) >= PeerOpenGrace)
         {
