@@ -31,7 +31,10 @@ internal sealed record SessionInfo(
 /// A session's data channels (null when its offer had none): the SCTP association's state, the open channels by
 /// label, and the messages and bytes received from the peer and sent to it, with those dropped (buffer full).
 /// </summary>
-internal sealed record DataInfo(string State, IReadOnlyList<DataChannelInfo> Channels, long MessagesIn, long BytesIn, long MessagesOut, long BytesOut, long Dropped);
+internal sealed record DataInfo(string State, IReadOnlyList<DataChannelInfo> Channels, long MessagesIn, long BytesIn, long MessagesOut, long BytesOut, long Dropped, SctpInfo Sctp);
+
+/// <summary>The association's own counters: packets, what it resent and why (fast retransmit or timeout), what it refused.</summary>
+internal sealed record SctpInfo(long PacketsIn, long PacketsOut, long Retransmissions, long FastRetransmits, long Timeouts, long Abandoned, long DuplicatesIn, long DroppedForWindow, long Malformed, long BadChecksum);
 
 /// <summary>One data channel: its stream id, label, protocol, delivery, and who opened it.</summary>
 internal sealed record DataChannelInfo(int Id, string Label, string Protocol, bool Ordered, int? MaxRetransmits, int? MaxPacketLifeTime, bool OpenedByPeer, long MessagesIn, long MessagesOut);

@@ -71,8 +71,11 @@ internal static class StreamSnapshots
                 channel.Options.MaxPacketLifeTime, channel.OpenedByPeer, channel.MessagesReceived, channel.MessagesSent));
         }
 
+        var sctp = endpoint.Association.Stats;
         return new DataInfo(endpoint.Association.State.ToString().ToLowerInvariant(), channels, endpoint.MessagesReceived, endpoint.BytesReceived,
-            endpoint.MessagesSent, endpoint.BytesSent, endpoint.Dropped);
+            endpoint.MessagesSent, endpoint.BytesSent, endpoint.Dropped,
+            new SctpInfo(sctp.PacketsReceived, sctp.PacketsSent, sctp.Retransmissions, sctp.FastRetransmits, sctp.Timeouts, sctp.AbandonedMessages,
+                sctp.DuplicateTsns, sctp.DataDroppedWindow, sctp.Malformed, sctp.BadChecksum));
     }
 
     /// <summary>

@@ -286,4 +286,21 @@ public sealed class SctpAssociationTests
         var ours = loopback.Server.Open("x", string.Empty, new DataChannelOptions())!;
         Assert.Equal(0, ours.Id % 2);
     }
+
+    [Fact]
+    public void One_lost_packet_in_a_flight_is_fast_retransmitted_without_waiting_for_the_timer()
+    {
+        var loopback = new SctpLoopback();
+        loopback.Connect();
+        var channel = loopback.Client.Open("bulk", string.Empty, new DataChannelOptions())!;
+        loopback.Pump(() => loopback.ServerOpened.Count == 1);
+        var dataPackets = 0;
+        loopback.DropToServer = packet => packet.Length > 12 && packet[12] == (byte)SctpChunkType.Data && ++dataPackets == 3;
+        channel.Send(new byte[200_000], binary: true);
+        loopback.Pump(() => loopback.ServerReceived.Count == 1);
+
+        var stats = loopback.Client.Association.Stats;
+        Assert.True(stats.FastRetransmits >= 1, $"fast retransmits {stats.FastRetransmits}, timeouts {stats.Timeouts}");
+        Assert.Equal(0, stats.Timeouts);
+    }
 }
