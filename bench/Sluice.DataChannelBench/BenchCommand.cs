@@ -78,6 +78,11 @@ internal static class BenchCommand
                         if (options.Verbose)
                         {
                             Console.WriteLine(result.Detail());
+                            if (route == Route.Node)
+                            {
+                                // The sessions' SCTP counters so far (retransmissions, fast or by timeout, window drops).
+                                Console.WriteLine("  node: " + await node.StreamJsonAsync(Stream));
+                            }
                         }
                     }
                 }

@@ -317,6 +317,9 @@ public sealed partial class SctpAssociation
         TimeSpan? rtt = null;
         var cumulativeAdvanced = cumulative > _cumulativeAcked;
 
+        // The highest TSN this SACK acknowledges for the first time (HTNA, §7.2.4): only chunks below it are missed.
+        long highestNewlyAcked = -1;
+
         // Cumulatively acknowledged chunks leave the flight.
         var removed = 0;
         while (removed < _inflight.Count && _inflight[removed].Tsn <= cumulative)
@@ -324,6 +327,7 @@ public sealed partial class SctpAssociation
             var chunk = _inflight[removed];
             if (!chunk.GapAcked && !chunk.Abandoned)
             {
+                highestNewlyAcked = chunk.Tsn;
                 newlyAcked += chunk.Length;
                 if (!chunk.Retransmit)
                 {
@@ -347,8 +351,7 @@ public sealed partial class SctpAssociation
             _advancedPeerAckPoint = cumulative;
         }
 
-        // Gap blocks: acknowledged above the cumulative point; everything below the highest one not acked is missed.
-        long highestGapAcked = cumulative;
+        // Gap blocks: acknowledged above the cumulative point.
         for (var g = 0; g < sack.GapBlockCount; g++)
         {
             var (start, end) = sack.GapBlock(g);
@@ -374,6 +377,7 @@ public sealed partial class SctpAssociation
                 if (!chunk.GapAcked)
                 {
                     chunk.GapAcked = true;
+                    highestNewlyAcked = Math.Max(highestNewlyAcked, chunk.Tsn);
                     if (!chunk.Abandoned)
                     {
                         newlyAcked += chunk.Length;
@@ -390,8 +394,6 @@ public sealed partial class SctpAssociation
                     }
                 }
             }
-
-            highestGapAcked = Math.Max(highestGapAcked, to);
         }
 
         if (rtt is { } sample)
@@ -404,16 +406,17 @@ public sealed partial class SctpAssociation
             _inFastRecovery = false;
         }
 
-        // Miss indications (§7.2.4): three make a fast retransmit, once per loss event for cwnd.
+        // Miss indications (§7.2.4): a chunk below the highest newly acknowledged TSN is missed; three make a fast
+        // retransmit, at most once per chunk (after that only T3 resends it), and one cwnd reduction per loss event.
         var fastRetransmit = false;
         foreach (var chunk in _inflight)
         {
-            if (chunk.Tsn >= highestGapAcked)
+            if (chunk.Tsn >= highestNewlyAcked)
             {
                 break;
             }
 
-            if (chunk.GapAcked || chunk.Abandoned || chunk.Retransmit)
+            if (chunk.GapAcked || chunk.Abandoned || chunk.Retransmit || chunk.FastRetransmitted)
             {
                 continue;
             }
@@ -421,6 +424,7 @@ public sealed partial class SctpAssociation
             if (++chunk.Misses >= FastRetransmitThreshold)
             {
                 chunk.Misses = 0;
+                chunk.FastRetransmitted = true;
                 if (ShouldAbandon(chunk, now))
                 {
                     Abandon(chunk.Message);
@@ -785,6 +789,7 @@ public sealed partial class SctpAssociation
         public int Misses { get; set; }
         public bool GapAcked { get; set; }
         public bool Retransmit { get; set; }
+        public bool FastRetransmitted { get; set; }
         public bool Abandoned { get; set; }
         public bool Released { get; set; }
     }
