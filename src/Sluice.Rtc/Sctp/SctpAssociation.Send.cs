@@ -360,20 +360,18 @@ public sealed partial class SctpAssociation
                 continue;
             }
 
-            var from = cumulative + start;
-            var to = cumulative + end;
-            foreach (var chunk in _inflight)
+            // The flight holds consecutive TSNs from its first chunk on: a block maps to an index range directly.
+            if (_inflight.Count == 0)
             {
-                if (chunk.Tsn < from)
-                {
-                    continue;
-                }
+                break;
+            }
 
-                if (chunk.Tsn > to)
-                {
-                    break;
-                }
-
+            var first = _inflight[0].Tsn;
+            var fromIndex = (int)Math.Max(0, cumulative + start - first);
+            var toIndex = (int)Math.Min(_inflight.Count - 1, cumulative + end - first);
+            for (var i = fromIndex; i <= toIndex; i++)
+            {
+                var chunk = _inflight[i];
                 if (!chunk.GapAcked)
                 {
                     chunk.GapAcked = true;
