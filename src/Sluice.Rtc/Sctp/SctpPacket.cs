@@ -124,34 +124,20 @@ public ref struct SctpChunkEnumerator
     /// has walked: <c>foreach</c> walks a copy (<see cref="GetEnumerator"/> returns one), and the caller asks this
     /// one afterwards.
     /// </summary>
-    public readonly bool Malformed => SctpParameterEnumerator.EndsMalformed(_chunks);
+    public readonly bool Malformed => Tlv.EndsMalformed(_chunks);
 
     public readonly SctpChunkEnumerator GetEnumerator() => this;
 
     public bool MoveNext()
     {
-        if (_rest.IsEmpty)
-        {
-            return false;
-        }
-
-        if (_rest.Length < 4)
-        {
-            _rest = default;
-            return false;
-        }
-
-        var length = BinaryPrimitives.ReadUInt16BigEndian(_rest[2..]);
-        if (length < 4 || length > _rest.Length)
+        if (!Tlv.TryMeasure(_rest, out var length, out var next))
         {
             _rest = default;
             return false;
         }
 
         Current = new SctpChunk((SctpChunkType)_rest[0], _rest[1], _rest[4..length]);
-        var padded = (length + 3) & ~3;
-        // The last chunk's padding may be missing; tolerate it rather than drop the chunk.
-        _rest = padded <= _rest.Length ? _rest[padded..] : default;
+        _rest = _rest[next..];
         return true;
     }
 }
@@ -190,54 +176,65 @@ public ref struct SctpParameterEnumerator
     public SctpParameter Current { get; private set; }
 
     /// <summary>True when the parameters end in bytes that are not a parameter; like <see cref="SctpChunkEnumerator.Malformed"/>, right after a <c>foreach</c> too.</summary>
-    public readonly bool Malformed => EndsMalformed(_parameters);
+    public readonly bool Malformed => Tlv.EndsMalformed(_parameters);
 
     public readonly SctpParameterEnumerator GetEnumerator() => this;
 
     public bool MoveNext()
     {
-        if (_rest.IsEmpty)
-        {
-            return false;
-        }
-
-        if (_rest.Length < 4)
-        {
-            _rest = default;
-            return false;
-        }
-
-        var length = BinaryPrimitives.ReadUInt16BigEndian(_rest[2..]);
-        if (length < 4 || length > _rest.Length)
+        if (!Tlv.TryMeasure(_rest, out var length, out var next))
         {
             _rest = default;
             return false;
         }
 
         Current = new SctpParameter(BinaryPrimitives.ReadUInt16BigEndian(_rest), _rest[4..length], _rest[..length]);
-        var padded = (length + 3) & ~3;
-        _rest = padded <= _rest.Length ? _rest[padded..] : default;
+        _rest = _rest[next..];
+        return true;
+    }
+}
+
+/// <summary>
+/// The one walk over type-length-value items padded to four bytes that chunks, parameters and error causes share
+/// (RFC 9260 §3.2, §3.2.1): a 16-bit length at offset 2 that counts the 4-byte header and not the padding.
+/// </summary>
+internal static class Tlv
+{
+    /// <summary>
+    /// Measures the item at the start of <paramref name="rest"/>: its <paramref name="length"/> (header and value, no
+    /// padding) and where the next one starts. False at the end, or at bytes that are not an item (shorter than a
+    /// header, a length below 4 or past the end): the walk stops there. The last item's padding may be missing; it is
+    /// tolerated rather than the item dropped.
+    /// </summary>
+    public static bool TryMeasure(ReadOnlySpan<byte> rest, out int length, out int next)
+    {
+        length = next = 0;
+        if (rest.Length < 4)
+        {
+            return false;
+        }
+
+        length = BinaryPrimitives.ReadUInt16BigEndian(rest[2..]);
+        if (length < 4 || length > rest.Length)
+        {
+            return false;
+        }
+
+        next = Math.Min((length + 3) & ~3, rest.Length);
         return true;
     }
 
-    /// <summary>Whether walking 4-byte-aligned TLVs (chunks or parameters, length at offset 2) stops before the end.</summary>
-    internal static bool EndsMalformed(ReadOnlySpan<byte> tlvs)
+    /// <summary>Whether walking <paramref name="items"/> stops before their end.</summary>
+    public static bool EndsMalformed(ReadOnlySpan<byte> items)
     {
-        while (!tlvs.IsEmpty)
+        while (!items.IsEmpty)
         {
-            if (tlvs.Length < 4)
+            if (!TryMeasure(items, out _, out var next))
             {
                 return true;
             }
 
-            var length = BinaryPrimitives.ReadUInt16BigEndian(tlvs[2..]);
-            if (length < 4 || length > tlvs.Length)
-            {
-                return true;
-            }
-
-            var padded = (length + 3) & ~3;
-            tlvs = padded <= tlvs.Length ? tlvs[padded..] : default;
+            items = items[next..];
         }
 
         return false;
