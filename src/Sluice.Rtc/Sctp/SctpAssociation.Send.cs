@@ -102,7 +102,6 @@ public sealed partial class SctpAssociation
                 var length = Math.Min(chunkSize, data.Length - offset);
                 var flags = (byte)((ordered ? 0 : DataChunk.Unordered) | (offset == 0 ? DataChunk.Beginning : 0) | (offset + length == data.Length ? DataChunk.Ending : 0));
                 _sendQueue.Enqueue(new OutboundChunk(outbound, offset, length, flags));
-                outbound.Fragments++;
                 offset += length;
             }
             while (offset < data.Length);
@@ -276,7 +275,9 @@ public sealed partial class SctpAssociation
         }
     }
 
-    private SctpPacketWriter NewPacket() => new(_packet, _options.LocalPort, _options.RemotePort, _peerTag);
+    /// <summary>A packet to the peer, with its verification tag unless another is given (INIT's 0, an answer to an INIT).</summary>
+    private SctpPacketWriter NewPacket(uint? verificationTag = null) =>
+        new(_packet, _options.LocalPort, _options.RemotePort, verificationTag ?? _peerTag);
 
     private void Send(ref SctpPacketWriter writer)
     {
@@ -591,22 +592,10 @@ public sealed partial class SctpAssociation
             }
         }
 
-        if (message.FirstTsn < 0)
-        {
-            // None of it was sent: its queued fragments go now and it never takes a TSN or SSN.
-            Release(message.Stream, message.Data.Length - message.ReleasedBytes);
-            message.ReleasedBytes = message.Data.Length;
-        }
-        else
-        {
-            // Some fragments may still be queued: dropped, but their bytes must leave the buffered amount.
-            var unsent = message.Data.Length - message.ReleasedBytes - message.InflightUnreleased(_inflight);
-            if (unsent > 0)
-            {
-                Release(message.Stream, unsent);
-                message.ReleasedBytes += unsent;
-            }
-        }
+        // What never took a TSN (all of it, or the fragments still queued) is dropped with it: its bytes leave the
+        // buffered amount now, as those in flight did above.
+        Release(message.Stream, message.Data.Length - message.ReleasedBytes);
+        message.ReleasedBytes = message.Data.Length;
     }
 
     /// <summary>Moves the advanced peer ack point over abandoned chunks and owes the peer a FORWARD-TSN if it moved (RFC 3758 §3.5 C1-C3).</summary>
@@ -754,25 +743,10 @@ public sealed partial class SctpAssociation
         public bool Unordered { get; } = unordered;
         public int MaxRetransmits { get; } = maxRetransmits;
         public long ExpiresAt { get; } = expiresAt;
-        public int Fragments { get; set; }
         public long FirstTsn { get; set; } = -1;
         public ushort Ssn { get; set; }
         public bool Abandoned { get; set; }
         public long ReleasedBytes { get; set; }
-
-        public long InflightUnreleased(List<OutboundChunk> inflight)
-        {
-            long bytes = 0;
-            foreach (var chunk in inflight)
-            {
-                if (chunk.Message == this && !chunk.Released)
-                {
-                    bytes += chunk.Length;
-                }
-            }
-
-            return bytes;
-        }
     }
 
     private sealed class OutboundChunk(OutboundMessage message, int offset, int length, byte flags)

@@ -343,7 +343,7 @@ public sealed partial class SctpAssociation
                 return;
             }
 
-            var writer = new SctpPacketWriter(_packet, _options.LocalPort, _options.RemotePort, _peerTag);
+            var writer = NewPacket();
             writer.WriteCause(SctpChunkType.Abort, 0, SctpErrorCause.UserInitiatedAbort, []);
             Output(writer.Finish());
             Close(SctpCloseReason.Aborted);
@@ -461,7 +461,7 @@ public sealed partial class SctpAssociation
                 if (IsUp)
                 {
                     // HEARTBEAT ACK echoes the Heartbeat Info parameter as it came (RFC 9260 §8.3).
-                    var writer = new SctpPacketWriter(_packet, _options.LocalPort, _options.RemotePort, _peerTag);
+                    var writer = NewPacket();
                     if (writer.Fits(chunk.Value.Length))
                     {
                         writer.WriteChunk(SctpChunkType.HeartbeatAck, 0, chunk.Value);
@@ -496,7 +496,7 @@ public sealed partial class SctpAssociation
             case SctpChunkType.ShutdownAck:
                 if (_state is SctpState.ShutdownSent or SctpState.ShutdownAckSent)
                 {
-                    var writer = new SctpPacketWriter(_packet, _options.LocalPort, _options.RemotePort, _peerTag);
+                    var writer = NewPacket();
                     writer.WriteChunk(SctpChunkType.ShutdownComplete, 0, []);
                     Output(writer.Finish());
                     Close(SctpCloseReason.Shutdown);
@@ -556,7 +556,7 @@ public sealed partial class SctpAssociation
             (long)_time.GetUtcNow().ToUnixTimeMilliseconds());
         Span<byte> cookieBytes = stackalloc byte[SctpStateCookie.Length];
         cookie.Write(cookieBytes, _secret);
-        var writer = new SctpPacketWriter(_packet, _options.LocalPort, _options.RemotePort, init.InitiateTag);
+        var writer = NewPacket(init.InitiateTag);
         writer.WriteInit(SctpChunkType.InitAck, localTag, _options.ReceiveWindow, ushort.MaxValue, ushort.MaxValue, localTsn, cookieBytes);
         Output(writer.Finish());
     }
@@ -599,7 +599,7 @@ public sealed partial class SctpAssociation
             {
                 Span<byte> staleness = stackalloc byte[4];
                 System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(staleness, (uint)Math.Clamp((age - (long)_options.CookieLifetime.TotalMilliseconds) * 1000, 0, uint.MaxValue));
-                var writer = new SctpPacketWriter(_packet, _options.LocalPort, _options.RemotePort, cookie.PeerTag);
+                var writer = NewPacket(cookie.PeerTag);
                 writer.WriteCause(SctpChunkType.Error, 0, SctpErrorCause.StaleCookie, staleness);
                 Output(writer.Finish());
             }
@@ -652,21 +652,21 @@ public sealed partial class SctpAssociation
 
     private void SendInit()
     {
-        var writer = new SctpPacketWriter(_packet, _options.LocalPort, _options.RemotePort, 0);
+        var writer = NewPacket(0);
         writer.WriteInit(SctpChunkType.Init, _localTag, _options.ReceiveWindow, ushort.MaxValue, ushort.MaxValue, _localInitialTsn, []);
         Output(writer.Finish());
     }
 
     private void SendCookieEcho()
     {
-        var writer = new SctpPacketWriter(_packet, _options.LocalPort, _options.RemotePort, _peerTag);
+        var writer = NewPacket();
         writer.WriteChunk(SctpChunkType.CookieEcho, 0, _cookieEcho);
         Output(writer.Finish());
     }
 
     private void SendCookieAck()
     {
-        var writer = new SctpPacketWriter(_packet, _options.LocalPort, _options.RemotePort, _peerTag);
+        var writer = NewPacket();
         writer.WriteChunk(SctpChunkType.CookieAck, 0, []);
         Output(writer.Finish());
     }
@@ -715,7 +715,7 @@ public sealed partial class SctpAssociation
         {
             Span<byte> info = stackalloc byte[8];
             System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(info, now);
-            var writer = new SctpPacketWriter(_packet, _options.LocalPort, _options.RemotePort, _peerTag);
+            var writer = NewPacket();
             writer.WriteHeartbeat(info);
             Output(writer.Finish());
             _heartbeatSentAt = now;
@@ -775,7 +775,7 @@ public sealed partial class SctpAssociation
         // Everything we sent is acknowledged or abandoned before SHUTDOWN-ACK (RFC 9260 §9.2); a WebRTC peer
         // shuts down only when its channels are closed, so answer at once.
         SetState(SctpState.ShutdownAckSent);
-        var writer = new SctpPacketWriter(_packet, _options.LocalPort, _options.RemotePort, _peerTag);
+        var writer = NewPacket();
         writer.WriteChunk(SctpChunkType.ShutdownAck, 0, []);
         Output(writer.Finish());
     }
