@@ -44,7 +44,7 @@ internal sealed class DataChannelIo : IDisposable
         {
             if (media.Kind == "application" && media.Port != 0)
             {
-                return (media.RemoteSctpPort, media.MaxMessageSize is { } size && size > 0 ? size : 65536);
+                return (media.RemoteSctpPort, media.MessageSizeLimit);
             }
         }
 

@@ -141,6 +141,12 @@ public sealed class MediaDescription : ISdpTransportSection
     /// <summary>The peer's SCTP port: <c>a=sctp-port</c>, the legacy <c>a=sctpmap</c>, or 5000 (RFC 8841 §5.1 default).</summary>
     public int RemoteSctpPort => SctpPort ?? LegacySctpPort ?? 5000;
 
+    /// <summary>
+    /// The largest message this section's sender accepts (RFC 8841 §6.1): <c>a=max-message-size</c>, with 0 meaning
+    /// no limit, and 65536 when the attribute is absent.
+    /// </summary>
+    public int MessageSizeLimit => MaxMessageSize is { } size ? (size == 0 ? int.MaxValue : size) : 65536;
+
     /// <summary>Media-level attributes not modelled above (<c>a=rtcp</c>, <c>a=rtcp-xr</c>, <c>a=bundle-only</c>, ...), in order.</summary>
     public List<SdpAttribute> Attributes { get; } = [];
 

@@ -11,9 +11,6 @@ public sealed record NegotiatedData(string? Mid, int RemotePort, int RemoteMaxMe
     /// <summary>The node's <c>a=max-message-size</c>: the largest message it accepts.</summary>
     public const int LocalMaxMessageSize = 262144;
 
-    /// <summary>What an offer said when it gave no <c>a=max-message-size</c> (RFC 8841 §6.1).</summary>
-    public const int DefaultMaxMessageSize = 65536;
-
     /// <summary>The data section an answer accepted, with what its offer said; null when none was accepted.</summary>
     public static NegotiatedData? From(SessionDescription offer, SessionDescription answer)
     {
@@ -23,9 +20,7 @@ public sealed record NegotiatedData(string? Mid, int RemotePort, int RemoteMaxMe
             if (section.Kind == "application" && section.Port != 0)
             {
                 var offered = offer.Media[i];
-                // 0 means "no limit" (RFC 8841 §6.1): the node's own limit bounds what it sends anyway.
-                var max = offered.MaxMessageSize is { } size ? (size == 0 ? LocalMaxMessageSize : size) : DefaultMaxMessageSize;
-                return new NegotiatedData(section.Mid, offered.RemoteSctpPort, max);
+                return new NegotiatedData(section.Mid, offered.RemoteSctpPort, offered.MessageSizeLimit);
             }
         }
 
