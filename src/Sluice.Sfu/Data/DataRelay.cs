@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Sluice.Rtc.Sctp;
 using Sluice.Sfu.Sessions;
 
@@ -59,9 +60,9 @@ internal static class DataRelay
     public static void OnMessage(SessionData from, DataChannel channel, DataMessage message)
     {
         var congested = false;
-        foreach (var target in Targets(from))
+        foreach (var session in Targets(from))
         {
-            if (ChannelFor(target, channel) is not { } out_)
+            if (session.Data is not { IsEstablished: true } target || ChannelFor(target, channel) is not { } out_)
             {
                 continue;
             }
@@ -94,9 +95,9 @@ internal static class DataRelay
             return;
         }
 
-        foreach (var target in Targets(source))
+        foreach (var session in Targets(source))
         {
-            if (target.Endpoint.Association.IsStalled(StallTimeout))
+            if (session.Data is not { IsEstablished: true } target || target.Endpoint.Association.IsStalled(StallTimeout))
             {
                 continue;
             }
@@ -116,9 +117,12 @@ internal static class DataRelay
     /// <summary>A target acknowledged data: the sources feeding it may go on.</summary>
     public static void OnTargetProgress(SessionData target)
     {
-        foreach (var source in Targets(target))
+        foreach (var session in Targets(target))
         {
-            TryResume(source);
+            if (session.Data is { } source)
+            {
+                TryResume(source);
+            }
         }
     }
 
@@ -179,31 +183,14 @@ internal static class DataRelay
         }
     }
 
-    /// <summary>Where a session's messages go: a publisher's to the subscribers, a subscriber's to the publishers; those with an association up.</summary>
-    private static IEnumerable<SessionData> Targets(SessionData from)
-    {
-        var room = from.Session.Room;
-        if (from.Session.Role == SessionRole.Publisher)
-        {
-            foreach (var subscriber in room.Subscribers)
-            {
-                if (subscriber.Data is { IsEstablished: true } data)
-                {
-                    yield return data;
-                }
-            }
-        }
-        else
-        {
-            foreach (var publisher in room.Publishers)
-            {
-                if (publisher.Data is { IsEstablished: true } data)
-                {
-                    yield return data;
-                }
-            }
-        }
-    }
+    /// <summary>
+    /// Where a session's messages go: a publisher's to the subscribers, a subscriber's to the publishers. The room's
+    /// array itself, viewed as sessions (no copy, no iterator: this runs for every SCTP packet); callers take those
+    /// whose association is up.
+    /// </summary>
+    private static ImmutableArray<SfuSession> Targets(SessionData from) => from.Session.Role == SessionRole.Publisher
+        ? ImmutableArray<SfuSession>.CastUp(from.Session.Room.Subscribers)
+        : ImmutableArray<SfuSession>.CastUp(from.Session.Room.Publishers);
 
     /// <summary>The target's open channel with the source channel's label, opened like the source when it has none.</summary>
     private static DataChannel? ChannelFor(SessionData target, DataChannel source) =>

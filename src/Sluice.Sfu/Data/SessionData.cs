@@ -26,7 +26,7 @@ public sealed class SessionData
         _time = time;
         Endpoint = new DataChannelEndpoint(new DataChannelEndpointOptions
         {
-            IsDtlsClient = transport.DtlsRole == Rtc.Dtls.DtlsRole.Client,
+            IsDtlsClient = !session.NodeIsDtlsServer,
             LocalPort = NegotiatedData.LocalPort,
             RemotePort = (ushort)negotiated.RemotePort,
             RemoteMaxMessageSize = negotiated.RemoteMaxMessageSize,
