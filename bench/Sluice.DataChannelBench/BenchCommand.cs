@@ -5,10 +5,12 @@ using Sluice.Testing;
 namespace Sluice.DataChannelBench;
 
 /// <summary>
-/// <c>[--seconds N] [--warmup N] [--rounds N] [--bulk-size B] [--small-size B] [--high B] [--low B] [--node PATH] [--verbose]</c>:
+/// <c>[--seconds N] [--warmup N] [--rounds N] [--bulk-size B] [--small-size B] [--high B] [--low B] [--node PATH] [--two-tabs] [--verbose]</c>:
 /// one reliable ordered channel <c>bulk</c>, measured two ways side by side in one Chromium: directly between two
-/// RTCPeerConnections in one page (Chromium's SCTP on both ends), and from a WHIP publisher tab through a node to a
-/// WHEP subscriber tab. Each way runs a bulk test (64 KiB messages) and a message-rate test (100-byte messages); the
+/// RTCPeerConnections in one page (Chromium's SCTP on both ends), and between two RTCPeerConnections in one page
+/// through a node, a WHIP publisher and a WHEP subscriber (the node echoes the page's messages back to it), so both
+/// ways cost the browser the same: one renderer sending and receiving. <c>--two-tabs</c> puts publisher and
+/// subscriber in tabs of their own instead (two renderers, which on two cores costs the browser more per megabyte). Each way runs a bulk test (64 KiB messages) and a message-rate test (100-byte messages); the
 /// sender keeps bufferedAmount under <c>--high</c> and waits for bufferedamountlow at <c>--low</c>. Rates are what the
 /// receiving page counted over the window after the warm-up. The node's CPU (utime + stime from /proc) is read before
 /// and after each node phase and divided by the messages and megabytes the node sent to the subscriber (admin API).
@@ -27,7 +29,7 @@ internal static class BenchCommand
         if (!Options.TryParse(args, out var options, out var error))
         {
             Console.Error.WriteLine(error);
-            Console.Error.WriteLine("usage: [--seconds N=5] [--warmup N=1] [--rounds N=1] [--bulk-size B=65536] [--small-size B=100] [--high B=1048576] [--low B=262144] [--node PATH] [--verbose]");
+            Console.Error.WriteLine("usage: [--seconds N=5] [--warmup N=1] [--rounds N=1] [--bulk-size B=65536] [--small-size B=100] [--high B=1048576] [--low B=262144] [--node PATH] [--two-tabs] [--verbose]");
             return 2;
         }
 
@@ -58,9 +60,9 @@ internal static class BenchCommand
             await direct.DirectAsync().WaitAsync(Setup);
             var publisher = await BenchPage.OpenAsync(chromium.Browser, node.BaseUri, "publisher");
             await publisher.PublishAsync($"/whip/{Stream}").WaitAsync(Setup);
-            var subscriber = await BenchPage.OpenAsync(chromium.Browser, node.BaseUri, "subscriber");
+            var subscriber = options.TwoTabs ? await BenchPage.OpenAsync(chromium.Browser, node.BaseUri, "subscriber") : publisher;
             await subscriber.SubscribeAsync($"/whep/{Stream}").WaitAsync(Setup);
-            Console.WriteLine("connected: direct pair, WHIP publisher, WHEP subscriber with the node-opened 'bulk'");
+            Console.WriteLine($"connected: direct pair, WHIP publisher, WHEP subscriber with the node-opened 'bulk' ({(options.TwoTabs ? "publisher and subscriber in two tabs" : "publisher and subscriber in one tab")})");
             Console.WriteLine();
             Console.WriteLine(Result.Header);
 
@@ -289,17 +291,17 @@ internal static class BenchCommand
         }
     }
 
-    private sealed record Options(TimeSpan Seconds, TimeSpan Warmup, int Rounds, int BulkSize, int SmallSize, int High, int Low, string? Node, bool Verbose)
+    private sealed record Options(TimeSpan Seconds, TimeSpan Warmup, int Rounds, int BulkSize, int SmallSize, int High, int Low, string? Node, bool TwoTabs, bool Verbose)
     {
         public static bool TryParse(string[] args, out Options options, out string error)
         {
-            options = new Options(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1), 1, 65536, 100, 1 << 20, 256 << 10, null, false);
+            options = new Options(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1), 1, 65536, 100, 1 << 20, 256 << 10, null, false, false);
             error = "";
             for (var i = 0; i < args.Length; i++)
             {
-                if (args[i] == "--verbose")
+                if (args[i] is "--verbose" or "--two-tabs")
                 {
-                    options = options with { Verbose = true };
+                    options = args[i] == "--verbose" ? options with { Verbose = true } : options with { TwoTabs = true };
                     continue;
                 }
 

@@ -4,9 +4,9 @@ using Microsoft.Playwright;
 namespace Sluice.DataChannelBench;
 
 /// <summary>
-/// One Chromium tab on the node's origin (served by Playwright, so WHIP and WHEP are same-origin) that either holds
-/// both ends of a direct connection, publishes a <c>bulk</c> channel over WHIP, or subscribes over WHEP and receives
-/// the node-opened <c>bulk</c>. The page counts what arrives itself; only counters travel through Playwright.
+/// One Chromium tab on the node's origin (served by Playwright, so WHIP and WHEP are same-origin) that holds both ends
+/// of a direct connection, or publishes a <c>bulk</c> channel over WHIP, or subscribes over WHEP and receives the
+/// node-opened <c>bulk</c>, or both of the last two (one tab sending to itself through the node). The page counts what arrives itself; only counters travel through Playwright.
 /// </summary>
 internal sealed class BenchPage
 {
@@ -36,7 +36,7 @@ internal sealed class BenchPage
         });
         // The DTLS transport's counters of each peer connection in the page (the SCTP packets, retransmissions included)
         // and the local UDP port of its selected candidate pair.
-        window.transports = async () => JSON.stringify(await Promise.all((window.pcs || [window.pc]).map(async pc => {
+        window.transports = async () => JSON.stringify(await Promise.all(window.pcs.map(async pc => {
           const stats = await pc.getStats();
           let t = { packetsSent: 0, packetsReceived: 0, bytesSent: 0, bytesReceived: 0 };
           stats.forEach(s => { if (s.type === 'transport') t = s; });
@@ -77,7 +77,8 @@ internal sealed class BenchPage
 
         // WHIP: the channel exists before the offer, so the offer carries the m=application section.
         window.publish = async url => {
-          const pc = window.pc = new RTCPeerConnection();
+          const pc = new RTCPeerConnection();
+          (window.pcs = window.pcs || []).push(pc);
           tx = pc.createDataChannel('bulk');
           await post(pc, url);
           await opened(tx);
@@ -85,7 +86,8 @@ internal sealed class BenchPage
 
         // WHEP: 'control' makes the offer carry data channels; the node opens 'bulk' toward us with the publisher's options.
         window.subscribe = async url => {
-          const pc = window.pc = new RTCPeerConnection();
+          const pc = new RTCPeerConnection();
+          (window.pcs = window.pcs || []).push(pc);
           const remote = new Promise(resolve => { pc.ondatachannel = e => { if (e.channel.label === 'bulk') resolve(e.channel); }; });
           window.control = pc.createDataChannel('control');
           await post(pc, url);
@@ -148,7 +150,7 @@ internal sealed class BenchPage
     public async Task<Received> ReceivedAsync() =>
         JsonSerializer.Deserialize<Received>(await Page.EvaluateAsync<string>("() => window.rxSnap()"), JsonSerializerOptions.Web)!;
 
-    /// <summary>The DTLS transport counters of the page's peer connections (the direct page has two: sender, receiver).</summary>
+    /// <summary>The DTLS transport counters of the page's peer connections in the order they were made (sender first).</summary>
     public async Task<List<TransportCounters>> TransportsAsync() =>
         JsonSerializer.Deserialize<List<TransportCounters>>(await Page.EvaluateAsync<string>("() => window.transports()"), JsonSerializerOptions.Web)!;
 
