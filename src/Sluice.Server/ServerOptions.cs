@@ -23,6 +23,9 @@ public sealed class ServerOptions
     /// <summary>Bytes one data channel toward a peer may hold unacknowledged before messages to it are dropped.</summary>
     public int DataChannelBufferBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Rooms (weever-streaming's protocol): <c>Rooms:Auth</c> requires the tokens of <c>/create/pub</c> and <c>/create/sub</c>.</summary>
+    public RoomOptions Rooms { get; set; } = new();
+
     /// <summary>Pre-negotiated data channels, <c>ID:LABEL</c> each (<c>negotiated: true, id: ID</c> in the browser).</summary>
     public List<string> NegotiatedDataChannels { get; set; } = [];
 
@@ -116,4 +119,11 @@ internal static class AnnouncedAddresses
 
         return addresses;
     }
+}
+
+/// <summary>The <c>Rooms</c> section.</summary>
+public sealed class RoomOptions
+{
+    /// <summary>weever-streaming's <c>--auth</c>: joining needs the token stored for the room, participant and role.</summary>
+    public bool Auth { get; set; }
 }

@@ -4,6 +4,7 @@ using Sluice.Server.Admin;
 using Sluice.Server.Auth;
 using Sluice.Server.Health;
 using Sluice.Server.Metrics;
+using Sluice.Server.Rooms;
 using Sluice.Server.Whip;
 using Sluice.Sfu;
 
@@ -60,6 +61,9 @@ public static partial class SluiceApp
         builder.Services.AddAdmin();
         builder.Services.AddSluiceAuth(builder.Configuration);
         builder.Services.AddSingleton<ISfu>(provider => provider.GetRequiredService<SfuNode>());
+        builder.Services.AddSingleton(_ => new RoomTokens(TimeProvider.System));
+        builder.Services.AddSingleton(provider => new RoomSignalling(provider.GetRequiredService<SfuNode>(), TimeProvider.System, provider.GetRequiredService<ILogger<RoomSignalling>>()));
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<RoomSignalling>());
         builder.Services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<ServerOptions>>().Value;
@@ -97,6 +101,7 @@ public static partial class SluiceApp
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapWhip();
+        app.MapWeever();
         app.MapAdmin().RequireAccess(AccessRight.Admin);
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapHealth();

@@ -16,6 +16,12 @@ public interface ISfu
     /// <summary>A subscriber's offer (WHEP): a session receiving the room's tracks, now or once they arrive.</summary>
     ValueTask<SfuResult<SessionAnswer>> SubscribeAsync(RoomId room, string offerSdp, string? owner, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// A participant's offer in a conference (<see cref="RoomKind.Conference"/>): as publisher (one of any number)
+    /// or subscriber (its sections come with the node's offers). A live session with the same full id and role is refused.
+    /// </summary>
+    ValueTask<SfuResult<SessionAnswer>> JoinAsync(RoomId room, SessionRole role, Participant participant, string offerSdp, string? owner, CancellationToken cancellationToken = default);
+
     ValueTask<SfuSession?> FindSessionAsync(RoomId room, SessionId session, CancellationToken cancellationToken = default);
 
     /// <summary>ICE restart (RFC 9725 §4.4.2): the peer's new credentials in, ours out; <paramref name="ifMatch"/> checked against the session's ETag.</summary>

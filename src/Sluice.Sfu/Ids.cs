@@ -1,9 +1,27 @@
 namespace Sluice.Sfu;
 
-/// <summary>A room's name, unique on a node (and in a cluster). A WHIP/WHEP stream is a room, named by its stream.</summary>
-public readonly record struct RoomId(string Value)
+/// <summary>
+/// A room's name and kind, unique on a node (and in a cluster). A WHIP/WHEP stream is a room named by its stream;
+/// a conference (weever-streaming's room) is another namespace: a stream and a conference may share a name.
+/// </summary>
+public readonly record struct RoomId(string Value, RoomKind Kind = RoomKind.Stream)
 {
+    public static RoomId Conference(string name) => new(name, RoomKind.Conference);
+
     public override string ToString() => Value;
+}
+
+/// <summary>What a room is for: a stream (WHIP/WHEP: one publisher) or a conference (any number of participants).</summary>
+public enum RoomKind
+{
+    /// <summary>A WHIP/WHEP stream: one publishing session, any number of subscribers bound by the stream policy.</summary>
+    Stream,
+
+    /// <summary>
+    /// A conference: every participant may publish (camera, screen), and each subscriber session receives every
+    /// other participant's tracks through the node's offers.
+    /// </summary>
+    Conference,
 }
 
 /// <summary>A session's id: the last segment of its HTTP resource (<c>/session/{room}/{id}</c>).</summary>

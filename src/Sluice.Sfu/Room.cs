@@ -21,6 +21,8 @@ public sealed class Room
 
     public RoomId Id { get; }
 
+    public RoomKind Kind => Id.Kind;
+
     public DateTimeOffset CreatedAt { get; }
 
     public ImmutableArray<PublisherSession> Publishers { get; internal set; } = [];
@@ -91,13 +93,17 @@ public sealed class Room
                 else
                 {
                     var ordinal = subscription.Kind == MediaKind.Audio ? audio++ : video++;
-                    source = Nth(tracks, subscriptions, subscription.Kind, ordinal);
+                    source = Nth(tracks, subscriber, subscription.Kind, ordinal);
                 }
 
                 subscription.Bind(subscriber.IsActive ? source : null);
             }
         }
     }
+
+    /// <summary>In a conference, whether <paramref name="track"/> is the subscriber's own person's (camera or screen): never sent back.</summary>
+    internal static bool IsOwn(SubscriberSession subscriber, PublishedTrack track) =>
+        subscriber.Participant is { } self && track.Publisher.Participant?.Id == self.Id;
 
     private static PublishedTrack? Find(ImmutableArray<PublishedTrack> tracks, TrackId id)
     {
@@ -112,11 +118,11 @@ public sealed class Room
         return null;
     }
 
-    private static PublishedTrack? Nth(ImmutableArray<PublishedTrack> tracks, ImmutableArray<Subscription> session, MediaKind kind, int ordinal)
+    private static PublishedTrack? Nth(ImmutableArray<PublishedTrack> tracks, SubscriberSession subscriber, MediaKind kind, int ordinal)
     {
         foreach (var track in tracks)
         {
-            if (track.Kind == kind && !IsWanted(session, track.Id) && ordinal-- == 0)
+            if (track.Kind == kind && !IsWanted(subscriber.Subscriptions, track.Id) && !IsOwn(subscriber, track) && ordinal-- == 0)
             {
                 return track;
             }

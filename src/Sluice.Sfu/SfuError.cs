@@ -25,6 +25,9 @@ public enum SfuErrorKind
     /// <summary>A renegotiation answer that does not fit the offer it answers (unknown mids, a malformed section).</summary>
     InvalidAnswer,
 
+    /// <summary>A conference already has a live session with this full id and role.</summary>
+    Duplicate,
+
     /// <summary>A renegotiation is already in flight, or the session is not in a state to renegotiate.</summary>
     Conflict,
 }

@@ -89,10 +89,12 @@ public sealed partial class SfuNode
 
     /// <summary>
     /// The node's offer to a subscriber: a new sendonly section for each published track of the room it does not
-    /// receive yet, and sections offered for tracks that ended made inactive. One offer at a time: until its answer
-    /// arrives (<see cref="ApplyAnswer"/>) another is refused with <see cref="SfuErrorKind.Conflict"/>.
+    /// receive yet (of those <paramref name="include"/> takes, when given; never the subscriber's own person's in a
+    /// conference), and sections offered for tracks that ended made inactive. One offer at a time: until its answer
+    /// arrives (<see cref="ApplyAnswer"/>) or it is withdrawn (<see cref="WithdrawOffer"/>) another is refused with
+    /// <see cref="SfuErrorKind.Conflict"/>.
     /// </summary>
-    public SfuResult<string> CreateOffer(RoomId roomId, SessionId sessionId)
+    public SfuResult<string> CreateOffer(RoomId roomId, SessionId sessionId, Func<PublishedTrack, bool>? include = null)
     {
         if (Live(roomId, sessionId, ifMatch: null, out var found) is { } gone)
         {
@@ -115,7 +117,7 @@ public sealed partial class SfuNode
             var add = new List<PublishedTrack>();
             foreach (var track in published)
             {
-                if (!Receives(subscriber, track))
+                if (!Receives(subscriber, track) && !Room.IsOwn(subscriber, track) && (include is null || include(track)))
                 {
                     add.Add(track);
                 }
@@ -130,7 +132,9 @@ public sealed partial class SfuNode
                 }
             }
 
-            var (offer, added) = _negotiator.OfferSubscriber(subscriber.LocalDescription, subscriber.LocalIce, roomId.Value, add, stop);
+            // The msid stream id names the publisher in a conference (clients key their tiles on it), the stream otherwise.
+            var (offer, added) = _negotiator.OfferSubscriber(subscriber.LocalDescription, subscriber.LocalIce,
+                track => track.Publisher.Participant?.FullId ?? roomId.Value, add, stop);
             subscriber.Pending = new PendingOffer(offer, added);
             return offer.ToString();
         }
@@ -192,6 +196,24 @@ public sealed partial class SfuNode
         }
 
         return new SessionAnswer(subscriber, pending.Offer.ToString());
+    }
+
+    /// <summary>
+    /// Forgets the offer waiting for an answer (the peer never answered it, or answered it wrongly): the session
+    /// keeps its last good state, and the next offer starts from it. False when no offer was waiting.
+    /// </summary>
+    public bool WithdrawOffer(SfuSession session)
+    {
+        lock (_lock)
+        {
+            if (session is not SubscriberSession { Pending: not null } subscriber)
+            {
+                return false;
+            }
+
+            subscriber.Pending = null;
+            return true;
+        }
     }
 
     private static bool Receives(SubscriberSession subscriber, PublishedTrack track)

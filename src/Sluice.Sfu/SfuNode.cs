@@ -57,6 +57,9 @@ public sealed partial class SfuNode : ISfu, IDisposable
 
     public DtlsCertificate Certificate { get; }
 
+    /// <summary>Where conference sessions' <c>control</c> channels go (the server's room signalling); null drops them.</summary>
+    public Data.IConferenceSignalling? ConferenceSignalling { get; set; }
+
     /// <summary>Where the media socket listens (every session shares it).</summary>
     public IPEndPoint MediaEndPoint => _mux.LocalEndPoint;
 
@@ -74,6 +77,12 @@ public sealed partial class SfuNode : ISfu, IDisposable
 
     /// <summary>A snapshot of the live rooms, replaced whole on change (read without the lock, by the heartbeat too).</summary>
     public IReadOnlyList<Room> Rooms => _roomList;
+
+    /// <summary>The live WHIP/WHEP streams (rooms of <see cref="RoomKind.Stream"/>), a new list per call.</summary>
+    public IReadOnlyList<Room> Streams => [.. _roomList.Where(r => r.Kind == RoomKind.Stream)];
+
+    /// <summary>The live conferences (rooms of <see cref="RoomKind.Conference"/>), a new list per call.</summary>
+    public IReadOnlyList<Room> Conferences => [.. _roomList.Where(r => r.Kind == RoomKind.Conference)];
 
     /// <summary>
     /// Bumped on every change an operator sees: a room created or deleted, a session created, connected or
@@ -95,6 +104,9 @@ public sealed partial class SfuNode : ISfu, IDisposable
     public ValueTask<SfuResult<SessionAnswer>> SubscribeAsync(RoomId room, string offerSdp, string? owner, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(Subscribe(room, offerSdp, owner));
 
+    public ValueTask<SfuResult<SessionAnswer>> JoinAsync(RoomId room, SessionRole role, Participant participant, string offerSdp, string? owner, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(role == SessionRole.Publisher ? Publish(room, offerSdp, owner, participant) : Subscribe(room, offerSdp, owner, participant));
+
     public ValueTask<SfuSession?> FindSessionAsync(RoomId room, SessionId session, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(FindSession(room, session));
 
@@ -108,8 +120,11 @@ public sealed partial class SfuNode : ISfu, IDisposable
 
     public ValueTask<bool> DeleteRoomAsync(RoomId room, CancellationToken cancellationToken = default) => ValueTask.FromResult(DeleteRoom(room));
 
-    /// <summary>A publisher's offer (WHIP): a session feeding the room, or why not. A stream has one publisher.</summary>
-    public SfuResult<SessionAnswer> Publish(RoomId roomId, string offerSdp, string? owner = null)
+    /// <summary>
+    /// A publisher's offer (WHIP, or a participant joining a conference): a session feeding the room, or why not. A
+    /// stream has one publisher; a conference any number, one per full id.
+    /// </summary>
+    public SfuResult<SessionAnswer> Publish(RoomId roomId, string offerSdp, string? owner = null, Participant? participant = null)
     {
         if (Parse(offerSdp, out var offer) is { } invalid)
         {
@@ -126,14 +141,20 @@ public sealed partial class SfuNode : ISfu, IDisposable
         lock (_lock)
         {
             var room = GetOrCreateRoom(roomId);
-            if (!room.Publishers.IsEmpty)
+            if (roomId.Kind == RoomKind.Stream && !room.Publishers.IsEmpty)
             {
                 RemoveIfEmpty(room);
                 return new SfuError(SfuErrorKind.PublisherExists, $"stream '{roomId}' already has a publisher");
             }
 
-            var transport = CreateTransport(offer!, answerSdp!, localIce, tracks.Count > 0);
-            session = new PublisherSession(room, transport, RemoteIce(offer!), tracks, _time, _options.MaxVideoBitrate) { Owner = owner };
+            if (Duplicate(room.Publishers, participant))
+            {
+                RemoveIfEmpty(room);
+                return new SfuError(SfuErrorKind.Duplicate, "duplicate publisher");
+            }
+
+            var transport = CreateTransport(offer!, answerSdp!, localIce, tracks.Count > 0, roomId.Kind);
+            session = new PublisherSession(room, transport, RemoteIce(offer!), tracks, _time, _options.MaxVideoBitrate) { Owner = owner, Participant = participant };
             session.LocalDescription = answerSdp!;
             AttachData(session, offer!, answerSdp!);
             room.Publishers = room.Publishers.Add(session);
@@ -149,8 +170,11 @@ public sealed partial class SfuNode : ISfu, IDisposable
         return new SessionAnswer(session, answerSdp!.ToString());
     }
 
-    /// <summary>A subscriber's offer (WHEP): a session receiving the room's tracks, now or once they arrive.</summary>
-    public SfuResult<SessionAnswer> Subscribe(RoomId roomId, string offerSdp, string? owner = null)
+    /// <summary>
+    /// A subscriber's offer (WHEP, or a participant joining a conference): a session receiving the room's tracks,
+    /// now or once they arrive (in a conference, through the node's offers).
+    /// </summary>
+    public SfuResult<SessionAnswer> Subscribe(RoomId roomId, string offerSdp, string? owner = null, Participant? participant = null)
     {
         if (Parse(offerSdp, out var offer) is { } invalid)
         {
@@ -162,8 +186,15 @@ public sealed partial class SfuNode : ISfu, IDisposable
         lock (_lock)
         {
             var room = GetOrCreateRoom(roomId);
+            if (Duplicate(room.Subscribers, participant))
+            {
+                RemoveIfEmpty(room);
+                return new SfuError(SfuErrorKind.Duplicate, "duplicate subscriber");
+            }
+
             var localIce = IceParameters.Generate();
-            var error = _negotiator.AnswerSubscriber(offer!, localIce, roomId.Value, PublisherCodecs(room), out var answer, out var tracks);
+            var codecs = roomId.Kind == RoomKind.Stream ? PublisherCodecs(room) : null;
+            var error = _negotiator.AnswerSubscriber(offer!, localIce, roomId.Value, codecs, out var answer, out var tracks);
             if (error is not null)
             {
                 RemoveIfEmpty(room);
@@ -171,8 +202,8 @@ public sealed partial class SfuNode : ISfu, IDisposable
             }
 
             answerSdp = answer!;
-            var transport = CreateTransport(offer!, answerSdp, localIce, tracks.Count > 0);
-            session = new SubscriberSession(room, transport, RemoteIce(offer!), tracks, _time) { Owner = owner };
+            var transport = CreateTransport(offer!, answerSdp, localIce, tracks.Count > 0, roomId.Kind);
+            session = new SubscriberSession(room, transport, RemoteIce(offer!), tracks, _time) { Owner = owner, Participant = participant };
             session.LocalDescription = answerSdp;
             AttachData(session, offer!, answerSdp);
             room.Subscribers = room.Subscribers.Add(session);
@@ -387,11 +418,30 @@ public sealed partial class SfuNode : ISfu, IDisposable
     {
         if (NegotiatedData.From(offer, answer) is { } data)
         {
-            session.AttachData(data, _options);
+            session.AttachData(data, _options, () => ConferenceSignalling);
         }
     }
 
-    private WebRtcTransport CreateTransport(SessionDescription offer, SessionDescription answer, IceParameters localIce, bool hasMedia)
+    private static bool Duplicate<TSession>(ImmutableArray<TSession> sessions, Participant? participant)
+        where TSession : SfuSession
+    {
+        if (participant is not { } joining)
+        {
+            return false;
+        }
+
+        foreach (var session in sessions)
+        {
+            if (session.Participant?.FullId == joining.FullId)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private WebRtcTransport CreateTransport(SessionDescription offer, SessionDescription answer, IceParameters localIce, bool hasMedia, RoomKind kind)
     {
         var remote = RemoteTransport(offer);
 
@@ -406,7 +456,10 @@ public sealed partial class SfuNode : ISfu, IDisposable
             DtlsRole = setup == DtlsSetup.Active ? DtlsRole.Client : DtlsRole.Server,
             // A data-channel-only session needs no SRTP: a peer may leave use_srtp out.
             RequireSrtp = hasMedia,
-            Ice = new IceAgentOptions { ConsentTimeout = _options.ConsentTimeout, DisconnectTimeout = _options.DisconnectTimeout },
+            // A conference notices a closed tab (which sends nothing) in seconds, so the others see the person leave.
+            Ice = kind == RoomKind.Conference
+                ? new IceAgentOptions { ConsentTimeout = _options.ConferenceConsentTimeout, DisconnectTimeout = _options.ConferenceDisconnectTimeout }
+                : new IceAgentOptions { ConsentTimeout = _options.ConsentTimeout, DisconnectTimeout = _options.DisconnectTimeout },
         }, _time);
     }
 

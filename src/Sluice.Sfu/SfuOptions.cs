@@ -20,6 +20,15 @@ public sealed class SfuOptions
     public TimeSpan DisconnectTimeout { get; set; } = TimeSpan.FromSeconds(8);
 
     /// <summary>
+    /// In a conference, a session whose peer sent nothing (no binding request, no media) for this long ends, and the
+    /// others are told the person left (weever-streaming: 6 s to failed); a session that never connects ends after it too.
+    /// </summary>
+    public TimeSpan ConferenceConsentTimeout { get; set; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>In a conference, a session whose peer sent nothing for this long is reported disconnected (weever: 3 s).</summary>
+    public TimeSpan ConferenceDisconnectTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
     /// Bytes one data channel toward a peer may hold unacknowledged; a peer that stops reading gets its messages
     /// dropped (and counted) past this, so the node's memory stays flat.
     /// </summary>

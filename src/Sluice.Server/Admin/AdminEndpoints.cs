@@ -78,7 +78,7 @@ internal static partial class AdminEndpoints
 
     private static IResult Info(SfuNode node, AdminMonitor monitor)
     {
-        var streams = node.Rooms;
+        var streams = node.Streams;
         var sessions = 0;
         foreach (var stream in streams)
         {

@@ -9,7 +9,7 @@ internal static class StreamSnapshots
 {
     public static StreamInfo[] All(SfuNode node, AdminMonitor monitor)
     {
-        var streams = node.Rooms;
+        var streams = node.Streams;
         var result = new StreamInfo[streams.Count];
         for (var i = 0; i < streams.Count; i++)
         {

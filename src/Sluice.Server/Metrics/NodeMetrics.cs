@@ -37,7 +37,9 @@ internal sealed class NodeMetrics
     {
         _node = node;
         Meter = meters.Create(MeterName);
-        Meter.CreateObservableGauge("sluice.streams", () => _node.Rooms.Count, "{stream}", "Live streams");
+        Meter.CreateObservableGauge("sluice.streams", () => _node.Streams.Count, "{stream}", "Live streams");
+        Meter.CreateObservableGauge("sluice.rooms", () => _node.Conferences.Count, "{room}", "Live rooms (conferences)");
+        Meter.CreateObservableGauge("sluice.participants", CountParticipants, "{participant}", "People in rooms (one per participant id, whatever their sessions)");
         Meter.CreateObservableGauge("sluice.publishers", CountPublishers, "{session}", "Publisher sessions");
         Meter.CreateObservableGauge("sluice.subscribers", CountSubscribers, "{session}", "Subscriber sessions");
         Meter.CreateObservableGauge("sluice.draining", () => drain.IsDraining ? 1 : 0, null, "1 while the node drains (refuses new sessions), else 0");
@@ -156,6 +158,26 @@ internal sealed class NodeMetrics
                 counts.Retransmissions += sent.Retransmissions;
                 break;
         }
+    }
+
+    private int CountParticipants()
+    {
+        var count = 0;
+        foreach (var room in _node.Conferences)
+        {
+            var people = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var session in room.Publishers.Cast<Sfu.Sessions.SfuSession>().Concat(room.Subscribers))
+            {
+                if (session.Participant is { } participant)
+                {
+                    people.Add(participant.Id);
+                }
+            }
+
+            count += people.Count;
+        }
+
+        return count;
     }
 
     private int CountPublishers()

@@ -207,17 +207,18 @@ internal static partial class WhipEndpoints
     private static bool HasContentType(HttpRequest request, string expected) =>
         request.ContentType is { } type && type.Split(';')[0].Trim().Equals(expected, StringComparison.OrdinalIgnoreCase);
 
-    private static async Task<(string Body, bool TooLarge)> ReadBody(HttpRequest request)
+    /// <summary>The request body as UTF-8 text, or TooLarge past <paramref name="maxBytes"/> (declared or read).</summary>
+    internal static async Task<(string Body, bool TooLarge)> ReadBody(HttpRequest request, int maxBytes = MaxBodyBytes)
     {
-        if (request.ContentLength > MaxBodyBytes)
+        if (request.ContentLength > maxBytes)
         {
             return (string.Empty, true);
         }
 
         using var reader = new StreamReader(request.Body, Encoding.UTF8);
-        var buffer = new char[MaxBodyBytes + 1];
+        var buffer = new char[maxBytes + 1];
         var read = await reader.ReadBlockAsync(buffer);
-        return read > MaxBodyBytes ? (string.Empty, true) : (new string(buffer, 0, read), false);
+        return read > maxBytes ? (string.Empty, true) : (new string(buffer, 0, read), false);
     }
 
     internal static bool IsValidStreamId(string stream) => StreamId().IsMatch(stream);

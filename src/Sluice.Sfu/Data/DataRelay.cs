@@ -174,7 +174,7 @@ internal static class DataRelay
             {
                 foreach (var channel in source.Endpoint.Channels)
                 {
-                    if (channel.State == DataChannelState.Open)
+                    if (channel.State == DataChannelState.Open && !source.IsSignalling(channel))
                     {
                         ChannelFor(data, channel);
                     }

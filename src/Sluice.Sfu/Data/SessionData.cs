@@ -19,7 +19,8 @@ public sealed class SessionData
     private long _establishedAt = -1;
     private bool _synced;
 
-    internal SessionData(SfuSession session, WebRtcTransport transport, NegotiatedData negotiated, SfuOptions options, TimeProvider time)
+    internal SessionData(SfuSession session, WebRtcTransport transport, NegotiatedData negotiated, SfuOptions options, TimeProvider time,
+        Func<IConferenceSignalling?> signalling)
     {
         Session = session;
         Negotiated = negotiated;
@@ -36,9 +37,35 @@ public sealed class SessionData
         }, packet => transport.SendApplicationData(packet), time)
         {
             Established = () => Volatile.Write(ref _establishedAt, _time.GetTimestamp()),
-            MessageReceived = (channel, message) => DataRelay.OnMessage(this, channel, message),
-            ChannelOpened = channel => DataRelay.OnChannelOpened(this, channel),
-            ChannelClosed = channel => DataRelay.OnChannelClosed(this, channel),
+            MessageReceived = (channel, message) =>
+            {
+                if (IsSignalling(channel))
+                {
+                    signalling()?.MessageReceived(Session, channel, message);
+                }
+                else
+                {
+                    DataRelay.OnMessage(this, channel, message);
+                }
+            },
+            ChannelOpened = channel =>
+            {
+                if (IsSignalling(channel))
+                {
+                    signalling()?.ChannelOpened(Session, channel);
+                }
+                else
+                {
+                    DataRelay.OnChannelOpened(this, channel);
+                }
+            },
+            ChannelClosed = channel =>
+            {
+                if (!IsSignalling(channel))
+                {
+                    DataRelay.OnChannelClosed(this, channel);
+                }
+            },
         };
         transport.ApplicationDataReceived = packet =>
         {
@@ -79,6 +106,10 @@ public sealed class SessionData
             DataRelay.Sync(this);
         }
     }
+
+    /// <summary>A conference's <c>control</c> channel: signalling between the peer and the node, never relayed.</summary>
+    internal bool IsSignalling(DataChannel channel) =>
+        Session.Room.Kind == RoomKind.Conference && channel.Label == IConferenceSignalling.Label;
 
     /// <summary>The session ends: ABORT tells the peer's SCTP at once (DTLS close_notify follows).</summary>
     internal void Close() => Endpoint.Association.Abort();

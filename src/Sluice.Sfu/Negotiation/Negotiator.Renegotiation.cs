@@ -19,7 +19,7 @@ public sealed partial class Negotiator
     /// the offer and, for each new section, the track it is for.
     /// </summary>
     public (SessionDescription Offer, IReadOnlyDictionary<string, TrackId> Added) OfferSubscriber(SessionDescription current,
-        IceParameters localIce, string streamId, IReadOnlyList<PublishedTrack> add, IReadOnlySet<string> stop)
+        IceParameters localIce, Func<PublishedTrack, string> streamIdOf, IReadOnlyList<PublishedTrack> add, IReadOnlySet<string> stop)
     {
         // A deep copy: the current description stays the session's last good state until an answer is accepted.
         var offer = SessionDescription.Parse(current.ToString());
@@ -45,7 +45,7 @@ public sealed partial class Negotiator
         var added = new Dictionary<string, TrackId>();
         foreach (var track in add)
         {
-            var section = NewSendSection(offer, track, localIce, streamId);
+            var section = NewSendSection(offer, track, localIce, streamIdOf(track));
             offer.Media.Add(section);
             added[section.Mid!] = track.Id;
         }

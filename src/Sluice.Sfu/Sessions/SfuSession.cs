@@ -75,6 +75,9 @@ public abstract class SfuSession : IDisposable
     /// <summary>True when the node is the DTLS server of this session (the usual case: it answers setup:passive).</summary>
     internal bool NodeIsDtlsServer => Transport.DtlsRole == DtlsRole.Server;
 
+    /// <summary>In a conference, the participant the session belongs to; null in a stream.</summary>
+    public Participant? Participant { get; init; }
+
     /// <summary>Who created the session (the server stores a hash of the creating token), for who may PATCH and DELETE it; null without auth.</summary>
     public string? Owner { get; set; }
 
@@ -102,8 +105,8 @@ public abstract class SfuSession : IDisposable
     public SessionData? Data { get; private set; }
 
     /// <summary>Attaches the SCTP association for an accepted data section; before the transport starts, so no INIT is missed.</summary>
-    internal void AttachData(NegotiatedData negotiated, SfuOptions options) =>
-        Data ??= new SessionData(this, Transport, negotiated, options, _time);
+    internal void AttachData(NegotiatedData negotiated, SfuOptions options, Func<IConferenceSignalling?> signalling) =>
+        Data ??= new SessionData(this, Transport, negotiated, options, _time, signalling);
 
     /// <summary>
     /// A per-receive-thread buffer for rewritten packets: the transport protects and sends synchronously,

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using Sluice.Server.Tests.Interop;
+
+namespace Sluice.Server.Tests.Rooms;
+
+/// <summary>
+/// A Chromium tab that joins a room the way weever-streaming's browser clients do (written here from its protocol):
+/// a publisher connection with camera and microphone and a subscriber connection, each with a <c>control</c>
+/// channel created before its first offer, posted once ICE gathering completes (no trickle), no Content-Type
+/// header; the subscriber answers every <c>SDP_OFFER</c> on the channel at once and keys what it receives on the
+/// msid stream id (the publisher's full id), removing it on <c>PUB_LEFT</c>.
+/// </summary>
+internal sealed class WeeverTab
+{
+    private const string Html = """
+        <!doctype html>
+        <meta charset="utf-8">
+        <title>sluice room test</title>
+        <script>
+        window.log = [];
+        window.offers = 0;
+        window.remote = {};
+        const gathered = pc => new Promise(resolve => {
+          if (pc.iceGatheringState === 'complete') return resolve();
+          pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
+        });
+        async function post(pc, url) {
+          await pc.setLocalDescription(await pc.createOffer());
+          await gathered(pc);
+          const res = await fetch(url, { method: 'POST', body: pc.localDescription.sdp });
+          const text = await res.text();
+          if (res.status !== 201) throw new Error(`POST ${url}: ${res.status} ${text}`);
+          await pc.setRemoteDescription({ type: 'answer', sdp: text });
+        }
+        window.publish = async (room, id, video, audio) => {
+          const media = await navigator.mediaDevices.getUserMedia({ video: video ? { width: 320, height: 180, frameRate: 30 } : false, audio });
+          const pc = window.pub = new RTCPeerConnection();
+          window.pubControl = pc.createDataChannel('control');
+          window.pubControl.onmessage = e => window.log.push('pub< ' + e.data.split(' ')[0]);
+          media.getTracks().forEach(t => pc.addTrack(t, media));
+          await post(pc, `/pub/${room}/${id}`);
+        };
+        window.subscribe = async (room, id) => {
+          const pc = window.sub = new RTCPeerConnection();
+          const dc = window.subControl = pc.createDataChannel('control');
+          pc.ontrack = e => {
+            const stream = e.streams[0] ? e.streams[0].id : '?';
+            (window.remote[stream] = window.remote[stream] || []).push(e.track.id);
+          };
+          dc.onmessage = async e => {
+            const text = e.data, space = text.indexOf(' ');
+            const cmd = space < 0 ? text : text.slice(0, space), arg = space < 0 ? '' : text.slice(space + 1);
+            if (cmd === 'SDP_OFFER') {
+              window.offers++;
+              await pc.setRemoteDescription({ type: 'offer', sdp: arg });
+              const answer = await pc.createAnswer();
+              await pc.setLocalDescription(answer);
+              dc.send('SDP_ANSWER ' + answer.sdp);
+            } else {
+              window.log.push(cmd + ' ' + arg);
+              if (cmd === 'PUB_LEFT') delete window.remote[arg];
+            }
+          };
+          await post(pc, `/sub/${room}/${id}`);
+        };
+        // What the subscriber receives, by msid stream id (the publisher's full id): frames decoded, audio packets.
+        window.received = async () => {
+          const out = {};
+          if (!window.sub) return JSON.stringify(out);
+          const byTrack = {};
+          window.sub.getReceivers().forEach(r => { byTrack[r.track.id] = r; });
+          const stats = await window.sub.getStats();
+          for (const [stream, tracks] of Object.entries(window.remote)) {
+            const entry = out[stream] = { framesDecoded: 0, audioPackets: 0 };
+            stats.forEach(s => {
+              if (s.type !== 'inbound-rtp' || !tracks.includes(s.trackIdentifier)) return;
+              if (s.kind === 'video') entry.framesDecoded += s.framesDecoded || 0; else entry.audioPackets += s.packetsReceived || 0;
+            });
+          }
+          return JSON.stringify(out);
+        };
+        </script>
+        """;
+
+    private WeeverTab(IPage page) => Page = page;
+
+    public IPage Page { get; }
+
+    public static async Task<WeeverTab> OpenAsync(IBrowser browser, Uri node)
+    {
+        var page = await browser.NewPageAsync();
+        var url = new Uri(node, "/__test/room.html").ToString();
+        await page.RouteAsync(url, route => route.FulfillAsync(new RouteFulfillOptions { ContentType = "text/html", Body = Html }));
+        await page.GotoAsync(url);
+        return new WeeverTab(page);
+    }
+
+    /// <summary>Joins <paramref name="room"/> as <paramref name="id"/> (a full id is made of it), publishing and subscribing.</summary>
+    public async Task JoinAsync(string room, string id, bool video = true, bool audio = true)
+    {
+        var suffix = "+" + Environment.TickCount64.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (video || audio)
+        {
+            await Page.EvaluateAsync("([r, i, v, a]) => window.publish(r, i, v, a)", new object[] { room, id + suffix, video, audio });
+        }
+
+        await Page.EvaluateAsync("([r, i]) => window.subscribe(r, i)", new object[] { room, id + suffix });
+    }
+
+    /// <summary>What this participant receives, by the publisher's full id.</summary>
+    public async Task<Dictionary<string, Received>> ReceivedAsync() =>
+        JsonSerializer.Deserialize<Dictionary<string, Received>>(await Page.EvaluateAsync<string>("() => window.received()"), JsonSerializerOptions.Web)!;
+
+    public Task<Dictionary<string, Received>> WaitAsync(Func<Dictionary<string, Received>, bool> done, string what, int seconds = 30) =>
+        BrowserSession.PollAsync(ReceivedAsync, done, TimeSpan.FromSeconds(seconds), what + " (received by publisher full id)");
+
+    /// <summary>The control messages the subscriber got other than offers (<c>PUB_JOIN id</c>, <c>PUB_LEFT id</c>) and the publisher's replies.</summary>
+    public async Task<string[]> LogAsync() => await Page.EvaluateAsync<string[]>("() => window.log");
+
+    public Task<int> OffersAsync() => Page.EvaluateAsync<int>("() => window.offers");
+
+    internal sealed record Received(long FramesDecoded, long AudioPackets);
+}
