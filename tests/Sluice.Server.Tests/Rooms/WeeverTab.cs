@@ -64,6 +64,20 @@ internal sealed class WeeverTab
           };
           await post(pc, `/sub/${room}/${id}`);
         };
+        // n audio-only publishers at once (one connection each, like n people), posted together.
+        window.publishMany = async (room, prefix, n) => {
+          const media = await navigator.mediaDevices.getUserMedia({ audio: true });
+          window.many = [];
+          await Promise.all(Array.from({ length: n }, async (_, i) => {
+            const pc = new RTCPeerConnection();
+            window.many.push(pc);
+            const control = pc.createDataChannel('control');
+            pc.addTrack(media.getAudioTracks()[0].clone(), media);
+            await post(pc, `/pub/${room}/${prefix}${i}+1`);
+          }));
+        };
+        window.closeMany = () => window.many.forEach(pc => pc.close());
+        window.subState = () => window.sub ? window.sub.connectionState : 'none';
         // What the subscriber receives, by msid stream id (the publisher's full id): frames decoded, audio packets.
         window.received = async () => {
           const out = {};
@@ -119,6 +133,12 @@ internal sealed class WeeverTab
     public async Task<string[]> LogAsync() => await Page.EvaluateAsync<string[]>("() => window.log");
 
     public Task<int> OffersAsync() => Page.EvaluateAsync<int>("() => window.offers");
+
+    /// <summary>Sends <paramref name="text"/> on the subscriber's (or the publisher's) control channel.</summary>
+    public Task SendControlAsync(string text, bool publisher = false) =>
+        Page.EvaluateAsync(publisher ? "t => window.pubControl.send(t)" : "t => window.subControl.send(t)", text);
+
+    public Task<string> SubscriberStateAsync() => Page.EvaluateAsync<string>("() => window.subState()");
 
     internal sealed record Received(long FramesDecoded, long AudioPackets);
 }
