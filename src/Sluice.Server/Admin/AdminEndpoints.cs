@@ -39,7 +39,21 @@ internal static partial class AdminEndpoints
         api.MapDelete("/streams/{stream}", async (string stream, ISfu sfu) =>
             await sfu.DeleteRoomAsync(new RoomId(stream)) ? Results.NoContent() : StreamNotFound(stream));
         api.MapDelete("/streams/{stream}/sessions/{session}", KickSession);
-        api.MapGet("/sse/streams", StreamEvents).WithMetadata(Auth.QueryTokenAllowed.Instance);
+        api.MapGet("/sse/streams", (HttpContext context, SfuNode node, AdminMonitor monitor, TimeProvider time, IHostApplicationLifetime lifetime) =>
+            Events(context, node, monitor, time, lifetime, "streams", () => JsonSerializer.SerializeToUtf8Bytes(StreamSnapshots.All(node, monitor), AdminJson.Default.StreamInfoArray)))
+            .WithMetadata(Auth.QueryTokenAllowed.Instance);
+
+        api.MapGet("/rooms", (SfuNode node, AdminMonitor monitor) => TypedResults.Json(RoomSnapshots.All(node, monitor), AdminJson.Default.RoomInfoArray));
+        api.MapGet("/rooms/{room}", (string room, SfuNode node, AdminMonitor monitor) =>
+            node.TryGetRoom(RoomId.Conference(room), out var found)
+                ? Results.Json(RoomSnapshots.Room(found!, monitor), AdminJson.Default.RoomInfo)
+                : RoomNotFound(room));
+        api.MapDelete("/rooms/{room}", async (string room, ISfu sfu) =>
+            await sfu.DeleteRoomAsync(RoomId.Conference(room)) ? Results.NoContent() : RoomNotFound(room));
+        api.MapDelete("/rooms/{room}/participants/{participant}", KickParticipant);
+        api.MapGet("/sse/rooms", (HttpContext context, SfuNode node, AdminMonitor monitor, TimeProvider time, IHostApplicationLifetime lifetime) =>
+            Events(context, node, monitor, time, lifetime, "rooms", () => JsonSerializer.SerializeToUtf8Bytes(RoomSnapshots.All(node, monitor), AdminJson.Default.RoomInfoArray)))
+            .WithMetadata(Auth.QueryTokenAllowed.Instance);
         return api;
     }
 
@@ -76,6 +90,30 @@ internal static partial class AdminEndpoints
         return Results.NoContent();
     }
 
+    /// <summary>Kicks a person: every session of theirs in the room (camera, screen, subscriber) ends.</summary>
+    private static async Task<IResult> KickParticipant(string room, string participant, ISfu sfu, SfuNode node, ILoggerFactory loggers)
+    {
+        if (!node.TryGetRoom(RoomId.Conference(room), out var found))
+        {
+            return RoomNotFound(room);
+        }
+
+        var sessions = found!.Publishers.Cast<Sfu.Sessions.SfuSession>().Concat(found.Subscribers).Where(s => s.Participant?.Id == participant).ToList();
+        if (sessions.Count == 0)
+        {
+            return Problems.Problem(StatusCodes.Status404NotFound, "No such participant",
+                $"nobody with id '{participant}' is in room '{room}' (GET /api/rooms/{room} lists who is)");
+        }
+
+        foreach (var session in sessions)
+        {
+            await sfu.EndSessionAsync(found.Id, session.Id, Sfu.Sessions.SessionEndReason.Kicked);
+        }
+
+        LogParticipantKicked(loggers.CreateLogger("Sluice.Admin"), participant, room, sessions.Count);
+        return Results.NoContent();
+    }
+
     private static IResult Info(SfuNode node, AdminMonitor monitor)
     {
         var streams = node.Streams;
@@ -91,12 +129,14 @@ internal static partial class AdminEndpoints
     }
 
     /// <summary>
-    /// The stream list as Server-Sent Events (WHATWG HTML §9.2): a snapshot on connect, another after every
-    /// change in the node, and one per stats tick with fresh bitrates. Each is an event named "streams" whose
-    /// data is the JSON of GET /api/streams. The loop only reads counters the node bumps, so no node thread ever
-    /// waits for a slow client; it ends when the client goes away.
+    /// The stream list (or the room list) as Server-Sent Events (WHATWG HTML §9.2): a snapshot on connect, another
+    /// after every change in the node, and one per stats tick with fresh bitrates. Each is an event named
+    /// <paramref name="name"/> ("streams", "rooms") whose data is the JSON of GET /api/streams (/api/rooms). The loop
+    /// only reads counters the node bumps, so no node thread ever waits for a slow client; it ends when the client
+    /// goes away.
     /// </summary>
-    private static async Task StreamEvents(HttpContext context, SfuNode node, AdminMonitor monitor, TimeProvider time, IHostApplicationLifetime lifetime)
+    private static async Task Events(HttpContext context, SfuNode node, AdminMonitor monitor, TimeProvider time, IHostApplicationLifetime lifetime,
+        string name, Func<byte[]> snapshot)
     {
         var response = context.Response;
         response.ContentType = "text/event-stream";
@@ -126,8 +166,7 @@ internal static partial class AdminEndpoints
 
                 version = nowVersion;
                 tick = nowTick;
-                var json = JsonSerializer.SerializeToUtf8Bytes(StreamSnapshots.All(node, monitor), AdminJson.Default.StreamInfoArray);
-                await WriteEvent(response, "streams", json, aborted);
+                await WriteEvent(response, name, snapshot(), aborted);
             }
             while (await poll.WaitForNextTickAsync(aborted));
         }
@@ -150,6 +189,9 @@ internal static partial class AdminEndpoints
         await response.Body.FlushAsync(cancellationToken);
     }
 
+    private static IResult RoomNotFound(string room) =>
+        Problems.Problem(StatusCodes.Status404NotFound, "No such room", $"room '{room}' does not exist (GET /api/rooms lists the live ones)");
+
     private static IResult StreamNotFound(string stream) =>
         Problems.Problem(StatusCodes.Status404NotFound, "No such stream", $"stream '{stream}' does not exist (GET /api/streams lists the live ones)");
 
@@ -166,4 +208,7 @@ internal static partial class AdminEndpoints
 
     [LoggerMessage(100, LogLevel.Information, "Session {SessionId} of stream '{StreamId}' kicked by an operator")]
     private static partial void LogKicked(ILogger logger, string sessionId, string streamId);
+
+    [LoggerMessage(101, LogLevel.Information, "Participant '{Participant}' of room '{Room}' kicked by an operator ({Sessions} sessions)")]
+    private static partial void LogParticipantKicked(ILogger logger, string participant, string room, int sessions);
 }

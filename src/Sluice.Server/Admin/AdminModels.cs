@@ -39,6 +39,21 @@ internal sealed record SctpInfo(long PacketsIn, long PacketsOut, long Retransmis
 /// <summary>One data channel: its stream id, label, protocol, delivery, and who opened it.</summary>
 internal sealed record DataChannelInfo(int Id, string Label, string Protocol, bool Ordered, int? MaxRetransmits, int? MaxPacketLifeTime, bool OpenedByPeer, long MessagesIn, long MessagesOut);
 
+/// <summary>One room (a conference) as the admin API shows it: its people, oldest first.</summary>
+internal sealed record RoomInfo(string Id, DateTimeOffset CreatedAt, IReadOnlyList<ParticipantInfo> Participants);
+
+/// <summary>One person in a room (weever's id without suffix) and their sessions: camera, screen, subscriber.</summary>
+internal sealed record ParticipantInfo(string Id, IReadOnlyList<RoomSessionInfo> Sessions);
+
+/// <summary>A session in a room: the full id it joined with, the session as streams show it, and its tracks.</summary>
+internal sealed record RoomSessionInfo(string FullId, SessionInfo Session, IReadOnlyList<TrackInfo> Tracks);
+
+/// <summary>
+/// A track of a session: for a publisher, one it publishes (its id, <c>TR_…</c>); for a subscriber, one it receives
+/// (the id of the published track it is bound to, and whose it is), with the codec it is negotiated for.
+/// </summary>
+internal sealed record TrackInfo(string? Id, string Kind, string? Codec, string? From, long Packets);
+
 /// <summary>The node itself: what runs, for how long, and where clients send media.</summary>
 internal sealed record NodeInfo(string Version, string Build, long UptimeSeconds, string MediaEndpoint, IReadOnlyList<string> Candidates, int Streams, int Sessions);
 
@@ -46,4 +61,6 @@ internal sealed record NodeInfo(string Version, string Build, long UptimeSeconds
 [JsonSerializable(typeof(StreamInfo))]
 [JsonSerializable(typeof(StreamInfo[]))]
 [JsonSerializable(typeof(NodeInfo))]
+[JsonSerializable(typeof(RoomInfo))]
+[JsonSerializable(typeof(RoomInfo[]))]
 internal sealed partial class AdminJson : JsonSerializerContext;
