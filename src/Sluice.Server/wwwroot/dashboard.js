@@ -274,27 +274,80 @@ $('create').onclick = async () => {
   }
 };
 
+// ---- Room table ---------------------------------------------------------------------------------------------------
+
+function renderRooms(rooms) {
+  const rows = [];
+  for (const room of rooms) {
+    rows.push(`<tr class="stream" data-room="${escape(room.id)}"><th colspan="6">
+      ${escape(room.id)}
+      <span class="meta">${room.participants.length} participant${room.participants.length === 1 ? '' : 's'} · created ${since(room.createdAt)} ago</span>
+      <span class="actions">
+        <a href="room.html?room=${encodeURIComponent(room.id)}">Join</a>
+        <button class="small danger delete-room" type="button" data-room="${escape(room.id)}">Delete</button>
+      </span></th></tr>`);
+    for (const person of room.participants) {
+      const sessions = person.sessions;
+      const bitsIn = sessions.reduce((sum, s) => sum + s.session.bitrateIn, 0);
+      const bitsOut = sessions.reduce((sum, s) => sum + s.session.bitrateOut, 0);
+      rows.push(`<tr data-participant="${escape(person.id)}">
+        <td>${escape(person.id)}</td>
+        <td>${sessions.map(s => escape(s.fullId) + ' (' + s.session.role + ')').join(', ')}</td>
+        <td>${sessions.map(s => `<span class="state-${escape(s.session.state)}">${escape(s.session.state)}</span>`).join(', ')}</td>
+        <td class="num">${bitrate(bitsIn)}</td>
+        <td class="num">${bitrate(bitsOut)}</td>
+        <td><button class="small danger kick-participant" type="button" data-room="${escape(room.id)}" data-participant="${escape(person.id)}">Kick</button></td>
+      </tr>`);
+    }
+  }
+
+  $('rooms-body').innerHTML = rows.join('');
+  $('rooms-empty').hidden = rooms.length > 0;
+}
+
+$('rooms-body').addEventListener('click', async e => {
+  const button = e.target.closest('button');
+  if (!button) return;
+  const room = encodeURIComponent(button.dataset.room);
+  try {
+    if (button.classList.contains('kick-participant')) {
+      await call('DELETE', '/api/rooms/' + room + '/participants/' + encodeURIComponent(button.dataset.participant));
+    } else if (button.classList.contains('delete-room')) {
+      if (!confirm('Delete room ' + button.dataset.room + ' and end every session in it?')) return;
+      await call('DELETE', '/api/rooms/' + room);
+    }
+    showError('');
+  } catch (err) {
+    showError(err.message);
+  }
+});
+
 // ---- Live updates ------------------------------------------------------------------------------------------------
 
-let events = null;
+const feeds = {};
 
-// EventSource cannot send headers: the token goes in the query string, which the node accepts on this URL only.
-function connectEvents() {
-  if (events) events.close();
-  const url = '/api/sse/streams' + (token() ? '?token=' + encodeURIComponent(token()) : '');
-  events = new EventSource(url);
-  const badge = $('live');
-  events.addEventListener('streams', e => {
+// EventSource cannot send headers: the token goes in the query string, which the node accepts on these URLs only.
+function connectFeed(name, badgeId, renderer) {
+  if (feeds[name]) feeds[name].close();
+  const url = '/api/sse/' + name + (token() ? '?token=' + encodeURIComponent(token()) : '');
+  const source = feeds[name] = new EventSource(url);
+  const badge = $(badgeId);
+  source.addEventListener(name, e => {
     badge.textContent = 'live';
     badge.className = 'badge on';
-    render(JSON.parse(e.data));
+    renderer(JSON.parse(e.data));
   });
-  events.onerror = () => {
+  source.onerror = () => {
     badge.textContent = 'offline';
     badge.className = 'badge off';
     // The browser retries a dropped connection by itself, but gives up on an HTTP error (401 with a bad token).
-    if (events.readyState === EventSource.CLOSED) setTimeout(connectEvents, 5000);
+    if (source.readyState === EventSource.CLOSED) setTimeout(() => connectFeed(name, badgeId, renderer), 5000);
   };
+}
+
+function connectEvents() {
+  connectFeed('streams', 'live', render);
+  connectFeed('rooms', 'rooms-live', renderRooms);
 }
 
 async function loadInfo() {
