@@ -103,6 +103,7 @@ public static partial class SluiceApp
         app.MapWhip();
         app.MapWeever();
         app.MapAdmin().RequireAccess(AccessRight.Admin);
+        app.MapRoomAdmin().RequireRoomAccess(AccessRight.Admin);
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapHealth();
         app.MapMetrics();

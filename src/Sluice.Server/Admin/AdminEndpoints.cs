@@ -42,19 +42,28 @@ internal static partial class AdminEndpoints
         api.MapGet("/sse/streams", (HttpContext context, SfuNode node, AdminMonitor monitor, TimeProvider time, IHostApplicationLifetime lifetime) =>
             Events(context, node, monitor, time, lifetime, "streams", () => JsonSerializer.SerializeToUtf8Bytes(StreamSnapshots.All(node, monitor), AdminJson.Default.StreamInfoArray)))
             .WithMetadata(Auth.QueryTokenAllowed.Instance);
-
-        api.MapGet("/rooms", (SfuNode node, AdminMonitor monitor) => TypedResults.Json(RoomSnapshots.All(node, monitor), AdminJson.Default.RoomInfoArray));
-        api.MapGet("/rooms/{room}", (string room, SfuNode node, AdminMonitor monitor) =>
-            node.TryGetRoom(RoomId.Conference(room), out var found)
-                ? Results.Json(RoomSnapshots.Room(found!, monitor), AdminJson.Default.RoomInfo)
-                : RoomNotFound(room));
-        api.MapDelete("/rooms/{room}", async (string room, ISfu sfu) =>
-            await sfu.DeleteRoomAsync(RoomId.Conference(room)) ? Results.NoContent() : RoomNotFound(room));
-        api.MapDelete("/rooms/{room}/participants/{participant}", KickParticipant);
         api.MapGet("/sse/rooms", (HttpContext context, SfuNode node, AdminMonitor monitor, TimeProvider time, IHostApplicationLifetime lifetime) =>
             Events(context, node, monitor, time, lifetime, "rooms", () => JsonSerializer.SerializeToUtf8Bytes(RoomSnapshots.All(node, monitor), AdminJson.Default.RoomInfoArray)))
             .WithMetadata(Auth.QueryTokenAllowed.Instance);
         return api;
+    }
+
+    /// <summary>
+    /// The room API, under /api/rooms: its own group, because a token may administer one room (<c>"room": "r"</c>,
+    /// admin mode) without any stream; listing every room needs a token for every room.
+    /// </summary>
+    public static RouteGroupBuilder MapRoomAdmin(this IEndpointRouteBuilder app)
+    {
+        var rooms = app.MapGroup("/api/rooms");
+        rooms.MapGet("/", (SfuNode node, AdminMonitor monitor) => TypedResults.Json(RoomSnapshots.All(node, monitor), AdminJson.Default.RoomInfoArray));
+        rooms.MapGet("/{room}", (string room, SfuNode node, AdminMonitor monitor) =>
+            node.TryGetRoom(RoomId.Conference(room), out var found)
+                ? Results.Json(RoomSnapshots.Room(found!, monitor), AdminJson.Default.RoomInfo)
+                : RoomNotFound(room));
+        rooms.MapDelete("/{room}", async (string room, ISfu sfu) =>
+            await sfu.DeleteRoomAsync(RoomId.Conference(room)) ? Results.NoContent() : RoomNotFound(room));
+        rooms.MapDelete("/{room}/participants/{participant}", KickParticipant);
+        return rooms;
     }
 
     private static async Task<IResult> CreateStream(string stream, ISfu sfu, SfuNode node, AdminMonitor monitor)

@@ -25,6 +25,20 @@ public static class AccessEndpointFilters
         });
 
     /// <summary>
+    /// Requires <paramref name="right"/> in the room named by the route value <paramref name="roomRouteValue"/>, or
+    /// in every room when the route has none.
+    /// </summary>
+    public static TBuilder RequireRoomAccess<TBuilder>(this TBuilder builder, AccessRight right, string roomRouteValue = "room")
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var room = http.GetRouteValue(roomRouteValue)?.ToString();
+            var decision = await http.RequestServices.GetRequiredService<IAccessChecker>().CheckRoomAsync(http, right, room, participant: null).ConfigureAwait(false);
+            return decision.IsAllowed ? await next(context).ConfigureAwait(false) : decision.ToResult(http);
+        });
+
+    /// <summary>
     /// For a session resource (<c>/session/{stream}/{session}</c>): the token that created the session may
     /// change and end it, and so may any token with admin right on its stream. An unknown session passes
     /// (after the token is checked) so that the handler answers 404.

@@ -23,11 +23,18 @@ public interface IAccessChecker
     /// <paramref name="sessionOwner"/>: its own (same token), or any with admin right on the stream.
     /// </summary>
     ValueTask<AccessDecision> CheckSessionAsync(HttpContext context, string stream, string sessionId, string? sessionOwner);
+
+    /// <summary>
+    /// Whether the request's token holds <paramref name="right"/> in <paramref name="room"/> (null: every room) as
+    /// <paramref name="participant"/> (null: whoever).
+    /// </summary>
+    ValueTask<AccessDecision> CheckRoomAsync(HttpContext context, AccessRight right, string? room, string? participant);
 }
 
 /// <summary>
 /// Bearer tokens (RFC 6750) as live777 takes them: static tokens with full access, and HS256 JWTs whose
-/// claims <c>{"id": stream or "*", "exp": unix seconds, "mode": bits}</c> say what they allow.
+/// claims <c>{"id": stream or "*", "exp": unix seconds, "mode": bits}</c> say what they allow; for rooms,
+/// <c>{"room": room or "*", "participant": id (optional), "exp", "mode"}</c>.
 /// Tokens are never logged; failures are logged with their reason and the request path only.
 /// </summary>
 internal sealed partial class Authorizer : IAccessChecker
@@ -130,6 +137,24 @@ internal sealed partial class Authorizer : IAccessChecker
             $"this token did not create session '{sessionId}' and may not administer stream '{stream}': it grants {Describe(caller)}");
     }
 
+    public async ValueTask<AccessDecision> CheckRoomAsync(HttpContext context, AccessRight right, string? room, string? participant)
+    {
+        var authentication = await AuthenticateAsync(context).ConfigureAwait(false);
+        if (!authentication.IsAllowed)
+        {
+            return authentication;
+        }
+
+        var caller = authentication.Caller!;
+        if (caller.AllowsRoom(right, room, participant))
+        {
+            return authentication;
+        }
+
+        var target = room is null ? "every room (that needs a token for room \"*\")" : $"room '{room}'" + (participant is null ? string.Empty : $" as '{participant}'");
+        return Forbid(context, caller, $"this token may not {Verb(right)} {target}: it grants {Describe(caller)}");
+    }
+
     private AccessDecision Forbid(HttpContext context, Caller caller, string reason)
     {
         LogForbidden(_logger, context.Request.Method, context.Request.Path, reason);
@@ -165,7 +190,7 @@ internal sealed partial class Authorizer : IAccessChecker
         var owner = Caller.OwnerOf(token);
         if (IsStaticToken(owner))
         {
-            return AccessDecision.Allow(new Caller(AccessRight.All, Caller.AnyStream, owner));
+            return AccessDecision.Allow(new Caller(AccessRight.All, Caller.AnyStream, owner, Caller.AnyStream));
         }
 
         if (_jwt is null)
@@ -223,30 +248,33 @@ internal sealed partial class Authorizer : IAccessChecker
         }
 
         var jwt = (JsonWebToken)result.SecurityToken;
-        if (!jwt.TryGetPayloadValue<string>("id", out var id) || string.IsNullOrEmpty(id))
+        var hasId = jwt.TryGetPayloadValue<string>("id", out var id) && !string.IsNullOrEmpty(id);
+        var hasRoom = jwt.TryGetPayloadValue<string>("room", out var room) && !string.IsNullOrEmpty(room);
+        if (!hasId && !hasRoom)
         {
-            return AccessDecision.Unauthenticated(MalformedToken + ": it has no 'id' claim (a stream name or '*')");
+            return AccessDecision.Unauthenticated(MalformedToken + ": it has neither an 'id' claim (a stream name or '*') nor a 'room' claim (a room name or '*')");
         }
+
+        var participant = jwt.TryGetPayloadValue<string>("participant", out var who) && !string.IsNullOrEmpty(who) ? who : null;
 
         if (!jwt.TryGetPayloadValue<int>("mode", out var mode) || mode is < 0 or > (int)AccessRight.All)
         {
             return AccessDecision.Unauthenticated(MalformedToken + ": its 'mode' claim is not a number from 0 to 7");
         }
 
-        return AccessDecision.Allow(new Caller((AccessRight)mode, id, owner));
+        return AccessDecision.Allow(new Caller((AccessRight)mode, hasId ? id : null, owner, hasRoom ? room : null, participant));
     }
 
-    private static string Describe(AccessRight right, string? stream)
+    private static string Describe(AccessRight right, string? stream) =>
+        Verb(right) + " " + (stream is null ? "the node (that needs a token for id \"*\")" : $"stream '{stream}'");
+
+    private static string Verb(AccessRight right) => right switch
     {
-        var target = stream is null ? "the node (that needs a token for id \"*\")" : $"stream '{stream}'";
-        return right switch
-        {
-            AccessRight.Publish => "publish " + target,
-            AccessRight.Subscribe => "subscribe to " + target,
-            AccessRight.Admin => "administer " + target,
-            _ => $"{right} on {target}",
-        };
-    }
+        AccessRight.Publish => "publish",
+        AccessRight.Subscribe => "subscribe to",
+        AccessRight.Admin => "administer",
+        _ => right.ToString(),
+    };
 
     private static string Describe(Caller caller)
     {
@@ -267,7 +295,18 @@ internal sealed partial class Authorizer : IAccessChecker
         }
 
         var what = rights.Count == 0 ? "nothing" : string.Join(", ", rights);
-        return caller.Stream == Caller.AnyStream ? what + " on every stream" : $"{what} on stream '{caller.Stream}'";
+        var on = new List<string>(2);
+        if (caller.Stream is not null)
+        {
+            on.Add(caller.Stream == Caller.AnyStream ? "every stream and room" : $"stream '{caller.Stream}'");
+        }
+
+        if (caller.Room is not null && caller.Stream != Caller.AnyStream)
+        {
+            on.Add((caller.Room == Caller.AnyStream ? "every room" : $"room '{caller.Room}'") + (caller.Participant is null ? string.Empty : $" as '{caller.Participant}'"));
+        }
+
+        return what + " on " + string.Join(" and ", on);
     }
 
     [LoggerMessage(20, LogLevel.Information, "Refused {Method} {Path} (401): {Reason}")]

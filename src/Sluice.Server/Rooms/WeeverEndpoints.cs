@@ -27,13 +27,13 @@ internal static class WeeverEndpoints
         app.MapPost("/pub/{room}/{id}", (string room, string id, HttpContext context) => Join(room, id, SessionRole.Publisher, context));
         app.MapPost("/sub/{room}/{id}", (string room, string id, HttpContext context) => Join(room, id, SessionRole.Subscriber, context));
         app.MapPost("/create/pub", (TokenRequest request, RoomTokens tokens) => Create(request, SessionRole.Publisher, tokens))
-            .RequireAccess(AccessRight.Admin, streamRouteValue: null);
+            .RequireRoomAccess(AccessRight.Admin);
         app.MapPost("/create/sub", (TokenRequest request, RoomTokens tokens) => Create(request, SessionRole.Subscriber, tokens))
-            .RequireAccess(AccessRight.Admin, streamRouteValue: null);
+            .RequireRoomAccess(AccessRight.Admin);
         app.MapGet("/list/pub/{room}", (string room, SfuNode node) => List(room, node, SessionRole.Publisher))
-            .RequireAccess(AccessRight.Admin, streamRouteValue: null);
+            .RequireRoomAccess(AccessRight.Admin);
         app.MapGet("/list/sub/{room}", (string room, SfuNode node) => List(room, node, SessionRole.Subscriber))
-            .RequireAccess(AccessRight.Admin, streamRouteValue: null);
+            .RequireRoomAccess(AccessRight.Admin);
         app.MapGet("/liveness", () => Text("OK"));
         app.MapGet("/readiness", (DrainCoordinator drain) => drain.IsDraining ? Text("BUSY", StatusCodes.Status503ServiceUnavailable) : Text("OK"));
         app.MapGet("/preStop", PreStop);
@@ -53,30 +53,9 @@ internal static class WeeverEndpoints
         }
 
         var participant = new Participant(WeeverIds.ParticipantOf(fullId), fullId);
-        var options = services.GetRequiredService<IOptions<ServerOptions>>().Value;
-        if (options.Rooms.Auth)
+        if (await Refusal(context, room, participant, role) is { } refused)
         {
-            // weever's tokens: the one stored for the room, the person (a screen share uses its owner's) and the role.
-            var stored = services.GetRequiredService<RoomTokens>().Get(room, participant.Id, role);
-            if (stored is null)
-            {
-                return Text("bad token N/A", StatusCodes.Status400BadRequest);
-            }
-
-            if (stored.Length > 0 && BearerToken(context.Request) != stored)
-            {
-                return Text("bad token", StatusCodes.Status401Unauthorized);
-            }
-        }
-        else
-        {
-            // Sluice's own tokens, when configured: the stream right of the same name (room rights come with the room API).
-            var right = role == SessionRole.Publisher ? AccessRight.Publish : AccessRight.Subscribe;
-            var decision = await services.GetRequiredService<IAccessChecker>().CheckAsync(context, right, room);
-            if (!decision.IsAllowed)
-            {
-                return decision.ToResult(context);
-            }
+            return refused;
         }
 
         var (offer, tooLarge) = await WhipEndpoints.ReadBody(context.Request, MaxOfferBytes);
@@ -93,6 +72,46 @@ internal static class WeeverEndpoints
         }
 
         return Results.Text(result.Value!.Sdp, SdpType, Encoding.UTF8, StatusCodes.Status201Created);
+    }
+
+    /// <summary>
+    /// Two ways in: Sluice's tokens (when <c>Auth</c> is configured: a JWT with the right in the room, as this
+    /// participant if it names one), and weever's stored tokens (when <c>Rooms:Auth</c> is on), either of which
+    /// admits. With neither configured, anyone joins.
+    /// </summary>
+    private static async Task<IResult?> Refusal(HttpContext context, string room, Participant participant, SessionRole role)
+    {
+        var services = context.RequestServices;
+        var roomAuth = services.GetRequiredService<IOptions<ServerOptions>>().Value.Rooms.Auth;
+        var checker = services.GetRequiredService<IAccessChecker>();
+        if (checker.Enabled)
+        {
+            var right = role == SessionRole.Publisher ? AccessRight.Publish : AccessRight.Subscribe;
+            var decision = await checker.CheckRoomAsync(context, right, room, participant.Id);
+            if (decision.IsAllowed)
+            {
+                return null;
+            }
+
+            if (!roomAuth)
+            {
+                return decision.ToResult(context);
+            }
+        }
+
+        if (!roomAuth)
+        {
+            return null;
+        }
+
+        // weever's tokens: the one stored for the room, the person (a screen share uses its owner's) and the role.
+        var stored = services.GetRequiredService<RoomTokens>().Get(room, participant.Id, role);
+        if (stored is null)
+        {
+            return Text("bad token N/A", StatusCodes.Status400BadRequest);
+        }
+
+        return stored.Length > 0 && BearerToken(context.Request) != stored ? Text("bad token", StatusCodes.Status401Unauthorized) : null;
     }
 
     private static IResult Create(TokenRequest request, SessionRole role, RoomTokens tokens)
