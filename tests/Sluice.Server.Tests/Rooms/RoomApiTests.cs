@@ -26,6 +26,11 @@ public sealed class RoomApiTests
         await Join(node, "/sub/team/ann+1", Offers.Play());
         await Join(node, "/pub/team/bob+7", PublisherOffer);
         await events.WaitForAsync(rooms => rooms.GetArrayLength() == 1 && rooms[0].GetProperty("participants").GetArrayLength() == 2, "ann and bob in the feed");
+        var metrics = await Metrics.MetricsTests.Scrape(node);
+        Assert.Equal(1, metrics.Value("sluice_rooms"));
+        Assert.Equal(2, metrics.Value("sluice_participants"));
+        Assert.Equal(3, metrics.Value("sluice_publishers"));
+        Assert.Equal(1, metrics.Value("sluice_subscribers"));
 
         using (var rooms = JsonDocument.Parse(await node.Http.GetStringAsync("/api/rooms")))
         {
