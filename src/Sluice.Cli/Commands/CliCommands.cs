@@ -5,7 +5,7 @@ using Sluice.Cli.Subscribe;
 
 namespace Sluice.Cli.Commands;
 
-/// <summary>The <c>sluice-cli</c> command line: <c>whip</c>, <c>whep</c>, <c>load</c> and <c>token</c>.</summary>
+/// <summary>The <c>sluice-cli</c> command line: <c>whip</c>, <c>whep</c>, <c>load</c>, <c>room</c> and <c>token</c>.</summary>
 internal static class CliCommands
 {
     public const int Success = 0;
@@ -17,6 +17,7 @@ internal static class CliCommands
         root.Add(CreateWhip(env));
         root.Add(CreateWhep(env));
         root.Add(CreateLoad(env));
+        root.Add(RoomCommand.Create(env));
         root.Add(TokenCommand.Create(env));
         return root;
     }

@@ -7,6 +7,7 @@ using Sluice.Cli.Signaling;
 using Sluice.Cli.Transport;
 using Sluice.Media.Rtp;
 using Sluice.Rtc.Rtcp;
+using Sluice.Rtc.Sctp;
 using Sluice.Rtc.Sdp;
 
 namespace Sluice.Cli.Publish;
@@ -98,8 +99,9 @@ internal sealed class WhipPublisher
             planned.Add(new PublishTrack(spec, RandomSsrc(), spec.IsVideo ? RandomSsrc() : null));
         }
 
-        var offer = OfferBuilder.CreatePublishOffer(transport.LocalIce.UsernameFragment, transport.LocalIce.Password, transport.Fingerprint, _cname, planned, _options.WantsData);
-        await using var session = new SessionClient(_http, _options.Endpoint, _options.Token);
+        var offer = OfferBuilder.CreatePublishOffer(transport.LocalIce.UsernameFragment, transport.LocalIce.Password, transport.Fingerprint, _cname, planned,
+            _options.WantsData || _options.Conference);
+        await using var session = new SessionClient(_http, _options.Endpoint, _options.Token, requireLocation: !_options.Conference);
         var created = await session.CreateAsync(offer.ToString(), cancellationToken).ConfigureAwait(false);
         if (!created.IsSuccess)
         {
@@ -147,6 +149,13 @@ internal sealed class WhipPublisher
             data = new DataChannelIo(transport.EnableData(negotiatedData.Port, negotiatedData.MaxMessageSize), _options.Label, _options.DataOut);
         }
 
+        DataChannel? control = null;
+        if (_options.Conference && data is null && DataChannelIo.Negotiated(answer!) is { } controlData)
+        {
+            var endpoint = transport.EnableData(controlData.Port, controlData.MaxMessageSize);
+            endpoint.Established = () => control = endpoint.Open("control", string.Empty, new DataChannelOptions());
+        }
+
         using var dataIo = data;
         transport.RtcpReceived = (_, packet) => OnRtcp(packet);
         var connectError = await transport.ConnectAsync(remote, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
@@ -183,6 +192,13 @@ internal sealed class WhipPublisher
         if (data is not null)
         {
             _log.WriteLine($"data: {data.MessagesSent} sent, {data.MessagesReceived} received");
+        }
+
+        if (control is { State: DataChannelState.Open } open)
+        {
+            // A room session has no URL to DELETE: STOP on the control channel ends it at once.
+            open.Send("STOP");
+            await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None).ConfigureAwait(false);
         }
 
         var stats = CollectStats(clock.Elapsed);

@@ -32,5 +32,11 @@ internal sealed record WhipPublisherOptions(Uri Endpoint)
     /// <summary>The label of the channel <see cref="DataIn"/> sends on.</summary>
     public string Label { get; init; } = "chat";
 
+    /// <summary>
+    /// Joining a room (weever-streaming's <c>/pub/{room}/{id}</c>): the session has no URL, so it opens a
+    /// <c>control</c> channel and ends with <c>STOP</c> on it instead of DELETE.
+    /// </summary>
+    public bool Conference { get; init; }
+
     public bool WantsData => DataIn is not null || DataOut is not null;
 }

@@ -5,4 +5,4 @@ namespace Sluice.Cli.Signaling;
 /// <param name="Location">The session URL, resolved against the request URL.</param>
 /// <param name="ETag">The entity tag of the ICE session, for PATCH If-Match (RFC 9725 §4.3.1).</param>
 /// <param name="IceServers">The <c>Link: &lt;...&gt;; rel="ice-server"</c> URLs (RFC 9725 §4.6).</param>
-internal sealed record SessionAnswer(string Sdp, Uri Location, string? ETag, IReadOnlyList<string> IceServers);
+internal sealed record SessionAnswer(string Sdp, Uri? Location, string? ETag, IReadOnlyList<string> IceServers);

@@ -16,10 +16,16 @@ internal sealed class SessionClient : IAsyncDisposable
 
     private readonly HttpClient _http;
     private readonly string? _token;
+    private readonly bool _requireLocation;
     private int _deleted;
 
-    public SessionClient(HttpClient http, Uri endpoint, string? token)
+    /// <param name="requireLocation">
+    /// False for servers that give a session no URL (weever-streaming's <c>/pub</c> and <c>/sub</c>: the session ends
+    /// with <c>STOP</c> on its control channel); then there is nothing to DELETE.
+    /// </param>
+    public SessionClient(HttpClient http, Uri endpoint, string? token, bool requireLocation = true)
     {
+        _requireLocation = requireLocation;
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(endpoint);
         if (!endpoint.IsAbsoluteUri)
@@ -70,7 +76,9 @@ internal sealed class SessionClient : IAsyncDisposable
 
             if (response.Headers.Location is not { } location)
             {
-                return new SessionResult(null, new SessionError(201, "Created", "the server sent no Location header (RFC 9725 §4.2)", null, body));
+                return _requireLocation
+                    ? new SessionResult(null, new SessionError(201, "Created", "the server sent no Location header (RFC 9725 §4.2)", null, body))
+                    : new SessionResult(new SessionAnswer(body, null, null, ReadIceServers(response)), null);
             }
 
             Location = ResolveLocation(Endpoint, location);

@@ -1,0 +1,43 @@
+using System.Text.RegularExpressions;
+using Sluice.Server.Tests.Interop;
+using Sluice.Server.Tests.Support;
+using Sluice.Testing;
+
+namespace Sluice.Server.Tests.Rooms;
+
+/// <summary>
+/// <c>sluice-cli room</c> in a room with a Chromium participant: the CLI publishes files and receives everyone
+/// else; the browser decodes the CLI's video, and the CLI counts the browser's packets, with PUB_JOIN and PUB_LEFT.
+/// </summary>
+[Collection(ChromiumCollection.Name)]
+public sealed partial class CliRoomTests
+{
+    [ChromiumFact]
+    public async Task The_cli_and_a_browser_receive_each_other_in_a_room()
+    {
+        await using var node = await TestNode.StartAsync();
+        await using var chromium = await Chromium.StartAsync();
+        var bob = await WeeverTab.OpenAsync(chromium.Browser, node.BaseUri);
+        await bob.JoinAsync("mixed", "bob");
+
+        var cli = Support.Cli.RunAsync("room", node.BaseUri.ToString().TrimEnd('/'), "--room", "mixed", "--id", "ann",
+            "--video", TestMedia.Video("VP8"), "--audio", TestMedia.Opus(), "--loop", "--subscribe", "--duration", "12");
+        await bob.WaitAsync(r => r.Any(p => p.Key.StartsWith("ann+", StringComparison.Ordinal) && p.Value.FramesDecoded >= 30 && p.Value.AudioPackets > 0),
+            "bob decoding the CLI's video and audio");
+
+        // bob leaves while the CLI is still there: the CLI hears PUB_LEFT.
+        await bob.Page.EvaluateAsync("() => { window.pubControl.send('STOP'); window.subControl.send('STOP'); }");
+        var (exit, output) = await cli;
+        Assert.True(exit == 0, output);
+        Assert.Matches(@"PUB_JOIN bob\+\d+", output);
+        Assert.Matches(@"PUB_LEFT bob\+\d+", output);
+        var received = Received().Match(output);
+        Assert.True(received.Success, output);
+        Assert.True(long.Parse(received.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 100, output);
+        Assert.Matches(@"published \d+ packets", output);
+        Assert.DoesNotMatch(@"ann\+\d+: \d+ packets", output);
+    }
+
+    [GeneratedRegex(@"bob\+\d+: (\d+) packets, \d+ lost")]
+    private static partial Regex Received();
+}
