@@ -149,6 +149,18 @@ internal static class CliCommands
         return command;
     }
 
+    /// <summary>An integer option's value as given (0 when absent), or false when it is malformed or a required one is missing.</summary>
+    private static bool Count(System.CommandLine.Parsing.OptionResult? option, bool required, out int value)
+    {
+        value = 0;
+        if (option is null || option.Tokens.Count == 0)
+        {
+            return !required;
+        }
+
+        return int.TryParse(option.Tokens[0].Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out value);
+    }
+
     /// <summary>The data channel options of whip and whep.</summary>
     private static (Option<string?> In, Option<string?> Out, Option<string> Label) DataOptions()
     {
@@ -160,18 +172,59 @@ internal static class CliCommands
 
     private static Command CreateLoad(CliEnvironment env)
     {
-        var url = CliOptions.Url("WHEP endpoint, e.g. http://127.0.0.1:7777/whep/my-stream");
-        var subscribers = new Option<int>("--subscribers") { Description = "Number of concurrent WHEP subscribers", Required = true };
+        var url = CliOptions.Url("WHEP endpoint, e.g. http://127.0.0.1:7777/whep/my-stream; with --room, the node, e.g. http://127.0.0.1:7777");
+        var subscribers = new Option<int>("--subscribers") { Description = "Number of concurrent subscribers", Required = true };
         var duration = new Option<double>("--duration") { Description = "Seconds to stay connected", Required = true };
         var batch = new Option<int>("--batch") { Description = "Subscribers started at a time", DefaultValueFactory = _ => 20 };
         var token = CliOptions.Token();
-        CliOptions.RequireRange(subscribers, 1, 10000);
+        var room = new Option<string?>("--room") { Description = "Load a room (weever-streaming's protocol) instead of a stream" };
+        var publishers = new Option<int>("--publishers") { Description = "With --room: publishers of --video/--audio (looped) that join first", DefaultValueFactory = _ => 0 };
+        var video = new Option<string?>("--video") { Description = "With --room: the publishers' video file" };
+        var audio = new Option<string?>("--audio") { Description = "With --room: the publishers' audio file" };
+        CliOptions.RequireRange(subscribers, 0, 10000);
+        CliOptions.RequireRange(publishers, 0, 1000);
         CliOptions.RequireRange(batch, 1, 1000);
         CliOptions.RequirePositive(duration);
+        CliOptions.RequireExistingFile(video);
+        CliOptions.RequireExistingFile(audio);
 
-        var command = new Command("load", "Load-test a stream with many WHEP subscribers") { url, subscribers, duration, batch, token };
+        var command = new Command("load", "Load-test a stream with many WHEP subscribers, or a room with publishers and subscribers")
+            { url, subscribers, duration, batch, token, room, publishers, video, audio };
+        command.Validators.Add(result =>
+        {
+            // Only once the counts themselves parsed: a missing or malformed one has its own error already.
+            if (!Count(result.GetResult(subscribers), required: true, out var subscriberCount) || !Count(result.GetResult(publishers), required: false, out var publisherCount))
+            {
+                return;
+            }
+
+            if (result.GetValue(room) is null && (publisherCount > 0 || subscriberCount < 1))
+            {
+                result.AddError("Without --room, give --subscribers 1 or more and no --publishers.");
+            }
+
+            if (publisherCount > 0 && result.GetValue(video) is null && result.GetValue(audio) is null)
+            {
+                result.AddError("--publishers needs --video and/or --audio to publish.");
+            }
+        });
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
+            if (parse.GetValue(room) is { } roomName)
+            {
+                var roomOptions = new RoomLoadOptions(parse.GetRequiredValue(url), roomName, parse.GetValue(publishers), parse.GetValue(subscribers),
+                    TimeSpan.FromSeconds(parse.GetValue(duration)))
+                {
+                    VideoPath = parse.GetValue(video),
+                    AudioPath = parse.GetValue(audio),
+                    Token = parse.GetValue(token),
+                    BatchSize = parse.GetValue(batch),
+                };
+                using var roomHttp = env.CreateHttpClient();
+                await env.Out.WriteAsync(await new RoomLoad(roomOptions, roomHttp, env.Out).RunAsync(cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                return Success;
+            }
+
             var options = new LoadTesterOptions(parse.GetRequiredValue(url), parse.GetValue(subscribers), TimeSpan.FromSeconds(parse.GetValue(duration)))
             {
                 Token = parse.GetValue(token),

@@ -87,6 +87,24 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public void Load_of_a_room_needs_media_for_its_publishers()
+    {
+        Assert.Contains("--publishers needs --video", Errors(Root().Parse(["load", "http://127.0.0.1:7777", "--room", "r", "--publishers", "2", "--subscribers", "3", "--duration", "5"])));
+        Assert.Empty(Root().Parse(["load", "http://127.0.0.1:7777", "--room", "r", "--publishers", "2", "--subscribers", "0", "--duration", "5", "--video", _file]).Errors);
+        Assert.Contains("Without --room", Errors(Root().Parse(["load", "http://127.0.0.1:7777/whep/cam", "--publishers", "2", "--subscribers", "3", "--duration", "5", "--video", _file])));
+    }
+
+    [Fact]
+    public void Room_needs_something_to_do_and_its_room_and_id()
+    {
+        Assert.Contains("nothing to do", Errors(Root().Parse(["room", "http://127.0.0.1:7777", "--room", "r", "--id", "ann"])));
+        Assert.Empty(Root().Parse(["room", "http://127.0.0.1:7777", "--room", "r", "--id", "ann", "--subscribe", "--video", _file, "--duration", "3"]).Errors);
+        var missing = Errors(Root().Parse(["room", "http://127.0.0.1:7777", "--subscribe"]));
+        Assert.Contains("--room", missing);
+        Assert.Contains("--id", missing);
+    }
+
+    [Fact]
     public void Load_MissingRequiredOptions_AreErrors()
     {
         var result = Root().Parse(["load", "http://127.0.0.1:7777/whep/cam"]);
