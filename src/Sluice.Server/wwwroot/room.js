@@ -113,13 +113,18 @@ async function subscribe(roomName, fullId) {
   control.onmessage = async e => {
     const text = e.data, space = text.indexOf(' ');
     const command = space < 0 ? text : text.slice(0, space), argument = space < 0 ? '' : text.slice(space + 1);
-    if (command === 'SDP_OFFER') {
-      await pc.setRemoteDescription({ type: 'offer', sdp: argument });
-      const answer = await pc.createAnswer();
-      await pc.setLocalDescription(answer);
-      control.send('SDP_ANSWER ' + answer.sdp);
-    } else if (command === 'PUB_LEFT') {
-      removeTile(argument);
+    try {
+      if (command === 'SDP_OFFER') {
+        await pc.setRemoteDescription({ type: 'offer', sdp: argument });
+        const answer = await pc.createAnswer();
+        await pc.setLocalDescription(answer);
+        control.send('SDP_ANSWER ' + answer.sdp);
+      } else if (command === 'PUB_LEFT') {
+        removeTile(argument);
+      }
+    } catch (error) {
+      console.error(`${command} failed: ${error.message}`);
+      showError(`${command} failed: ${error.message}`);
     }
   };
   pc.onconnectionstatechange = () => status(pc.connectionState === 'connected' ? 'in the room' : pc.connectionState);

@@ -61,6 +61,18 @@ internal static class FirefoxPeer
         return PeerProcess.Start(Node, args, workingDirectory: folder, commands: true);
     }
 
+    /// <summary>The script's arguments for joining <paramref name="room"/> as <paramref name="name"/> on the node's room page.</summary>
+    public static IEnumerable<string> RoomArguments(TestNode node, string room, string name, int seconds) =>
+    [
+        Path.Combine(Folder, "peer.mjs"),
+        "--room-page", new Uri(node.BaseUri, $"/room.html?room={room}&name={name}").ToString(),
+        "--seconds", seconds.ToString(CultureInfo.InvariantCulture),
+        "--executable", Program,
+    ];
+
+    /// <summary>The folder the script runs from (its node_modules beside it).</summary>
+    public static string Folder => ScriptFolder();
+
     private static List<string> Arguments(string folder, TestNode node, string? whipStream, string whepStream, int players, int seconds)
     {
         List<string> args =

@@ -15,6 +15,10 @@
 // standard input takes one command a line, for a tab:
 //   TAB burst COUNT SIZES              numbered messages on the tab's own channel (--data or its --player-labels item)
 //   TAB send LABEL text|binary PAYLOAD one message on the tab's open channel with that label
+//
+// Rooms: --room-page URL opens the node's room page (/room.html?room=R&name=N) instead, joins, and once connected
+// prints "room <json>" every second: the other people's tiles with their name, video size and frames played, and
+// the audio packets the subscriber connection received.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import puppeteer from 'puppeteer-core';
@@ -32,6 +36,7 @@ const { values: args } = parseArgs({
     'player-browser': { type: 'string', default: 'firefox' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
     commands: { type: 'boolean', default: false },
+    'room-page': { type: 'string' },
   },
 });
 
@@ -134,8 +139,48 @@ function readCommands(tabs, labels) {
   });
 }
 
+async function joinRoom(browser, seconds) {
+  const page = await browser.newPage();
+  page.on('console', message => say('console room', message.text()));
+  page.on('pageerror', error => say('pageerror room', error.message));
+  await page.goto(args['room-page']);
+  await page.click('#join');
+  await page.waitForFunction(() => window.room.sub && window.room.sub.connectionState === 'connected', { timeout: 20000, polling: 100 });
+  say('all connected');
+  for (let second = 1; second <= seconds; second++) {
+    await new Promise(resolve => setTimeout(resolve, 1000));
+    const state = await page.evaluate(async () => {
+      let audioPackets = 0;
+      (await window.room.sub.getStats()).forEach(s => { if (s.type === 'inbound-rtp' && s.kind === 'audio') audioPackets += s.packetsReceived || 0; });
+      // Frames decoded per remote video track (Firefox counts none in getVideoPlaybackQuality for a MediaStream).
+      const decoded = {};
+      (await window.room.sub.getStats()).forEach(s => { if (s.type === 'inbound-rtp' && s.kind === 'video') decoded[s.trackIdentifier] = s.framesDecoded || 0; });
+      const tiles = [...document.querySelectorAll('.tile:not(.me)')].map(t => {
+        const video = t.querySelector('video');
+        const track = video.srcObject.getVideoTracks()[0];
+        return { name: t.querySelector('.name').textContent, width: video.videoWidth, frames: track ? decoded[track.id] || 0 : 0 };
+      });
+      return { connection: window.room.sub.connectionState, audioPackets, tiles };
+    });
+    say(`room ${JSON.stringify({ second, ...state })}`);
+  }
+  await page.click('#leave');
+  say('done');
+}
+
 async function main() {
   const seconds = Number(args.seconds);
+  if (args['room-page']) {
+    const browser = await launchFirefox();
+    say('firefox', await browser.version());
+    try {
+      await joinRoom(browser, seconds);
+    } finally {
+      await browser.close();
+    }
+    return;
+  }
+
   const playerLabels = args['player-labels'].split(',');
   const browser = await launchFirefox();
   const playerBrowser = args['player-browser'] === 'chromium' ? await launchChromium() : browser;
