@@ -113,9 +113,9 @@ internal static class RoomCommand
             {
                 await subscriber.StopAsync().ConfigureAwait(false);
                 await env.Out.WriteLineAsync($"received ({subscriber.Offers} offers answered):").ConfigureAwait(false);
-                foreach (var (publisher, packets, lost) in subscriber.Counts())
+                foreach (var (publisher, packets, video, lost) in subscriber.Counts())
                 {
-                    await env.Out.WriteLineAsync(FormattableString.Invariant($"  {publisher}: {packets} packets, {lost} lost")).ConfigureAwait(false);
+                    await env.Out.WriteLineAsync(FormattableString.Invariant($"  {publisher}: {packets} packets ({video} video), {lost} lost")).ConfigureAwait(false);
                 }
             }
 

@@ -142,15 +142,16 @@ internal sealed class RoomLoad(RoomLoadOptions options, HttpClient http, TextWri
 
     private string Report(List<RoomSubscriber> subscribers, Dictionary<string, int> failures)
     {
-        long packets = 0, lost = 0, streams = 0;
+        long packets = 0, lost = 0, streams = 0, videoStreams = 0;
         var expectedStreams = 0;
         foreach (var subscriber in subscribers)
         {
-            foreach (var (_, received, missing) in subscriber.Counts())
+            foreach (var (_, received, video, missing) in subscriber.Counts())
             {
                 packets += received;
                 lost += missing;
                 streams++;
+                videoStreams += video > 0 ? 1 : 0;
             }
         }
 
@@ -166,7 +167,7 @@ internal sealed class RoomLoad(RoomLoadOptions options, HttpClient http, TextWri
             text.AppendLine(CultureInfo.InvariantCulture, $"  {count} failed: {reason}");
         }
 
-        text.AppendLine(CultureInfo.InvariantCulture, $"publisher streams received: {streams} of {expectedStreams}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"publisher streams received: {streams} of {expectedStreams}, with video: {videoStreams}");
         text.AppendLine(CultureInfo.InvariantCulture, $"packets received: {packets}, lost: {lost} ({(packets + lost == 0 ? 0 : 100.0 * lost / (packets + lost)):F3} %)");
         text.AppendLine(CultureInfo.InvariantCulture, $"offers answered per subscriber: {Describe(subscribers.Select(s => (double)s.Offers))}");
         text.AppendLine(CultureInfo.InvariantCulture, $"publisher POST to PUB_JOIN at a subscriber, ms: {Describe(_toJoin)}");

@@ -88,12 +88,12 @@ internal sealed class RoomSubscriber : IAsyncDisposable
         return await _transport.ConnectAsync(remote, timeout, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Per publisher full id: packets received and lost (from sequence numbers), sorted by id.</summary>
-    public IReadOnlyList<(string Publisher, long Packets, long Lost)> Counts()
+    /// <summary>Per publisher full id: packets received (of them video) and lost (from sequence numbers), sorted by id.</summary>
+    public IReadOnlyList<(string Publisher, long Packets, long VideoPackets, long Lost)> Counts()
     {
         lock (_lock)
         {
-            return [.. _publishers.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, p.Value.Packets,
+            return [.. _publishers.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, p.Value.Packets, p.Value.VideoPackets,
                 _bySsrc.Values.Where(i => i.Publisher == p.Key && i.Statistics is not null).Sum(i => Math.Max(0, i.Statistics!.PacketsLost))))];
         }
     }
@@ -175,7 +175,7 @@ internal sealed class RoomSubscriber : IAsyncDisposable
                 {
                     if (!_bySsrc.ContainsKey(ssrc))
                     {
-                        _bySsrc[ssrc] = new Incoming(msid.StreamId, repairs.Contains(ssrc) ? null : new ReceiveStatistics(clockRate, _time));
+                        _bySsrc[ssrc] = new Incoming(msid.StreamId, section.Kind == "video", repairs.Contains(ssrc) ? null : new ReceiveStatistics(clockRate, _time));
                     }
                 }
             }
@@ -210,6 +210,10 @@ internal sealed class RoomSubscriber : IAsyncDisposable
             {
                 statistics.OnPacket(rtp.SequenceNumber, rtp.Timestamp, _time.GetTimestamp());
                 counts.Packets++;
+                if (incoming.IsVideo)
+                {
+                    counts.VideoPackets++;
+                }
             }
         }
 
@@ -219,10 +223,12 @@ internal sealed class RoomSubscriber : IAsyncDisposable
         }
     }
 
-    private sealed record Incoming(string Publisher, ReceiveStatistics? Statistics);
+    private sealed record Incoming(string Publisher, bool IsVideo, ReceiveStatistics? Statistics);
 
     private sealed class PublisherCounts
     {
         public long Packets { get; set; }
+
+        public long VideoPackets { get; set; }
     }
 }

@@ -89,9 +89,12 @@ public sealed class ChromiumRoomControlTests
         await BrowserSession.PollAsync(ann.LogAsync, log => log.Count(l => l == "OK ") == 2 && log.Count(l => l == "pub< OK") == 2,
             TimeSpan.FromSeconds(10), "two OKs on each connection");
 
-        // An answer that does not parse, with no offer in flight and then with one: refused and counted.
+        // An answer that does not parse, and a real answer sent again (it answers an offer already answered): each
+        // refused and counted, the session unchanged.
         await ann.SendControlAsync("SDP_ANSWER v=0 nonsense");
         await Poll.Until(() => signalling.BadAnswers >= 1, "the bad answer to be counted");
+        await ann.Page.EvaluateAsync("() => window.subControl.send('SDP_ANSWER ' + window.sub.localDescription.sdp)");
+        await Poll.Until(() => signalling.BadAnswers >= 2, "the stale answer to be counted");
 
         // A flood: 10,000 messages as fast as the page sends them. The excess is dropped and counted.
         await ann.Page.EvaluateAsync("() => { for (let i = 0; i < 10000; i++) window.subControl.send('PING ' + i); }");

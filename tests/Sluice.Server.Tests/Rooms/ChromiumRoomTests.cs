@@ -16,7 +16,7 @@ public sealed class ChromiumRoomTests
     private static readonly string[] People = ["ann", "bob", "cy"];
 
     [ChromiumFact]
-    public async Task Three_participants_each_receive_the_other_two_and_a_closed_tab_leaves_the_room()
+    public async Task Three_participants_each_receive_the_other_two_a_closed_tab_leaves_and_a_fourth_joins_later()
     {
         await using var node = await TestNode.StartAsync();
         await using var chromium = await Chromium.StartAsync();
@@ -58,6 +58,15 @@ public sealed class ChromiumRoomTests
         // ann and bob still receive each other.
         var annSees = await tabs["ann"].ReceivedAsync();
         await tabs["ann"].WaitAsync(r => Decoding(r, "bob", frames: Frames(annSees, "bob") + 30), "ann still decoding bob");
+
+        // A fourth joins later: the two who stayed get dan, and dan gets them.
+        var dan = await WeeverTab.OpenAsync(chromium.Browser, node.BaseUri);
+        await dan.JoinAsync("team", "dan");
+        await dan.WaitAsync(r => Decoding(r, "ann", 30) && Decoding(r, "bob", 30) && !r.Keys.Any(k => k.StartsWith("cy+", StringComparison.Ordinal)), "dan decoding ann and bob");
+        foreach (var person in new[] { "ann", "bob" })
+        {
+            await tabs[person].WaitAsync(r => Decoding(r, "dan", 30), $"{person} decoding dan");
+        }
     }
 
     [ChromiumFact]

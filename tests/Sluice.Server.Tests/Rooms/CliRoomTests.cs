@@ -38,20 +38,24 @@ public sealed partial class CliRoomTests
         Assert.DoesNotMatch(@"ann\+\d+: \d+ packets", output);
     }
 
-    [Fact]
-    public async Task Load_with_a_room_runs_publishers_and_subscribers_and_every_subscriber_gets_every_other_publisher()
+    [Theory]
+    [InlineData("VP8")]
+    [InlineData("VP9")]
+    [InlineData("H264")]
+    [InlineData("AV1")]
+    public async Task Load_with_a_room_runs_publishers_and_subscribers_and_every_subscriber_gets_every_other_publisher(string codec)
     {
         await using var node = await TestNode.StartAsync();
         var (exit, output) = await Support.Cli.RunAsync("load", node.BaseUri.ToString().TrimEnd('/'), "--room", "lt", "--publishers", "2",
-            "--subscribers", "3", "--duration", "4", "--video", TestMedia.Video("VP8"), "--audio", TestMedia.Opus());
+            "--subscribers", "3", "--duration", "4", "--video", TestMedia.Video(codec), "--audio", TestMedia.Opus());
         Assert.True(exit == 0, output);
         Assert.Contains("3 of 3 subscribers connected", output, StringComparison.Ordinal);
 
         // p0's and p1's own subscribers get the other one; s2 gets both.
-        Assert.Contains("publisher streams received: 4 of 4", output, StringComparison.Ordinal);
+        Assert.Contains("publisher streams received: 4 of 4, with video: 4", output, StringComparison.Ordinal);
         Assert.Matches(@"POST to PUB_JOIN at a subscriber, ms: median \d+", output);
     }
 
-    [GeneratedRegex(@"bob\+\d+: (\d+) packets, \d+ lost")]
+    [GeneratedRegex(@"bob\+\d+: (\d+) packets \(\d+ video\), \d+ lost")]
     private static partial Regex Received();
 }
