@@ -66,6 +66,17 @@ public sealed class WeeverProtocolTests
     }
 
     [Fact]
+    public async Task A_room_session_that_never_connects_ends_within_ten_seconds()
+    {
+        await using var node = await TestNode.StartAsync();
+        Assert.Equal(HttpStatusCode.Created, (await node.Http.PostAsync("/pub/quiet/ann+1", new StringContent(PublisherOffer))).StatusCode);
+        Assert.Equal("ann+1", await node.Http.GetStringAsync("/list/pub/quiet"));
+        var started = DateTime.UtcNow;
+        await Poll.Until(() => node.Http.GetStringAsync("/list/pub/quiet").Result.Length == 0, "the silent session to end", timeoutSeconds: 15);
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task With_room_auth_a_join_needs_the_token_created_for_its_room_person_and_role()
     {
         await using var node = await TestNode.StartAsync("--Rooms:Auth", "true");
