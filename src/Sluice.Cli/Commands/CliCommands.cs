@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Sluice.Cli.Load;
-using Sluice.Cli.Publish;
-using Sluice.Cli.Subscribe;
+using Sluice.Client.Publish;
+using Sluice.Client.Subscribe;
 
 namespace Sluice.Cli.Commands;
 

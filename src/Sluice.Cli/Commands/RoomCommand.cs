@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Sluice.Cli.Publish;
-using Sluice.Cli.Room;
+using Sluice.Client.Publish;
+using Sluice.Client.Room;
 
 namespace Sluice.Cli.Commands;
 

@@ -1,5 +1,5 @@
-using Sluice.Cli.Rtp;
-using Sluice.Cli.Subscribe;
+using Sluice.Client.Rtp;
+using Sluice.Client.Subscribe;
 
 namespace Sluice.Cli.Load;
 

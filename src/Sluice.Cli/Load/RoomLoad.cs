@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Sluice.Cli.Publish;
-using Sluice.Cli.Room;
+using Sluice.Client.Publish;
+using Sluice.Client.Room;
 
 namespace Sluice.Cli.Load;
 

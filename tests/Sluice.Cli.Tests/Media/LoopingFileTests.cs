@@ -1,4 +1,4 @@
-using Sluice.Cli.Media;
+using Sluice.Client.Media;
 using Sluice.Media;
 using Sluice.Media.Containers;
 

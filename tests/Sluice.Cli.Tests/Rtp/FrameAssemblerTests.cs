@@ -1,4 +1,4 @@
-using Sluice.Cli.Rtp;
+using Sluice.Client.Rtp;
 using Sluice.Media;
 
 namespace Sluice.Cli.Tests.Rtp;

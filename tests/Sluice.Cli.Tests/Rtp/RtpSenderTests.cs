@@ -1,4 +1,4 @@
-using Sluice.Cli.Rtp;
+using Sluice.Client.Rtp;
 using Sluice.Rtc.Rtcp;
 using Sluice.Rtc.Rtp;
 

@@ -1,4 +1,4 @@
-using Sluice.Cli.Sdp;
+using Sluice.Client.Sdp;
 using Sluice.Rtc.Sdp;
 
 namespace Sluice.Cli.Tests.Sdp;

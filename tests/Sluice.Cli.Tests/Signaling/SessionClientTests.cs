@@ -1,4 +1,4 @@
-using Sluice.Cli.Signaling;
+using Sluice.Client.Signaling;
 
 namespace Sluice.Cli.Tests.Signaling;
 

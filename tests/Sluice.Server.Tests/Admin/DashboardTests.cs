@@ -1,5 +1,5 @@
 using Microsoft.Playwright;
-using Sluice.Cli.Publish;
+using Sluice.Client.Publish;
 using Sluice.Rtc.Transport;
 using Sluice.Server.Tests.Interop;
 using Sluice.Server.Tests.Support;

@@ -1,5 +1,5 @@
-using Sluice.Cli.Publish;
-using Sluice.Cli.Subscribe;
+using Sluice.Client.Publish;
+using Sluice.Client.Subscribe;
 using Sluice.Server.Tests.Support;
 using Sluice.Testing;
 

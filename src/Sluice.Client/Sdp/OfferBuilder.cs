@@ -1,0 +1,53 @@
+using Sluice.Rtc.Sdp;
+
+namespace Sluice.Client.Sdp;
+
+/// <summary>One track we publish: its codec, SSRC and (video) RTX SSRC, announced with a=ssrc lines (RFC 5576).</summary>
+internal sealed record PublishTrack(CodecSpec Codec, uint Ssrc, uint? RtxSsrc);
+
+/// <summary>
+/// Builds the offers of the CLI's WHIP and WHEP clients (RFC 9725 §4.2): BUNDLE, rtcp-mux, a=setup:actpass,
+/// our fingerprint and ICE credentials; no candidates, since the server is ICE-lite and learns our address from checks.
+/// </summary>
+internal static class OfferBuilder
+{
+    /// <summary>A sendonly offer: video (one codec + RTX) and/or Opus audio.</summary>
+    public static SessionDescription CreatePublishOffer(string iceUfrag, string icePwd, string fingerprint, string cname, IReadOnlyList<PublishTrack> tracks, bool data = false)
+    {
+        var streamId = "sluice-cli-" + cname;
+        var media = new List<SdpOfferMedia>();
+        foreach (var track in tracks)
+        {
+            var trackId = track.Codec.Kind + "-" + track.Ssrc.ToString("x8");
+            media.Add(new SdpOfferMedia(track.Codec.Kind, MediaDirection.SendOnly, [.. track.Codec.ToRtpCodecs()])
+            {
+                Configure = m => m.AddSendStream(track.Ssrc, cname, streamId, trackId, track.RtxSsrc),
+            });
+        }
+
+        return SdpOfferer.CreateOffer(new SdpOfferOptions { IceUfrag = iceUfrag, IcePwd = icePwd, Fingerprint = fingerprint, Media = media, DataChannel = data });
+    }
+
+    /// <summary>A recvonly offer: every video codec we can write (each with RTX) and Opus audio.</summary>
+    public static SessionDescription CreateSubscribeOffer(string iceUfrag, string icePwd, string fingerprint, bool video = true, bool audio = true, bool data = false)
+    {
+        var media = new List<SdpOfferMedia>();
+        if (video)
+        {
+            var codecs = new List<RtpCodec>();
+            foreach (var spec in CodecSpec.Video)
+            {
+                codecs.AddRange(spec.ToRtpCodecs());
+            }
+
+            media.Add(new SdpOfferMedia("video", MediaDirection.RecvOnly, codecs));
+        }
+
+        if (audio)
+        {
+            media.Add(new SdpOfferMedia("audio", MediaDirection.RecvOnly, [.. CodecSpec.Opus.ToRtpCodecs()]));
+        }
+
+        return SdpOfferer.CreateOffer(new SdpOfferOptions { IceUfrag = iceUfrag, IcePwd = icePwd, Fingerprint = fingerprint, Media = media, DataChannel = data });
+    }
+}

@@ -1,0 +1,418 @@
+using Sluice.Client.Data;
+using Sluice.Client.Rtp;
+using Sluice.Client.Sdp;
+using Sluice.Client.Signaling;
+using Sluice.Client.Transport;
+using Sluice.Media.Rtp;
+using Sluice.Rtc.Rtcp;
+using Sluice.Rtc.Rtp;
+using Sluice.Rtc.Sdp;
+
+namespace Sluice.Client.Subscribe;
+
+/// <summary>
+/// Receives one stream over WHEP (RFC 9725): a recvonly offer, then per track a reorder buffer with Generic NACK
+/// (RFC 4585 §6.2.1), RTX unwrapping (RFC 4588 §4), PLI (RFC 4585 §6.3.1) until a keyframe arrives, frame
+/// assembly and depacketization into an <see cref="IWhepSink"/>, and receiver reports (RFC 3550 §6.4.2).
+/// Without a sink nothing is assembled: packets are only counted (the load tester).
+/// </summary>
+internal sealed class WhepSubscriber : IAsyncDisposable
+{
+    private const int MaxNacksPerPacket = 200;
+
+    private readonly WhepSubscriberOptions _options;
+    private readonly HttpClient _http;
+    private readonly IWhepSink? _sink;
+    private readonly TimeProvider _time;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<byte, NegotiatedCodec> _payloadTypes = [];
+    private readonly Dictionary<byte, byte> _rtxTypes = [];
+    private readonly Dictionary<string, SubscribeTrack> _tracks = [];
+    private readonly List<SubscribeTrack> _retired = [];
+    private readonly List<ReceivedPacket> _drained = [];
+    private readonly List<ushort> _nacks = [];
+    private readonly uint _ssrc = (uint)Random.Shared.NextInt64(1, 1L << 32);
+    private ClientTransport? _transport;
+    private SessionClient? _session;
+    private ITimer? _timer;
+    private long _startedAt;
+    private long? _firstPacketAt;
+    private long _lastPacketAt;
+    private long? _firstFrameAt;
+    private long _lastReportAt;
+    private long _nacksSent;
+    private long _plisSent;
+    private long _videoFrames;
+    private long _audioFrames;
+    private long _depayloadFailures;
+
+    public WhepSubscriber(WhepSubscriberOptions options, HttpClient http, IWhepSink? sink = null, TimeProvider? time = null)
+    {
+        _options = options;
+        _http = http;
+        _sink = sink;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The data channel ends (<c>--data-in</c>, <c>--data-out</c>), when asked for.</summary>
+    public DataChannelIo? Data { get; private set; }
+
+    /// <summary>The session URL once created.</summary>
+    public Uri? Location => _session?.Location;
+
+    /// <summary>POSTs the offer and connects; the result says what failed, if anything.</summary>
+    public async Task<WhepConnectResult> ConnectAsync(CancellationToken cancellationToken)
+    {
+        if (_session is not null)
+        {
+            throw new InvalidOperationException("Already connected.");
+        }
+
+        _startedAt = _time.GetTimestamp();
+        _transport = new ClientTransport();
+        _session = new SessionClient(_http, _options.Endpoint, _options.Token);
+        var offer = OfferBuilder.CreateSubscribeOffer(_transport.LocalIce.UsernameFragment, _transport.LocalIce.Password, _transport.Fingerprint, _options.Video, _options.Audio, _options.WantsData);
+        var created = await _session.CreateAsync(offer.ToString(), cancellationToken).ConfigureAwait(false);
+        if (!created.IsSuccess)
+        {
+            return new WhepConnectResult(HttpError: created.Error);
+        }
+
+        if (!SessionDescription.TryParse(created.Answer.Sdp, out var answer, out var parseError))
+        {
+            return new WhepConnectResult(Failure: "the answer is not valid SDP: " + parseError);
+        }
+
+        if (!RemoteTransport.TryRead(answer!, out var remote, out var remoteError))
+        {
+            return new WhepConnectResult(Failure: remoteError);
+        }
+
+        foreach (var offered in offer.Media)
+        {
+            AddPayloadTypes(NegotiatedMedia.Read(answer!, offered.Kind, offered.Mid));
+        }
+
+        if (_payloadTypes.Count == 0)
+        {
+            return new WhepConnectResult(Failure: "the answer accepted none of our codecs");
+        }
+
+        if (_options.WantsData)
+        {
+            if (DataChannelIo.Negotiated(answer!) is not { } data)
+            {
+                return new WhepConnectResult(Failure: "the server refused the data channel (m=application)");
+            }
+
+            Data = new DataChannelIo(_transport.EnableData(data.Port, data.MaxMessageSize), _options.Label, _options.DataOut);
+        }
+
+        _transport.RtpReceived = (_, packet) => OnRtp(packet);
+        _transport.RtcpReceived = (_, packet) => OnRtcp(packet);
+        var connectError = await _transport.ConnectAsync(remote, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        if (connectError is not null)
+        {
+            return new WhepConnectResult(Failure: "connect: " + connectError);
+        }
+
+        _lastReportAt = _time.GetTimestamp();
+        _timer = _time.CreateTimer(_ => Tick(), null, _options.TickInterval, _options.TickInterval);
+        return WhepConnectResult.Success;
+    }
+
+    /// <summary>Stops receiving and DELETEs the session; null on success, else the DELETE error.</summary>
+    public async Task<SessionError?> StopAsync(CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        _timer = null;
+        SessionError? error = null;
+        if (_session is not null)
+        {
+            error = await _session.DeleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _transport?.Dispose();
+        Data?.Dispose();
+        return error;
+    }
+
+    public WhepStats GetStats()
+    {
+        lock (_lock)
+        {
+            long packets = 0, bytes = 0, lost = 0, recovered = 0, nacked = 0, dropped = 0;
+            foreach (var track in AllTracks())
+            {
+                packets += track.Receiver.PacketsReceived;
+                bytes += track.Receiver.BytesReceived;
+                lost += track.Receiver.Lost;
+                recovered += track.Receiver.Recovered;
+                nacked += track.Receiver.NackedPackets;
+                dropped += track.Assembler?.DroppedFrames ?? 0;
+            }
+
+            return new WhepStats(
+                Since(_firstPacketAt),
+                Since(_firstFrameAt),
+                packets,
+                bytes,
+                lost,
+                recovered,
+                _nacksSent,
+                nacked,
+                _plisSent,
+                _videoFrames,
+                _audioFrames,
+                dropped + _depayloadFailures,
+                _firstPacketAt is { } first ? _time.GetElapsedTime(first, _lastPacketAt) : TimeSpan.Zero);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await StopAsync(timeout.Token).ConfigureAwait(false);
+    }
+
+    private void AddPayloadTypes(NegotiatedMedia media)
+    {
+        foreach (var codec in media.Codecs)
+        {
+            _payloadTypes[(byte)codec.PayloadType] = codec;
+            if (codec.RtxPayloadType is { } rtx)
+            {
+                _rtxTypes[(byte)rtx] = (byte)codec.PayloadType;
+            }
+        }
+    }
+
+    /// <summary>Plain RTP on the socket thread: media goes to its track; RTX is unwrapped to the original first.</summary>
+    private void OnRtp(Span<byte> packet)
+    {
+        if (!RtpPacket.TryParse(packet, out var rtp))
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _lastPacketAt = _time.GetTimestamp();
+            _firstPacketAt ??= _lastPacketAt;
+
+            SubscribeTrack? track;
+            if (_rtxTypes.TryGetValue(rtp.PayloadType, out var associated))
+            {
+                if (!_tracks.TryGetValue(_payloadTypes[associated].Spec.Kind, out track) || track.Codec.PayloadType != associated)
+                {
+                    return;
+                }
+
+                Span<byte> original = stackalloc byte[packet.Length];
+                if (!Rtx.TryUnwrap(packet, original, associated, track.Receiver.Ssrc, out var length))
+                {
+                    return;
+                }
+
+                track.Receiver.Receive(original[..length], retransmission: true);
+            }
+            else if (_payloadTypes.TryGetValue(rtp.PayloadType, out var codec))
+            {
+                track = GetTrack(codec, rtp.Ssrc);
+                var startsFrame = codec.Spec.Kind != "video" || RtpKeyframe.IsFrameStart(codec.Spec.Codec, rtp.Payload);
+                track.Receiver.Receive(packet, startsFrame: startsFrame);
+            }
+            else
+            {
+                return;
+            }
+
+            Process(track);
+        }
+    }
+
+    private void OnRtcp(ReadOnlySpan<byte> packet)
+    {
+        var reader = new RtcpCompoundReader(packet);
+        lock (_lock)
+        {
+            while (reader.TryReadNext(out var view))
+            {
+                if (SenderReport.TryParse(view, out var report))
+                {
+                    foreach (var track in _tracks.Values)
+                    {
+                        if (track.Receiver.Ssrc == report.SenderSsrc)
+                        {
+                            track.Receiver.OnSenderReport(report.NtpTimestamp);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The track of this kind; a new one when the server switched SSRC or codec (a new publisher).</summary>
+    private SubscribeTrack GetTrack(NegotiatedCodec codec, uint ssrc)
+    {
+        var kind = codec.Spec.Kind;
+        if (_tracks.TryGetValue(kind, out var track) && track.Receiver.Ssrc == ssrc && track.Codec.PayloadType == codec.PayloadType)
+        {
+            return track;
+        }
+
+        if (track is not null)
+        {
+            _retired.Add(track);
+        }
+
+        var receiver = new RtpReceiver(ssrc, codec.Spec.ClockRate, _options.Receiver, _time);
+        track = _sink is null
+            ? new SubscribeTrack(codec, receiver, null, null)
+            : new SubscribeTrack(codec, receiver, new FrameAssembler(codec.Spec.Codec, codec.Spec.IsVideo), RtpPayloadFormats.CreateDepayloader(codec.Spec.Codec));
+        _tracks[kind] = track;
+        return track;
+    }
+
+    /// <summary>Takes the packets now in order from the track's buffer into frames.</summary>
+    private void Process(SubscribeTrack track)
+    {
+        _drained.Clear();
+        track.Receiver.Drain(_drained);
+        if (track.Assembler is null)
+        {
+            return;
+        }
+
+        foreach (var packet in _drained)
+        {
+            var frame = track.Assembler.Push(packet);
+            if (track.Assembler.DroppedFrames != track.DroppedSeen)
+            {
+                // A frame was lost: what follows cannot be decoded until the next keyframe.
+                track.DroppedSeen = track.Assembler.DroppedFrames;
+                track.WaitingForKeyframe = true;
+            }
+
+            if (frame is not null)
+            {
+                Deliver(track, frame);
+            }
+        }
+
+        _drained.Clear();
+    }
+
+    private void Deliver(SubscribeTrack track, AssembledFrame frame)
+    {
+        if (track.IsVideo && track.WaitingForKeyframe && !frame.Keyframe)
+        {
+            RequestKeyframe(track);
+            return;
+        }
+
+        if (!track.Depayloader!.TryDepacketize(frame.Payloads, out var bytes) || bytes is null)
+        {
+            _depayloadFailures++;
+            track.WaitingForKeyframe = track.IsVideo;
+            return;
+        }
+
+        if (track.IsVideo)
+        {
+            track.WaitingForKeyframe = false;
+            _firstFrameAt ??= _time.GetTimestamp();
+
+            _videoFrames++;
+            _sink!.OnVideoFrame(track.Codec.Spec.Codec, bytes, frame.Timestamp, frame.Keyframe);
+        }
+        else
+        {
+            _audioFrames++;
+            _sink!.OnAudioFrame(track.Codec.Spec.Codec, bytes, frame.Timestamp);
+        }
+    }
+
+    /// <summary>PLI now unless one went out within the interval (RFC 4585 §3.4 asks not to flood the sender).</summary>
+    private void RequestKeyframe(SubscribeTrack track)
+    {
+        var now = _time.GetTimestamp();
+        if (track.PliSent && _time.GetElapsedTime(track.LastPliAt, now) < _options.PliInterval)
+        {
+            return;
+        }
+
+        track.PliSent = true;
+        track.LastPliAt = now;
+        var buffer = new byte[128];
+        var writer = new RtcpWriter(buffer);
+        writer.WritePli(_ssrc, track.Receiver.Ssrc);
+        if (_transport!.SendRtcp(buffer, writer.Length))
+        {
+            _plisSent++;
+        }
+    }
+
+    /// <summary>Timer: gives up old gaps, sends due NACKs, repeats PLIs, and sends the receiver report.</summary>
+    private void Tick()
+    {
+        lock (_lock)
+        {
+            var buffer = new byte[1500];
+            foreach (var track in _tracks.Values)
+            {
+                Process(track);
+                _nacks.Clear();
+                track.Receiver.CollectNacks(_nacks);
+                if (_nacks.Count > 0)
+                {
+                    var count = Math.Min(_nacks.Count, MaxNacksPerPacket);
+                    var writer = new RtcpWriter(buffer);
+                    writer.WriteNack(_ssrc, track.Receiver.Ssrc, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_nacks)[..count]);
+                    if (_transport!.SendRtcp(buffer, writer.Length))
+                    {
+                        _nacksSent++;
+                    }
+                }
+
+                if (track.IsVideo && track.Assembler is not null && track.WaitingForKeyframe && track.PliSent)
+                {
+                    RequestKeyframe(track);
+                }
+            }
+
+            if (_tracks.Count > 0 && _time.GetElapsedTime(_lastReportAt) >= _options.ReportInterval)
+            {
+                _lastReportAt = _time.GetTimestamp();
+                Span<ReportBlock> blocks = stackalloc ReportBlock[2];
+                var n = 0;
+                foreach (var track in _tracks.Values)
+                {
+                    if (n < blocks.Length)
+                    {
+                        blocks[n++] = track.Receiver.CreateReportBlock();
+                    }
+                }
+
+                var writer = new RtcpWriter(buffer);
+                writer.WriteReceiverReport(_ssrc, blocks[..n]);
+                _transport!.SendRtcp(buffer, writer.Length);
+            }
+        }
+    }
+
+    private IEnumerable<SubscribeTrack> AllTracks()
+    {
+        foreach (var track in _retired)
+        {
+            yield return track;
+        }
+
+        foreach (var track in _tracks.Values)
+        {
+            yield return track;
+        }
+    }
+
+    private TimeSpan? Since(long? timestamp) => timestamp is { } t ? _time.GetElapsedTime(_startedAt, t) : null;
+}

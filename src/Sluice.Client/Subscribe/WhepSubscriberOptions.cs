@@ -1,0 +1,37 @@
+using Sluice.Client.Rtp;
+
+namespace Sluice.Client.Subscribe;
+
+/// <summary>What a <see cref="WhepSubscriber"/> asks for and how it receives.</summary>
+internal sealed record WhepSubscriberOptions(Uri Endpoint)
+{
+    public string? Token { get; init; }
+
+    public bool Video { get; init; } = true;
+
+    public bool Audio { get; init; } = true;
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public RtpReceiverOptions Receiver { get; init; } = new();
+
+    /// <summary>How often gaps are checked for NACKs and give-up.</summary>
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Receiver reports (RFC 3550 §6.2 allows any interval for a unicast session).</summary>
+    public TimeSpan ReportInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a PLI is repeated while waiting for a keyframe.</summary>
+    public TimeSpan PliInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Negotiate a data channel and send each line of this file (<c>-</c>: stdin) on <see cref="Label"/>.</summary>
+    public string? DataIn { get; init; }
+
+    /// <summary>Negotiate a data channel and write each received message here as a JSON line (<c>-</c>: stdout).</summary>
+    public string? DataOut { get; init; }
+
+    /// <summary>The label of the channel <see cref="DataIn"/> sends on.</summary>
+    public string Label { get; init; } = "chat";
+
+    public bool WantsData => DataIn is not null || DataOut is not null;
+}

@@ -1,0 +1,152 @@
+using System.Net;
+using System.Net.Sockets;
+using Sluice.Client.Sdp;
+using Sluice.Rtc.Dtls;
+using Sluice.Rtc.Ice;
+using Sluice.Rtc.Sctp;
+using Sluice.Rtc.Transport;
+
+namespace Sluice.Client.Transport;
+
+/// <summary>
+/// The client end of one WHIP/WHEP session: our own UDP socket (the mux routes by remote address, so one
+/// socket serves exactly one server-facing transport), a controlling ICE agent and a DTLS client
+/// (the server answers <c>a=setup:passive</c>, RFC 8842 §5.3).
+/// </summary>
+internal sealed class ClientTransport : IDisposable
+{
+    private static readonly Lazy<DtlsCertificate> SharedCertificate = new(DtlsCertificate.Generate);
+
+    private readonly TimeProvider _time;
+    private UdpMux? _mux;
+    private WebRtcTransport? _transport;
+
+    public ClientTransport(TimeProvider? time = null)
+    {
+        _time = time ?? TimeProvider.System;
+        LocalIce = IceParameters.Generate();
+    }
+
+    /// <summary>One certificate for the whole process: generating one per subscriber would slow the load test.</summary>
+    public static DtlsCertificate Certificate => SharedCertificate.Value;
+
+    public IceParameters LocalIce { get; }
+
+    /// <summary>Our fingerprint as the offer's <c>a=fingerprint</c> value.</summary>
+    public string Fingerprint => Certificate.Fingerprint.ToString();
+
+    /// <summary>Plain RTP from the server, valid only during the call (on the socket's receive thread).</summary>
+    public RtpPacketHandler? RtpReceived { get; set; }
+
+    /// <summary>Plain RTCP from the server, valid only during the call (on the socket's receive thread).</summary>
+    public RtpPacketHandler? RtcpReceived { get; set; }
+
+    public TransportState State => _transport?.State ?? TransportState.New;
+
+    public string? FailureReason => _transport?.FailureReason;
+
+    public IPEndPoint? LocalEndPoint => _mux?.LocalEndPoint;
+
+    /// <summary>The session's data channels, when <see cref="EnableData"/> was called before connecting.</summary>
+    public DataChannelEndpoint? Data { get; private set; }
+
+    /// <summary>
+    /// Carries data channels on this transport (the answer accepted our <c>m=application</c>): we are the DTLS
+    /// client, so our association sends INIT once DTLS is up; its timers run on the socket's heartbeat.
+    /// </summary>
+    public DataChannelEndpoint EnableData(int remotePort, int remoteMaxMessageSize)
+    {
+        Data ??= new DataChannelEndpoint(new DataChannelEndpointOptions
+        {
+            IsDtlsClient = true,
+            RemotePort = (ushort)remotePort,
+            RemoteMaxMessageSize = remoteMaxMessageSize,
+        }, packet => _transport?.SendApplicationData(packet), _time);
+        return Data;
+    }
+
+    /// <summary>Checks the server's candidates, runs DTLS, and returns null once connected or the reason it failed.</summary>
+    public async Task<string?> ConnectAsync(RemoteTransport remote, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (_transport is not null)
+        {
+            throw new InvalidOperationException("Already connected.");
+        }
+
+        var family = remote.PreferredFamily;
+        var any = family == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any;
+        var allLoopback = true;
+        foreach (var candidate in remote.Candidates)
+        {
+            allLoopback &= candidate.AddressFamily != family || IPAddress.IsLoopback(candidate.Address);
+        }
+
+        _mux = new UdpMux(new IPEndPoint(allLoopback ? (family == AddressFamily.InterNetwork ? IPAddress.Loopback : IPAddress.IPv6Loopback) : any, 0), _time);
+        _transport = new WebRtcTransport(_mux, new WebRtcTransportOptions
+        {
+            Certificate = Certificate,
+            LocalIce = LocalIce,
+            RemoteIce = remote.Ice,
+            RemoteFingerprint = remote.Fingerprint,
+            IceRole = IceRole.Controlling,
+            DtlsRole = DtlsRole.Client,
+        }, _time);
+        _transport.RtpReceived = (t, packet) => RtpReceived?.Invoke(t, packet);
+        _transport.RtcpReceived = (t, packet) => RtcpReceived?.Invoke(t, packet);
+        if (Data is { } data)
+        {
+            _transport.ApplicationDataReceived = packet => data.Receive(packet);
+            _mux.HeartbeatTick = data.Tick;
+        }
+
+        var done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _transport.StateChanged += (t, state) =>
+        {
+            switch (state)
+            {
+                case TransportState.Connected:
+                    Data?.Start();
+                    done.TrySetResult(null);
+                    break;
+                case TransportState.Failed or TransportState.Closed:
+                    done.TrySetResult(t.FailureReason ?? "the transport " + state.ToString().ToLowerInvariant());
+                    break;
+            }
+        };
+
+        foreach (var candidate in remote.Candidates)
+        {
+            if (candidate.AddressFamily == family)
+            {
+                _transport.AddRemoteCandidate(candidate);
+            }
+        }
+
+        _mux.Start();
+        _transport.Start();
+
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+        try
+        {
+            return await done.Task.WaitAsync(timeoutSource.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return $"not connected after {timeout.TotalSeconds:0.#} s (ICE {_transport.IceState}, DTLS {_transport.DtlsState})";
+        }
+    }
+
+    /// <summary>Protects and sends; the buffer needs room for the SRTP tag after <paramref name="length"/>.</summary>
+    public bool SendRtp(Span<byte> buffer, int length) => _transport?.SendRtp(buffer, length) ?? false;
+
+    /// <inheritdoc cref="SendRtp"/>
+    public bool SendRtcp(Span<byte> buffer, int length) => _transport?.SendRtcp(buffer, length) ?? false;
+
+    public void Dispose()
+    {
+        Data?.Association.Abort();
+        _transport?.Dispose();
+        _mux?.Dispose();
+    }
+}
