@@ -62,6 +62,15 @@ public static partial class SluiceApp
         builder.Services.AddSluiceAuth(builder.Configuration);
         builder.Services.AddSingleton<ISfu>(provider => provider.GetRequiredService<SfuNode>());
         builder.Services.AddSingleton(_ => new RoomTokens(TimeProvider.System));
+        builder.Services.AddOptions<Cluster.ClusterOptions>().Bind(builder.Configuration.GetSection(Cluster.ClusterOptions.Section))
+            .Validate(o => o.HeartbeatSeconds is >= 0.1 and <= 60, "Cluster:HeartbeatSeconds must be 0.1 to 60")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<Cluster.NodeRegistry>();
+        if (builder.Configuration.GetSection(Cluster.ClusterOptions.Section).Get<Cluster.ClusterOptions>() is { Enabled: true })
+        {
+            builder.Services.AddHostedService(provider => provider.GetRequiredService<Cluster.NodeRegistry>());
+        }
+
         builder.Services.AddSingleton(provider => new RoomSignalling(provider.GetRequiredService<SfuNode>(), TimeProvider.System, provider.GetRequiredService<ILogger<RoomSignalling>>()));
         builder.Services.AddHostedService(provider => provider.GetRequiredService<RoomSignalling>());
         builder.Services.AddSingleton(provider =>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
@@ -42,6 +43,7 @@ internal static partial class AdminEndpoints
         api.MapGet("/sse/streams", (HttpContext context, SfuNode node, AdminMonitor monitor, TimeProvider time, IHostApplicationLifetime lifetime) =>
             Events(context, node, monitor, time, lifetime, "streams", () => JsonSerializer.SerializeToUtf8Bytes(StreamSnapshots.All(node, monitor), AdminJson.Default.StreamInfoArray)))
             .WithMetadata(Auth.QueryTokenAllowed.Instance);
+        api.MapGet("/cluster/nodes", ClusterNodes);
         api.MapGet("/sse/rooms", (HttpContext context, SfuNode node, AdminMonitor monitor, TimeProvider time, IHostApplicationLifetime lifetime) =>
             Events(context, node, monitor, time, lifetime, "rooms", () => JsonSerializer.SerializeToUtf8Bytes(RoomSnapshots.All(node, monitor), AdminJson.Default.RoomInfoArray)))
             .WithMetadata(Auth.QueryTokenAllowed.Instance);
@@ -121,6 +123,25 @@ internal static partial class AdminEndpoints
 
         LogParticipantKicked(loggers.CreateLogger("Sluice.Admin"), participant, room, sessions.Count);
         return Results.NoContent();
+    }
+
+    /// <summary>The nodes of the cluster with their load (this node alone without Redis); 503 with the reason while Redis does not answer.</summary>
+    private static async Task<IResult> ClusterNodes(Cluster.NodeRegistry registry, IOptions<Cluster.ClusterOptions> cluster)
+    {
+        if (!cluster.Value.Enabled)
+        {
+            return Results.Json(new[] { registry.Local() }, AdminJson.Default.NodeEntryArray);
+        }
+
+        try
+        {
+            return Results.Json([.. await registry.ListAsync()], AdminJson.Default.NodeEntryArray);
+        }
+        catch (StackExchange.Redis.RedisException e)
+        {
+            return Problems.Problem(StatusCodes.Status503ServiceUnavailable, "Cluster unavailable",
+                $"Redis ({cluster.Value.Redis}) does not answer, so the other nodes cannot be listed; live sessions go on. {e.Message}");
+        }
     }
 
     private static IResult Info(SfuNode node, AdminMonitor monitor)

@@ -63,4 +63,5 @@ internal sealed record NodeInfo(string Version, string Build, long UptimeSeconds
 [JsonSerializable(typeof(NodeInfo))]
 [JsonSerializable(typeof(RoomInfo))]
 [JsonSerializable(typeof(RoomInfo[]))]
+[JsonSerializable(typeof(Cluster.NodeEntry[]))]
 internal sealed partial class AdminJson : JsonSerializerContext;
