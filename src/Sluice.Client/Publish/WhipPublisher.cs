@@ -1,6 +1,7 @@
 using Sluice.Client.Data;
 using System.Diagnostics;
 using Sluice.Client.Media;
+using Sluice.Client.Room;
 using Sluice.Client.Rtp;
 using Sluice.Client.Sdp;
 using Sluice.Client.Signaling;
@@ -153,7 +154,7 @@ internal sealed class WhipPublisher
         if (_options.Conference && data is null && DataChannelIo.Negotiated(answer!) is { } controlData)
         {
             var endpoint = transport.EnableData(controlData.Port, controlData.MaxMessageSize);
-            endpoint.Established = () => control = endpoint.Open("control", string.Empty, new DataChannelOptions());
+            endpoint.Established = () => control = ControlChannel.Open(endpoint);
         }
 
         using var dataIo = data;
@@ -194,12 +195,7 @@ internal sealed class WhipPublisher
             _log.WriteLine($"data: {data.MessagesSent} sent, {data.MessagesReceived} received");
         }
 
-        if (control is { State: DataChannelState.Open } open)
-        {
-            // A room session has no URL to DELETE: STOP on the control channel ends it at once.
-            open.Send("STOP");
-            await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None).ConfigureAwait(false);
-        }
+        await ControlChannel.StopAsync(control).ConfigureAwait(false);
 
         var stats = CollectStats(clock.Elapsed);
         using var deleteTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));

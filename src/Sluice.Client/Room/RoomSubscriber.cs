@@ -17,8 +17,9 @@ namespace Sluice.Client.Room;
 /// </summary>
 internal sealed class RoomSubscriber : IAsyncDisposable
 {
+    /// <summary>What the answer accepts: every codec the client stack offers (<see cref="CodecSpec.All"/>).</summary>
     private static readonly IReadOnlyList<SdpCodecCapability> Accepted =
-        [SdpCodecCapability.VP8, SdpCodecCapability.VP9Profile0, SdpCodecCapability.H264ConstrainedBaseline, SdpCodecCapability.AV1, SdpCodecCapability.Opus];
+        [.. CodecSpec.All.Select(c => new SdpCodecCapability(c.Kind, c.Name, c.ClockRate, c.Channels, c.Fmtp))];
 
     private readonly Uri _endpoint;
     private readonly string? _token;
@@ -76,10 +77,10 @@ internal sealed class RoomSubscriber : IAsyncDisposable
         }
 
         var endpoint = _transport.EnableData(data.Port, data.MaxMessageSize);
-        endpoint.Established = () => _control = endpoint.Open("control", string.Empty, new DataChannelOptions());
+        endpoint.Established = () => _control = ControlChannel.Open(endpoint);
         endpoint.MessageReceived = (channel, message) =>
         {
-            if (channel.Label == "control" && !message.IsBinary)
+            if (channel.Label == ControlChannel.Label && !message.IsBinary)
             {
                 OnControl(channel, Encoding.UTF8.GetString(message.Data));
             }
@@ -99,14 +100,7 @@ internal sealed class RoomSubscriber : IAsyncDisposable
     }
 
     /// <summary>Ends the session with STOP on the control channel (the node ends it at once).</summary>
-    public async Task StopAsync()
-    {
-        if (_control is { State: DataChannelState.Open } control)
-        {
-            control.Send("STOP");
-            await Task.Delay(TimeSpan.FromMilliseconds(100)).ConfigureAwait(false);
-        }
-    }
+    public Task StopAsync() => ControlChannel.StopAsync(_control);
 
     public ValueTask DisposeAsync()
     {

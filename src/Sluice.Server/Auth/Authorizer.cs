@@ -161,28 +161,31 @@ internal sealed partial class Authorizer : IAccessChecker
         return AccessDecision.Forbid(caller, reason);
     }
 
-    private async Task<AccessDecision> Authenticate(HttpRequest request)
+    /// <summary>
+    /// The request's bearer token (RFC 6750 §2.1: "Bearer" 1*SP b64token, the scheme case-insensitive, RFC 9110
+    /// §11.1), or the <c>?token=</c> of an endpoint that allows it; null when there is none.
+    /// </summary>
+    public static string? BearerToken(HttpRequest request)
     {
         var header = request.Headers.Authorization;
-        if (header.Count == 0 && QueryToken(request) is { } queryToken)
-        {
-            header = "Bearer " + queryToken;
-        }
-
         if (header.Count == 0)
         {
-            return AccessDecision.Unauthenticated(MissingToken);
+            return QueryToken(request);
         }
 
-        // RFC 6750 §2.1: "Bearer" 1*SP b64token; the scheme is case-insensitive (RFC 9110 §11.1).
         var value = header.Count == 1 ? header[0] ?? string.Empty : string.Empty;
         if (!value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            return AccessDecision.Unauthenticated(MissingToken);
+            return null;
         }
 
         var token = value["Bearer ".Length..].Trim();
-        if (token.Length == 0)
+        return token.Length == 0 ? null : token;
+    }
+
+    private async Task<AccessDecision> Authenticate(HttpRequest request)
+    {
+        if (BearerToken(request) is not { } token)
         {
             return AccessDecision.Unauthenticated(MissingToken);
         }

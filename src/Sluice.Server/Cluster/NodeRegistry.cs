@@ -30,6 +30,7 @@ internal sealed partial class NodeRegistry : BackgroundService
     private readonly string _version = typeof(NodeRegistry).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
     private ConnectionMultiplexer? _redis;
     private TimeSpan _cpuBefore;
+    private double _cpu;
     private long _cpuAt;
 
     private readonly Microsoft.AspNetCore.Hosting.Server.IServer _server;
@@ -97,7 +98,7 @@ internal sealed partial class NodeRegistry : BackgroundService
             }
         }
 
-        return new NodeEntry(NodeId, NodeUrl, _version, sessions, subscribers, bitrateOut, Cpu(), _drain.IsDraining, DateTimeOffset.UtcNow);
+        return new NodeEntry(NodeId, NodeUrl, _version, sessions, subscribers, bitrateOut, Volatile.Read(ref _cpu), _drain.IsDraining, DateTimeOffset.UtcNow);
     }
 
     /// <summary>The live nodes, this one included; throws <see cref="RedisException"/> (with the reason) when Redis cannot answer.</summary>
@@ -156,6 +157,7 @@ internal sealed partial class NodeRegistry : BackgroundService
             try
             {
                 var db = _redis.GetDatabase();
+                Volatile.Write(ref _cpu, Cpu());
                 var json = JsonSerializer.Serialize(Local(), JsonSerializerOptions.Web);
                 await db.StringSetAsync(EntryKey, json, Heartbeat * 3).ConfigureAwait(false);
                 await db.SetAddAsync(NodesKey, NodeId).ConfigureAwait(false);
@@ -192,7 +194,7 @@ internal sealed partial class NodeRegistry : BackgroundService
         }
     }
 
-    /// <summary>The process's CPU over the last heartbeat, in cores (1.0 = one core busy).</summary>
+    /// <summary>The process's CPU since the last heartbeat, in cores (1.0 = one core busy); measured by the heartbeat only.</summary>
     private double Cpu()
     {
         var now = Stopwatch.GetTimestamp();

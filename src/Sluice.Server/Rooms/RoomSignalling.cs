@@ -64,6 +64,7 @@ internal sealed partial class RoomSignalling : IConferenceSignalling, IHostedSer
     private readonly HashSet<PublisherSession> _joined = [];
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
+    private long _announcedVersion = -1;
     private long _dropped;
     private long _badAnswers;
     private long _offers;
@@ -247,6 +248,12 @@ internal sealed partial class RoomSignalling : IConferenceSignalling, IHostedSer
     private void Reconcile()
     {
         var now = _time.GetTimestamp();
+
+        // Who is present changes only with the node's membership (its Version) or with a publisher joining here:
+        // subscribers are told again only then, not on every tick.
+        var version = _node.Version;
+        var announce = version != _announcedVersion;
+        _announcedVersion = version;
         foreach (var room in _node.Rooms)
         {
             if (room.Kind != RoomKind.Conference)
@@ -259,6 +266,7 @@ internal sealed partial class RoomSignalling : IConferenceSignalling, IHostedSer
                 if (!_joined.Contains(publisher) && CarriesMedia(publisher))
                 {
                     _joined.Add(publisher);
+                    announce = true;
                 }
             }
 
@@ -269,7 +277,7 @@ internal sealed partial class RoomSignalling : IConferenceSignalling, IHostedSer
                     continue;
                 }
 
-                if (Announce(peer))
+                if (announce && Announce(peer))
                 {
                     peer.LastChange = now;
                     if (peer.FirstChange < 0)

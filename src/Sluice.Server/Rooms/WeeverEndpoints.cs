@@ -111,7 +111,7 @@ internal static class WeeverEndpoints
             return Text("bad token N/A", StatusCodes.Status400BadRequest);
         }
 
-        return stored.Length > 0 && BearerToken(context.Request) != stored ? Text("bad token", StatusCodes.Status401Unauthorized) : null;
+        return stored.Length > 0 && Authorizer.BearerToken(context.Request) != stored ? Text("bad token", StatusCodes.Status401Unauthorized) : null;
     }
 
     private static IResult Create(TokenRequest request, SessionRole role, RoomTokens tokens)
@@ -147,12 +147,6 @@ internal static class WeeverEndpoints
         }
 
         return Text("OK");
-    }
-
-    private static string? BearerToken(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
     }
 
     private static IResult Text(string body, int status = StatusCodes.Status200OK) =>
