@@ -26,6 +26,9 @@ public sealed class ServerOptions
     /// <summary>Rooms (weever-streaming's protocol): <c>Rooms:Auth</c> requires the tokens of <c>/create/pub</c> and <c>/create/sub</c>.</summary>
     public RoomOptions Rooms { get; set; } = new();
 
+    /// <summary>Streams cascaded from the start: <c>Streams:{name}:Source</c> (pulled, WHEP) and <c>Streams:{name}:Targets</c> (pushed, WHIP).</summary>
+    public Dictionary<string, Cascade.StreamOptions> Streams { get; set; } = [];
+
     /// <summary>Pre-negotiated data channels, <c>ID:LABEL</c> each (<c>negotiated: true, id: ID</c> in the browser).</summary>
     public List<string> NegotiatedDataChannels { get; set; } = [];
 

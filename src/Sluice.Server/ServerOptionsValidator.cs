@@ -44,6 +44,27 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
             }
         }
 
+        foreach (var (stream, cascade) in options.Streams)
+        {
+            if (!Whip.WhipEndpoints.IsValidStreamId(stream))
+            {
+                failures.Add($"Streams:{stream}: '{stream}' is not a stream name (1 to 128 of A-Z a-z 0-9 - _ .)");
+            }
+
+            if (cascade.Source is not null && !Cascade.CascadeEndpoint.TryParse(cascade.Source, "whep", out _, out var sourceError))
+            {
+                failures.Add($"Streams:{stream}:Source: {sourceError}");
+            }
+
+            for (var i = 0; i < cascade.Targets.Count; i++)
+            {
+                if (!Cascade.CascadeEndpoint.TryParse(cascade.Targets[i], "whip", out _, out var targetError))
+                {
+                    failures.Add($"Streams:{stream}:Targets:{i}: {targetError}");
+                }
+            }
+        }
+
         if (options.ConsentTimeoutSeconds is < 1 or > 3600)
         {
             failures.Add($"ConsentTimeoutSeconds: {options.ConsentTimeoutSeconds} is outside 1-3600 seconds");

@@ -71,6 +71,8 @@ public static partial class SluiceApp
             builder.Services.AddHostedService(provider => provider.GetRequiredService<Cluster.NodeRegistry>());
         }
 
+        builder.Services.AddSingleton<Cascade.CascadeClient>();
+        builder.Services.AddHostedService<Cascade.CascadeSupervisor>();
         builder.Services.AddSingleton(provider => new RoomSignalling(provider.GetRequiredService<SfuNode>(), TimeProvider.System, provider.GetRequiredService<ILogger<RoomSignalling>>()));
         builder.Services.AddHostedService(provider => provider.GetRequiredService<RoomSignalling>());
         builder.Services.AddSingleton(provider =>

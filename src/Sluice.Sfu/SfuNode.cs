@@ -355,7 +355,15 @@ public sealed partial class SfuNode : ISfu, IDisposable
     {
         Watch(session);
         SessionCreated?.Invoke(session);
-        session.Transport.Start();
+        if (session.Outbound is { } outbound)
+        {
+            outbound.Start();
+        }
+        else
+        {
+            session.Transport.Start();
+        }
+
         LogSessionCreated(session.Id.Value, role, session.Room.Id.Value);
     }
 

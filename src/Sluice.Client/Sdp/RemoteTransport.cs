@@ -22,22 +22,7 @@ internal sealed record RemoteTransport(IceParameters Ice, DtlsFingerprint Finger
             return false;
         }
 
-        var candidates = new List<IPEndPoint>();
-        foreach (var candidate in parameters.Candidates)
-        {
-            if (candidate.Component == 1
-                && candidate.Transport.Equals("udp", StringComparison.OrdinalIgnoreCase)
-                && IPAddress.TryParse(candidate.Address, out var address)
-                && candidate.Port is > 0 and <= 65535)
-            {
-                var endPoint = new IPEndPoint(address, candidate.Port);
-                if (!candidates.Contains(endPoint))
-                {
-                    candidates.Add(endPoint);
-                }
-            }
-        }
-
+        var candidates = parameters.UdpEndPoints();
         if (candidates.Count == 0)
         {
             error = "the answer has no UDP candidate with an IP address (trickle-only answers are not supported)";
@@ -47,22 +32,5 @@ internal sealed record RemoteTransport(IceParameters Ice, DtlsFingerprint Finger
         remote = new RemoteTransport(parameters.Ice, parameters.Fingerprint, candidates, parameters.IceLite);
         error = null;
         return true;
-    }
-
-    /// <summary>The address family our socket binds: IPv4 when the server offers any IPv4 candidate.</summary>
-    public AddressFamily PreferredFamily
-    {
-        get
-        {
-            foreach (var candidate in Candidates)
-            {
-                if (candidate.AddressFamily == AddressFamily.InterNetwork)
-                {
-                    return AddressFamily.InterNetwork;
-                }
-            }
-
-            return AddressFamily.InterNetworkV6;
-        }
     }
 }

@@ -18,7 +18,7 @@ internal sealed class ClientTransport : IDisposable
     private static readonly Lazy<DtlsCertificate> SharedCertificate = new(DtlsCertificate.Generate);
 
     private readonly TimeProvider _time;
-    private UdpMux? _mux;
+    private OutboundTransport? _outbound;
     private WebRtcTransport? _transport;
 
     public ClientTransport(TimeProvider? time = null)
@@ -45,7 +45,7 @@ internal sealed class ClientTransport : IDisposable
 
     public string? FailureReason => _transport?.FailureReason;
 
-    public IPEndPoint? LocalEndPoint => _mux?.LocalEndPoint;
+    public IPEndPoint? LocalEndPoint => _outbound?.LocalEndPoint;
 
     /// <summary>The session's data channels, when <see cref="EnableData"/> was called before connecting.</summary>
     public DataChannelEndpoint? Data { get; private set; }
@@ -73,16 +73,7 @@ internal sealed class ClientTransport : IDisposable
             throw new InvalidOperationException("Already connected.");
         }
 
-        var family = remote.PreferredFamily;
-        var any = family == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any;
-        var allLoopback = true;
-        foreach (var candidate in remote.Candidates)
-        {
-            allLoopback &= candidate.AddressFamily != family || IPAddress.IsLoopback(candidate.Address);
-        }
-
-        _mux = new UdpMux(new IPEndPoint(allLoopback ? (family == AddressFamily.InterNetwork ? IPAddress.Loopback : IPAddress.IPv6Loopback) : any, 0), _time);
-        _transport = new WebRtcTransport(_mux, new WebRtcTransportOptions
+        _outbound = new OutboundTransport(remote.Candidates, new WebRtcTransportOptions
         {
             Certificate = Certificate,
             LocalIce = LocalIce,
@@ -91,12 +82,13 @@ internal sealed class ClientTransport : IDisposable
             IceRole = IceRole.Controlling,
             DtlsRole = DtlsRole.Client,
         }, _time);
+        _transport = _outbound.Transport;
         _transport.RtpReceived = (t, packet) => RtpReceived?.Invoke(t, packet);
         _transport.RtcpReceived = (t, packet) => RtcpReceived?.Invoke(t, packet);
         if (Data is { } data)
         {
             _transport.ApplicationDataReceived = packet => data.Receive(packet);
-            _mux.HeartbeatTick = data.Tick;
+            _outbound.HeartbeatTick = data.Tick;
         }
 
         var done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -114,16 +106,7 @@ internal sealed class ClientTransport : IDisposable
             }
         };
 
-        foreach (var candidate in remote.Candidates)
-        {
-            if (candidate.AddressFamily == family)
-            {
-                _transport.AddRemoteCandidate(candidate);
-            }
-        }
-
-        _mux.Start();
-        _transport.Start();
+        _outbound.Start();
 
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
@@ -146,7 +129,6 @@ internal sealed class ClientTransport : IDisposable
     public void Dispose()
     {
         Data?.Association.Abort();
-        _transport?.Dispose();
-        _mux?.Dispose();
+        _outbound?.Dispose();
     }
 }

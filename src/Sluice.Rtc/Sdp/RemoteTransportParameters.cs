@@ -68,6 +68,28 @@ public sealed record RemoteTransportParameters(
         return true;
     }
 
+    /// <summary>The candidates our UDP socket can reach: component 1, UDP, an IP address (not an mDNS name), each once.</summary>
+    public IReadOnlyList<System.Net.IPEndPoint> UdpEndPoints()
+    {
+        var endPoints = new List<System.Net.IPEndPoint>();
+        foreach (var candidate in Candidates)
+        {
+            if (candidate.Component == 1
+                && candidate.Transport.Equals("udp", StringComparison.OrdinalIgnoreCase)
+                && System.Net.IPAddress.TryParse(candidate.Address, out var address)
+                && candidate.Port is > 0 and <= 65535)
+            {
+                var endPoint = new System.Net.IPEndPoint(address, candidate.Port);
+                if (!endPoints.Contains(endPoint))
+                {
+                    endPoints.Add(endPoint);
+                }
+            }
+        }
+
+        return endPoints;
+    }
+
     private static bool TryReadFingerprint(List<string> values, [NotNullWhen(true)] out DtlsFingerprint? fingerprint)
     {
         fingerprint = null;

@@ -29,6 +29,9 @@ public sealed class UdpMux : IDisposable
     private Thread? _receiveThread;
     private long _nextHeartbeat;
     private volatile bool _disposed;
+    private ImmutableArray<UdpMux> _hosted = [];
+    private UdpMux? _host;
+    private SocketAddress? _hostedFrom;
 
     public UdpMux(IPEndPoint bindEndPoint, TimeProvider? timeProvider = null)
     {
@@ -150,39 +153,79 @@ public sealed class UdpMux : IDisposable
         }
     }
 
+    /// <summary>
+    /// Serves <paramref name="guest"/>'s socket from this mux's receive thread: its datagrams are dispatched and its
+    /// transports ticked here, between this socket's own, so everything one node forwards keeps a single writer
+    /// (a node's cascades and relays, which need sockets of their own, see <see cref="OutboundTransport"/>). The
+    /// guest is never started; it leaves when disposed.
+    /// </summary>
+    public void Host(UdpMux guest)
+    {
+        ArgumentNullException.ThrowIfNull(guest);
+        if (guest._receiveThread is not null || guest._host is not null)
+        {
+            throw new InvalidOperationException("The mux is already receiving.");
+        }
+
+        guest._host = this;
+        guest._socket.ReceiveTimeout = 1; // read only when readable; never wait long if another reader won
+        lock (_transportsLock)
+        {
+            _hosted = _hosted.Add(guest);
+        }
+    }
+
+    private void Unhost(UdpMux guest)
+    {
+        lock (_transportsLock)
+        {
+            _hosted = _hosted.Remove(guest);
+        }
+    }
+
     private void ReceiveLoop()
     {
         var buffer = GC.AllocateArray<byte>(ReceiveBufferSize, pinned: true);
         var from = new SocketAddress(LocalEndPoint.AddressFamily);
+        var ready = new List<Socket>();
         while (!_disposed)
         {
-            var length = -1;
-            try
+            var hosted = _hosted;
+            if (hosted.IsEmpty)
             {
-                length = _socket.ReceiveFrom(buffer, SocketFlags.None, from);
+                ReceiveOne(buffer, from);
             }
-            catch (SocketException)
+            else
             {
-                // The receive timed out (a quiet socket: time for the heartbeat), or an ICMP error surfaced (a
-                // peer's port closed), which concerns one peer only.
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
+                // Sockets of hosted muxes too: wait for any to be readable (poll), then read one datagram from each
+                // that is. Only a node with cascades pays the extra system call per datagram.
+                ready.Clear();
+                ready.Add(_socket);
+                foreach (var guest in hosted)
+                {
+                    ready.Add(guest._socket);
+                }
 
-            if (length >= 0)
-            {
-                Interlocked.Increment(ref Stats._datagramsReceived);
                 try
                 {
-                    Dispatch(buffer.AsSpan(0, length), from);
+                    Socket.Select(ready, null, null, (int)HeartbeatInterval.TotalMicroseconds);
                 }
-                catch (Exception)
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
                 {
-                    // A bug in one session's handler must not stop every session's media: count it (tests assert
-                    // the count stays zero) and go on with the next datagram.
-                    Interlocked.Increment(ref Stats._handlerErrors);
+                    // A guest closed while we waited: the next round has the new list.
+                    ready.Clear();
+                }
+
+                foreach (var socket in ready)
+                {
+                    if (socket == _socket)
+                    {
+                        ReceiveOne(buffer, from);
+                    }
+                    else if (FindGuest(hosted, socket) is { } guest)
+                    {
+                        guest.ReceiveOne(buffer, guest._hostedFrom ??= new SocketAddress(guest.LocalEndPoint.AddressFamily));
+                    }
                 }
             }
 
@@ -191,6 +234,62 @@ public sealed class UdpMux : IDisposable
             {
                 _nextHeartbeat = now + HeartbeatTicks;
                 Heartbeat();
+                foreach (var guest in hosted)
+                {
+                    guest.Heartbeat();
+                }
+            }
+        }
+    }
+
+    private static UdpMux? FindGuest(ImmutableArray<UdpMux> hosted, Socket socket)
+    {
+        foreach (var guest in hosted)
+        {
+            if (guest._socket == socket)
+            {
+                return guest;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Receives and dispatches one datagram (blocking until one arrives or the receive timeout, unless the socket is known readable).</summary>
+    private void ReceiveOne(byte[] buffer, SocketAddress from)
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        var length = -1;
+        try
+        {
+            length = _socket.ReceiveFrom(buffer, SocketFlags.None, from);
+        }
+        catch (SocketException)
+        {
+            // The receive timed out (a quiet socket: time for the heartbeat), or an ICMP error surfaced (a
+            // peer's port closed), which concerns one peer only.
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        if (length >= 0)
+        {
+            Interlocked.Increment(ref Stats._datagramsReceived);
+            try
+            {
+                Dispatch(buffer.AsSpan(0, length), from);
+            }
+            catch (Exception)
+            {
+                // A bug in one session's handler must not stop every session's media: count it (tests assert
+                // the count stays zero) and go on with the next datagram.
+                Interlocked.Increment(ref Stats._handlerErrors);
             }
         }
     }
@@ -315,6 +414,7 @@ public sealed class UdpMux : IDisposable
         }
 
         _disposed = true;
+        _host?.Unhost(this);
         _socket.Dispose();
         _receiveThread?.Join(TimeSpan.FromSeconds(2));
     }

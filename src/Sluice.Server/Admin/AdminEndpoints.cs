@@ -44,6 +44,7 @@ internal static partial class AdminEndpoints
             Events(context, node, monitor, time, lifetime, "streams", () => JsonSerializer.SerializeToUtf8Bytes(StreamSnapshots.All(node, monitor), AdminJson.Default.StreamInfoArray)))
             .WithMetadata(Auth.QueryTokenAllowed.Instance);
         api.MapGet("/cluster/nodes", ClusterNodes);
+        Cascade.CascadeEndpoints.MapCascade(api);
         api.MapGet("/sse/rooms", (HttpContext context, SfuNode node, AdminMonitor monitor, TimeProvider time, IHostApplicationLifetime lifetime) =>
             Events(context, node, monitor, time, lifetime, "rooms", () => JsonSerializer.SerializeToUtf8Bytes(RoomSnapshots.All(node, monitor), AdminJson.Default.RoomInfoArray)))
             .WithMetadata(Auth.QueryTokenAllowed.Instance);

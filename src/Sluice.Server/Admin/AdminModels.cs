@@ -25,7 +25,14 @@ internal sealed record SessionInfo(
     long Plis,
     DateTimeOffset CreatedAt,
     DateTimeOffset? ConnectedSince,
-    DataInfo? Data);
+    DataInfo? Data,
+    CascadeInfo? Cascade = null);
+
+/// <summary>
+/// A session for which the node is another server's client (live777's cascade): the WHEP URL pulled from or the
+/// WHIP URL pushed to, the session resource there, and whether the cluster made it (a relay between its nodes).
+/// </summary>
+internal sealed record CascadeInfo(string? SourceUrl, string? TargetUrl, string? SessionUrl, bool Relay);
 
 /// <summary>
 /// A session's data channels (null when its offer had none): the SCTP association's state, the open channels by
@@ -60,6 +67,7 @@ internal sealed record NodeInfo(string Version, string Build, long UptimeSeconds
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(StreamInfo))]
 [JsonSerializable(typeof(StreamInfo[]))]
+[JsonSerializable(typeof(SessionInfo))]
 [JsonSerializable(typeof(NodeInfo))]
 [JsonSerializable(typeof(RoomInfo))]
 [JsonSerializable(typeof(RoomInfo[]))]

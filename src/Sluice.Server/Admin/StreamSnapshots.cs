@@ -53,8 +53,17 @@ internal static class StreamSnapshots
             counters.KeyframeRequests,
             session.CreatedAt,
             session.ConnectedAt,
-            Data(session));
+            Data(session),
+            Cascade(session.Cascade));
     }
+
+    public static CascadeInfo? Cascade(CascadeLink? link) => link is null
+        ? null
+        : new CascadeInfo(
+            link.Direction == CascadeDirection.Pull ? link.Url.ToString() : null,
+            link.Direction == CascadeDirection.Push ? link.Url.ToString() : null,
+            link.SessionUrl?.ToString(),
+            link.IsRelay);
 
     private static DataInfo? Data(SfuSession session)
     {

@@ -75,6 +75,12 @@ public abstract class SfuSession : IDisposable
     /// <summary>True when the node is the DTLS server of this session (the usual case: it answers setup:passive).</summary>
     internal bool NodeIsDtlsServer => Transport.DtlsRole == DtlsRole.Server;
 
+    /// <summary>When the node is the client of another server for this session (a cascade or a cluster relay): how.</summary>
+    public CascadeLink? Cascade { get; init; }
+
+    /// <summary>A cascade's own socket and controlling transport (<see cref="Transport"/> is its transport); null for a peer's session.</summary>
+    internal OutboundTransport? Outbound { get; init; }
+
     /// <summary>In a conference, the participant the session belongs to; null in a stream.</summary>
     public Participant? Participant { get; init; }
 
@@ -149,6 +155,7 @@ public abstract class SfuSession : IDisposable
     {
         Data?.Close();
         Transport.Dispose();
+        Outbound?.Dispose();
         GC.SuppressFinalize(this);
     }
 

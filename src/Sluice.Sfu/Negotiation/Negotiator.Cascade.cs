@@ -1,0 +1,90 @@
+using Sluice.Rtc.Ice;
+using Sluice.Rtc.Sdp;
+using Sluice.Sfu.Forwarding;
+
+namespace Sluice.Sfu.Negotiation;
+
+/// <summary>
+/// The node's own offers, for cascades and relays: the node is then the client of another WHIP/WHEP server, so it
+/// offers (<c>a=setup:actpass</c>, no candidates: the server learns our address from our checks) and the server
+/// answers.
+/// </summary>
+public sealed partial class Negotiator
+{
+    private static readonly string[] VideoFeedback = ["nack", "nack pli", "ccm fir", "goog-remb"];
+
+    /// <summary>
+    /// A WHEP offer to receive a stream (pull): one video section with every video codec we forward (each with
+    /// RTX), one audio section with every audio codec, and data channels; the server picks what its publisher sends.
+    /// </summary>
+    public SessionDescription OfferToReceive(IceParameters localIce)
+    {
+        var video = new List<RtpCodec>();
+        var payloadType = 96;
+        foreach (var capability in SfuCodecs.Video)
+        {
+            var codec = new RtpCodec(payloadType++, capability.Name, capability.ClockRate, capability.Channels, capability.Fmtp);
+            codec.Feedback.AddRange(VideoFeedback);
+            video.Add(codec);
+            video.Add(new RtpCodec(payloadType++, "rtx", capability.ClockRate, null, "apt=" + codec.PayloadType.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        var audio = new List<RtpCodec>();
+        foreach (var capability in SfuCodecs.Audio)
+        {
+            // The static payload types where RFC 3551 has one, a dynamic one (Opus) otherwise.
+            var type = capability.Name switch { "PCMU" => 0, "PCMA" => 8, "G722" => 9, _ => payloadType++ };
+            audio.Add(new RtpCodec(type, capability.Name, capability.ClockRate, capability.Channels, capability.Fmtp));
+        }
+
+        var extensions = SfuCodecs.PublisherExtensions.Select((uri, i) => new SdpExtmap(i + 1, null, uri)).ToList();
+        return SdpOfferer.CreateOffer(new SdpOfferOptions
+        {
+            IceUfrag = localIce.UsernameFragment,
+            IcePwd = localIce.Password,
+            Fingerprint = _fingerprint.ToString(),
+            Media =
+            [
+                new SdpOfferMedia("video", MediaDirection.RecvOnly, video) { Extmaps = extensions },
+                new SdpOfferMedia("audio", MediaDirection.RecvOnly, audio) { Extmaps = extensions },
+            ],
+            DataChannel = true,
+            SctpPort = NegotiatedData.LocalPort,
+            MaxMessageSize = NegotiatedData.LocalMaxMessageSize,
+        });
+    }
+
+    /// <summary>
+    /// A WHIP offer to send a stream's tracks (push): one sendonly section per track, with its codecs, our SSRCs
+    /// (the server routes by them) and the msid of the stream, and data channels.
+    /// </summary>
+    public SessionDescription OfferToSend(IceParameters localIce, string streamId, IReadOnlyList<PublishedTrack> tracks)
+    {
+        var empty = new SessionDescription { MsidSemantic = "WMS", ExtmapAllowMixed = true };
+        var (offer, _) = OfferSubscriber(empty, localIce, _ => streamId, tracks, new HashSet<string>());
+        foreach (var section in offer.Media)
+        {
+            // The node's candidates are its shared media port's; this transport has a socket of its own.
+            section.Candidates.Clear();
+            section.EndOfCandidates = false;
+            SdpAnswerer.SetAddress(section, []);
+        }
+
+        var data = new MediaDescription("application", 9, MediaDescription.SctpProtocol)
+        {
+            Mid = NextMid(offer),
+            SctpPort = NegotiatedData.LocalPort,
+            MaxMessageSize = NegotiatedData.LocalMaxMessageSize,
+            IceUfrag = localIce.UsernameFragment,
+            IcePwd = localIce.Password,
+            Setup = DtlsSetup.ActPass,
+        };
+        data.Formats.Add(MediaDescription.DataChannelFormat);
+        data.Fingerprints.Add(_fingerprint.ToString());
+        SdpAnswerer.SetAddress(data, []);
+        offer.Media.Add(data);
+        offer.Groups.RemoveAll(g => g.Semantics == SdpGroup.Bundle);
+        offer.Groups.Add(new SdpGroup(SdpGroup.Bundle, [.. offer.Media.Select(m => m.Mid!)]));
+        return offer;
+    }
+}
