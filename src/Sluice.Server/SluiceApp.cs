@@ -60,15 +60,24 @@ public static partial class SluiceApp
         builder.Services.AddDrain(builder.Configuration);
         builder.Services.AddAdmin();
         builder.Services.AddSluiceAuth(builder.Configuration);
-        builder.Services.AddSingleton<ISfu>(provider => provider.GetRequiredService<SfuNode>());
         builder.Services.AddSingleton(_ => new RoomTokens(TimeProvider.System));
         builder.Services.AddOptions<Cluster.ClusterOptions>().Bind(builder.Configuration.GetSection(Cluster.ClusterOptions.Section))
             .Validate(o => o.HeartbeatSeconds is >= 0.1 and <= 60, "Cluster:HeartbeatSeconds must be 0.1 to 60")
             .ValidateOnStart();
         builder.Services.AddSingleton<Cluster.NodeRegistry>();
+        builder.Services.AddSingleton<Cluster.ClusterToken>();
         if (builder.Configuration.GetSection(Cluster.ClusterOptions.Section).Get<Cluster.ClusterOptions>() is { Enabled: true })
         {
+            // In a cluster, the directory on Redis answers where publishers are; the local node forwards.
             builder.Services.AddHostedService(provider => provider.GetRequiredService<Cluster.NodeRegistry>());
+            builder.Services.AddSingleton<Cluster.ClusterDirectory>();
+            builder.Services.AddSingleton<Cluster.ClusterSfu>();
+            builder.Services.AddHostedService(provider => provider.GetRequiredService<Cluster.ClusterSfu>());
+            builder.Services.AddSingleton<ISfu>(provider => provider.GetRequiredService<Cluster.ClusterSfu>());
+        }
+        else
+        {
+            builder.Services.AddSingleton<ISfu>(provider => provider.GetRequiredService<SfuNode>());
         }
 
         builder.Services.AddSingleton<Cascade.CascadeClient>();

@@ -136,6 +136,47 @@ public sealed partial class SfuNode
         return session;
     }
 
+    /// <summary>
+    /// A relay's subscription to one publisher of a conference (another node carries that person to its own
+    /// subscribers): a subscriber session whose sections receive only that publisher's tracks, its first audio and
+    /// video ones, in order. Refused when the publisher is not here or publishes nothing yet.
+    /// </summary>
+    public SfuResult<SessionAnswer> SubscribeToPublisher(RoomId roomId, string offerSdp, string publisherFullId, string? owner = null)
+    {
+        lock (_lock)
+        {
+            if (!_rooms.TryGetValue(roomId, out var room) || !room.Publishers.Any(p => p.Participant?.FullId == publisherFullId && p.IsActive))
+            {
+                return new SfuError(SfuErrorKind.StreamNotFound, $"'{publisherFullId}' does not publish in room '{roomId}' on this node");
+            }
+        }
+
+        var result = Subscribe(roomId, offerSdp, owner);
+        if (result.Value is not { Session: SubscriberSession subscriber })
+        {
+            return result;
+        }
+
+        lock (_lock)
+        {
+            var tracks = subscriber.Room.Publishers.Where(p => p.Participant?.FullId == publisherFullId).SelectMany(p => p.PublishedTracks).ToList();
+            foreach (var kind in new[] { MediaKind.Audio, MediaKind.Video })
+            {
+                var ofKind = tracks.Where(t => t.Kind == kind).ToList();
+                var sections = subscriber.Subscriptions.Where(s => s.Kind == kind).ToList();
+                for (var i = 0; i < sections.Count; i++)
+                {
+                    // A section with no track of that person waits on an id nobody has, never on someone else's track.
+                    sections[i].Wanted = i < ofKind.Count ? ofKind[i].Id : TrackId.New();
+                }
+            }
+
+            subscriber.Room.Rebind();
+        }
+
+        return result;
+    }
+
     /// <summary>The data section when the server accepted ours: its SCTP port and message size are in its answer.</summary>
     private static NegotiatedData? CascadeData(SessionDescription answer, SessionDescription offer)
     {

@@ -2,8 +2,6 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace Sluice.Cli.Commands;
 
@@ -55,22 +53,8 @@ internal static class TokenCommand
         return command;
     }
 
-    public static string Mint(string secret, string stream, int mode, DateTimeOffset expires)
-    {
-        var handler = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false };
-        return handler.CreateToken(new SecurityTokenDescriptor
-        {
-            Claims = new Dictionary<string, object>
-            {
-                ["id"] = stream,
-                ["mode"] = mode,
-
-                // Set here rather than through Expires, which would bring nbf and iat that live777 does not send.
-                ["exp"] = expires.ToUnixTimeSeconds(),
-            },
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)), SecurityAlgorithms.HmacSha256),
-        });
-    }
+    public static string Mint(string secret, string stream, int mode, DateTimeOffset expires) =>
+        Sluice.Client.Auth.AccessTokens.Mint(secret, stream, mode, expires);
 
     /// <summary>30s, 10m, 1h, 2d: a positive whole number and one unit.</summary>
     public static bool TryParseTtl(string text, out TimeSpan ttl)

@@ -45,6 +45,7 @@ internal static partial class AdminEndpoints
             .WithMetadata(Auth.QueryTokenAllowed.Instance);
         api.MapGet("/cluster/nodes", ClusterNodes);
         Cascade.CascadeEndpoints.MapCascade(api);
+        Cluster.RelayEndpoints.MapRelay(api);
         api.MapGet("/sse/rooms", (HttpContext context, SfuNode node, AdminMonitor monitor, TimeProvider time, IHostApplicationLifetime lifetime) =>
             Events(context, node, monitor, time, lifetime, "rooms", () => JsonSerializer.SerializeToUtf8Bytes(RoomSnapshots.All(node, monitor), AdminJson.Default.RoomInfoArray)))
             .WithMetadata(Auth.QueryTokenAllowed.Instance);

@@ -17,5 +17,8 @@ public sealed class ClusterOptions
     /// <summary>Seconds between heartbeats; an entry not renewed for 3 of them expires.</summary>
     public double HeartbeatSeconds { get; set; } = 1;
 
+    /// <summary>The bearer token this node sends to the others (relays); default: derived from <c>Auth</c> (see <c>ClusterToken</c>).</summary>
+    public string? Token { get; set; }
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Redis);
 }

@@ -81,6 +81,22 @@ internal sealed partial class NodeRegistry : BackgroundService
 
     public TimeSpan Heartbeat => TimeSpan.FromSeconds(_options.HeartbeatSeconds);
 
+    /// <summary>The connection to Redis once made (it reconnects by itself); null before.</summary>
+    public ConnectionMultiplexer? Connection => _redis;
+
+    /// <summary>Completes when the node has connected to Redis and written its first entry.</summary>
+    public Task Ready => _ready.Task;
+
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>A live node's entry; null when it has none (it stopped, or its entry expired). Throws <see cref="RedisException"/> when Redis cannot answer.</summary>
+    public async Task<NodeEntry?> FindAsync(string id)
+    {
+        var redis = _redis ?? throw new RedisException("the node has not connected to Redis yet");
+        var json = await redis.GetDatabase().StringGetAsync(EntryPrefix + id).ConfigureAwait(false);
+        return json.IsNull ? null : Parse(id, json.ToString());
+    }
+
     private string EntryKey => EntryPrefix + NodeId;
 
     /// <summary>This node's entry now.</summary>
@@ -118,23 +134,32 @@ internal sealed partial class NodeRegistry : BackgroundService
                 continue;
             }
 
-            try
+            if (Parse(id.ToString(), json.ToString()) is { } entry)
             {
-                if (JsonSerializer.Deserialize<NodeEntry>(json.ToString(), JsonSerializerOptions.Web) is { Id.Length: > 0, Url.Length: > 0 } entry)
-                {
-                    entries.Add(entry);
-                    continue;
-                }
+                entries.Add(entry);
             }
-            catch (JsonException)
-            {
-                // Logged below, like an entry that parsed into nothing usable.
-            }
-
-            LogBadEntry(id.ToString());
         }
 
         return [.. entries.OrderBy(e => e.Id, StringComparer.Ordinal)];
+    }
+
+    /// <summary>An entry as stored, or null (logged) when it does not have the shape of one: another program's, or a broken write.</summary>
+    private NodeEntry? Parse(string id, string json)
+    {
+        try
+        {
+            if (JsonSerializer.Deserialize<NodeEntry>(json, JsonSerializerOptions.Web) is { Id.Length: > 0, Url.Length: > 0 } entry)
+            {
+                return entry;
+            }
+        }
+        catch (JsonException)
+        {
+            // Logged below, like an entry that parsed into nothing usable.
+        }
+
+        LogBadEntry(id);
+        return null;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -161,6 +186,7 @@ internal sealed partial class NodeRegistry : BackgroundService
                 var json = JsonSerializer.Serialize(Local(), JsonSerializerOptions.Web);
                 await db.StringSetAsync(EntryKey, json, Heartbeat * 3).ConfigureAwait(false);
                 await db.SetAddAsync(NodesKey, NodeId).ConfigureAwait(false);
+                _ready.TrySetResult();
             }
             catch (RedisException e)
             {

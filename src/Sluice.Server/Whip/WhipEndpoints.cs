@@ -13,7 +13,7 @@ namespace Sluice.Server.Whip;
 /// </summary>
 internal static partial class WhipEndpoints
 {
-    private const string SdpType = "application/sdp";
+    internal const string SdpType = "application/sdp";
     private const string FragmentType = "application/trickle-ice-sdpfrag";
     private const int MaxBodyBytes = 128 * 1024;
 
@@ -204,7 +204,7 @@ internal static partial class WhipEndpoints
         }
     }
 
-    private static bool HasContentType(HttpRequest request, string expected) =>
+    internal static bool HasContentType(HttpRequest request, string expected) =>
         request.ContentType is { } type && type.Split(';')[0].Trim().Equals(expected, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The request body as UTF-8 text, or TooLarge past <paramref name="maxBytes"/> (declared or read).</summary>
