@@ -13,6 +13,8 @@ internal sealed class RedisServer : IAsyncDisposable
 
     private RedisServer(int port) => Port = port;
 
+    internal static int FreeTcpPort() => FreePort();
+
     public int Port { get; }
 
     public string ConnectionString => $"127.0.0.1:{Port}";
