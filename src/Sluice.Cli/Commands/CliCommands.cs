@@ -86,7 +86,9 @@ internal static class CliCommands
         var (dataIn, dataOut, label) = DataOptions();
         CliOptions.RequirePositive(duration);
 
-        var command = new Command("whep", "Receive a stream from a WHEP endpoint and save it to files") { url, videoOut, audioOut, duration, token, dataIn, dataOut, label };
+        var noReconnect = new Option<bool>("--no-reconnect") { Description = "Stop when the session fails, instead of POSTing again (with backoff) to the endpoint or a fallback" };
+        var fallbacks = new Option<Uri[]>("--fallback") { Description = "Another node's WHEP endpoint for the stream, tried when reconnecting (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("whep", "Receive a stream from a WHEP endpoint and save it to files; reconnects by itself") { url, videoOut, audioOut, duration, token, dataIn, dataOut, label, noReconnect, fallbacks };
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
             var endpoint = parse.GetRequiredValue(url);
@@ -98,6 +100,8 @@ internal static class CliCommands
                 DataIn = parse.GetValue(dataIn),
                 DataOut = parse.GetValue(dataOut),
                 Label = parse.GetRequiredValue(label),
+                Reconnect = !parse.GetValue(noReconnect),
+                Fallbacks = parse.GetValue(fallbacks) ?? [],
             }, http, sink);
             try
             {
@@ -134,6 +138,12 @@ internal static class CliCommands
 
             var stats = subscriber.GetStats();
             await env.Out.WriteLineAsync("whep: " + stats.Summary()).ConfigureAwait(false);
+            if (subscriber.Reconnects > 0)
+            {
+                await env.Out.WriteLineAsync(FormattableString.Invariant(
+                    $"whep: reconnected {subscriber.Reconnects} times, longest gap without media {subscriber.LongestGap.TotalMilliseconds:0} ms")).ConfigureAwait(false);
+            }
+
             if (subscriber.Data is { } received)
             {
                 await env.Out.WriteLineAsync($"whep: data: {received.MessagesSent} sent, {received.MessagesReceived} received").ConfigureAwait(false);

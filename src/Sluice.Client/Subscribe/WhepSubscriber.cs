@@ -4,6 +4,7 @@ using Sluice.Client.Sdp;
 using Sluice.Client.Signaling;
 using Sluice.Client.Transport;
 using Sluice.Media.Rtp;
+using Sluice.Rtc.Ice;
 using Sluice.Rtc.Rtcp;
 using Sluice.Rtc.Rtp;
 using Sluice.Rtc.Sdp;
@@ -45,6 +46,14 @@ internal sealed class WhepSubscriber : IAsyncDisposable
     private long _videoFrames;
     private long _audioFrames;
     private long _depayloadFailures;
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(5);
+    private readonly CancellationTokenSource _stopping = new();
+    private TaskCompletionSource _down = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _supervisor;
+    private int _reconnects;
+    private long _gapFrom;
+    private TimeSpan _longestGap;
 
     public WhepSubscriber(WhepSubscriberOptions options, HttpClient http, IWhepSink? sink = null, TimeProvider? time = null)
     {
@@ -60,7 +69,22 @@ internal sealed class WhepSubscriber : IAsyncDisposable
     /// <summary>The session URL once created.</summary>
     public Uri? Location => _session?.Location;
 
-    /// <summary>POSTs the offer and connects; the result says what failed, if anything.</summary>
+    /// <summary>Sessions made after the first because one failed (<see cref="WhepSubscriberOptions.Reconnect"/>).</summary>
+    public int Reconnects => Volatile.Read(ref _reconnects);
+
+    /// <summary>The longest time without media across a reconnect: from the last packet of the failed session to the first of the next.</summary>
+    public TimeSpan LongestGap
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _longestGap;
+            }
+        }
+    }
+
+    /// <summary>POSTs the offer and connects; the result says what failed, if anything. With reconnection on, keeps the session up from then on.</summary>
     public async Task<WhepConnectResult> ConnectAsync(CancellationToken cancellationToken)
     {
         if (_session is not null)
@@ -69,16 +93,89 @@ internal sealed class WhepSubscriber : IAsyncDisposable
         }
 
         _startedAt = _time.GetTimestamp();
-        _transport = new ClientTransport();
-        _session = new SessionClient(_http, _options.Endpoint, _options.Token);
-        var offer = OfferBuilder.CreateSubscribeOffer(_transport.LocalIce.UsernameFragment, _transport.LocalIce.Password, _transport.Fingerprint, _options.Video, _options.Audio, _options.WantsData);
-        var created = await _session.CreateAsync(offer.ToString(), cancellationToken).ConfigureAwait(false);
-        if (!created.IsSuccess)
+        var result = await ConnectOnceAsync(_options.Endpoint, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
         {
-            return new WhepConnectResult(HttpError: created.Error);
+            return result;
         }
 
-        if (!SessionDescription.TryParse(created.Answer.Sdp, out var answer, out var parseError))
+        _lastReportAt = _time.GetTimestamp();
+        _timer = _time.CreateTimer(_ => Tick(), null, _options.TickInterval, _options.TickInterval);
+        if (_options.Reconnect)
+        {
+            _supervisor = SuperviseAsync(_stopping.Token);
+        }
+
+        return result;
+    }
+
+    /// <summary>Stops receiving and DELETEs the session; null on success, else the DELETE error.</summary>
+    public async Task<SessionError?> StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_supervisor is not null)
+        {
+            await _supervisor.ConfigureAwait(false);
+        }
+
+        _timer?.Dispose();
+        _timer = null;
+        SessionError? error = null;
+        if (_session is not null)
+        {
+            error = await _session.DeleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _transport?.Dispose();
+        Data?.Dispose();
+        return error;
+    }
+
+    /// <summary>One session: the offer POSTed to <paramref name="endpoint"/>, the transport connected; on success it replaces the previous one.</summary>
+    private async Task<WhepConnectResult> ConnectOnceAsync(Uri endpoint, CancellationToken cancellationToken)
+    {
+        // A player that reconnects checks consent often (4 checks a second), so a dead node is noticed in about 1 s.
+        var transport = new ClientTransport(_time, _options.Reconnect ? new IceAgentOptions
+        {
+            ConsentInterval = TimeSpan.FromMilliseconds(250),
+            DisconnectTimeout = TimeSpan.FromSeconds(1),
+        } : null);
+        var session = new SessionClient(_http, endpoint, _options.Token);
+        var offer = OfferBuilder.CreateSubscribeOffer(transport.LocalIce.UsernameFragment, transport.LocalIce.Password, transport.Fingerprint, _options.Video, _options.Audio, _options.WantsData);
+        var created = await session.CreateAsync(offer.ToString(), cancellationToken).ConfigureAwait(false);
+        var result = created.IsSuccess ? await ConnectTransportAsync(transport, offer, created.Answer.Sdp, cancellationToken).ConfigureAwait(false) : new WhepConnectResult(HttpError: created.Error);
+        if (!result.Succeeded)
+        {
+            transport.Dispose();
+            if (created.IsSuccess)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                await session.DeleteAsync(timeout.Token).ConfigureAwait(false);
+            }
+
+            // The first attempt keeps the session, so the caller can see where it went wrong (Location).
+            _session ??= session;
+            return result;
+        }
+
+        lock (_lock)
+        {
+            _transport = transport;
+            _session = session;
+        }
+
+        transport.Down += _ => _down.TrySetResult();
+        if (transport.State is not Rtc.Transport.TransportState.Connected)
+        {
+            _down.TrySetResult();
+        }
+
+        return result;
+    }
+
+    private async Task<WhepConnectResult> ConnectTransportAsync(ClientTransport transport, SessionDescription offer, string answerSdp, CancellationToken cancellationToken)
+    {
+        if (!SessionDescription.TryParse(answerSdp, out var answer, out var parseError))
         {
             return new WhepConnectResult(Failure: "the answer is not valid SDP: " + parseError);
         }
@@ -88,9 +185,15 @@ internal sealed class WhepSubscriber : IAsyncDisposable
             return new WhepConnectResult(Failure: remoteError);
         }
 
-        foreach (var offered in offer.Media)
+        lock (_lock)
         {
-            AddPayloadTypes(NegotiatedMedia.Read(answer!, offered.Kind, offered.Mid));
+            // A new session may number its payload types differently.
+            _payloadTypes.Clear();
+            _rtxTypes.Clear();
+            foreach (var offered in offer.Media)
+            {
+                AddPayloadTypes(NegotiatedMedia.Read(answer!, offered.Kind, offered.Mid));
+            }
         }
 
         if (_payloadTypes.Count == 0)
@@ -105,36 +208,71 @@ internal sealed class WhepSubscriber : IAsyncDisposable
                 return new WhepConnectResult(Failure: "the server refused the data channel (m=application)");
             }
 
-            Data = new DataChannelIo(_transport.EnableData(data.Port, data.MaxMessageSize), _options.Label, _options.DataOut);
+            Data?.Dispose();
+            Data = new DataChannelIo(transport.EnableData(data.Port, data.MaxMessageSize), _options.Label, _options.DataOut);
         }
 
-        _transport.RtpReceived = (_, packet) => OnRtp(packet);
-        _transport.RtcpReceived = (_, packet) => OnRtcp(packet);
-        var connectError = await _transport.ConnectAsync(remote, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
-        if (connectError is not null)
-        {
-            return new WhepConnectResult(Failure: "connect: " + connectError);
-        }
-
-        _lastReportAt = _time.GetTimestamp();
-        _timer = _time.CreateTimer(_ => Tick(), null, _options.TickInterval, _options.TickInterval);
-        return WhepConnectResult.Success;
+        transport.RtpReceived = (_, packet) => OnRtp(packet);
+        transport.RtcpReceived = (_, packet) => OnRtcp(packet);
+        var connectError = await transport.ConnectAsync(remote, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        return connectError is null ? WhepConnectResult.Success : new WhepConnectResult(Failure: "connect: " + connectError);
     }
 
-    /// <summary>Stops receiving and DELETEs the session; null on success, else the DELETE error.</summary>
-    public async Task<SessionError?> StopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for the session to fail, then makes another: the same endpoint first, then the fallbacks in turn, with
+    /// backoff between failed attempts. The old session is DELETEd in passing (its node may be gone).
+    /// </summary>
+    private async Task SuperviseAsync(CancellationToken stop)
     {
-        _timer?.Dispose();
-        _timer = null;
-        SessionError? error = null;
-        if (_session is not null)
+        var endpoints = new List<Uri> { _options.Endpoint };
+        endpoints.AddRange(_options.Fallbacks);
+        var next = 0;
+        try
         {
-            error = await _session.DeleteAsync(cancellationToken).ConfigureAwait(false);
-        }
+            while (true)
+            {
+                await _down.Task.WaitAsync(stop).ConfigureAwait(false);
+                _down = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                ClientTransport? failed;
+                SessionClient? old;
+                lock (_lock)
+                {
+                    failed = _transport;
+                    old = _session;
+                    _gapFrom = _lastPacketAt;
+                }
 
-        _transport?.Dispose();
-        Data?.Dispose();
-        return error;
+                failed?.Dispose();
+                _ = DeleteQuietlyAsync(old);
+                var wait = FirstRetry;
+                while (true)
+                {
+                    var result = await ConnectOnceAsync(endpoints[next % endpoints.Count], stop).ConfigureAwait(false);
+                    if (result.Succeeded)
+                    {
+                        Interlocked.Increment(ref _reconnects);
+                        break;
+                    }
+
+                    next++;
+                    await Task.Delay(wait, _time, stop).ConfigureAwait(false);
+                    wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, LastRetry.Ticks));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopped.
+        }
+    }
+
+    private static async Task DeleteQuietlyAsync(SessionClient? session)
+    {
+        if (session is not null)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await session.DeleteAsync(timeout.Token).ConfigureAwait(false);
+        }
     }
 
     public WhepStats GetStats()
@@ -199,6 +337,12 @@ internal sealed class WhepSubscriber : IAsyncDisposable
         {
             _lastPacketAt = _time.GetTimestamp();
             _firstPacketAt ??= _lastPacketAt;
+            if (_gapFrom != 0)
+            {
+                var gap = _time.GetElapsedTime(_gapFrom, _lastPacketAt);
+                _longestGap = gap > _longestGap ? gap : _longestGap;
+                _gapFrom = 0;
+            }
 
             SubscribeTrack? track;
             if (_rtxTypes.TryGetValue(rtp.PayloadType, out var associated))

@@ -7,6 +7,16 @@ internal sealed record WhepSubscriberOptions(Uri Endpoint)
 {
     public string? Token { get; init; }
 
+    /// <summary>
+    /// Re-POST after the session fails (the node died, or dropped it), with backoff (0.25 s doubling to 5 s, back to
+    /// 0.25 s once connected), trying <see cref="Endpoint"/> and then each of <see cref="Fallbacks"/> in turn. A dead
+    /// node is noticed in about 1 s: consent is checked every 0.25 s.
+    /// </summary>
+    public bool Reconnect { get; init; }
+
+    /// <summary>Other nodes' WHEP endpoints for the same stream, tried in turn when reconnecting.</summary>
+    public IReadOnlyList<Uri> Fallbacks { get; init; } = [];
+
     public bool Video { get; init; } = true;
 
     public bool Audio { get; init; } = true;

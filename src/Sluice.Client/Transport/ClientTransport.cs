@@ -21,8 +21,12 @@ internal sealed class ClientTransport : IDisposable
     private OutboundTransport? _outbound;
     private WebRtcTransport? _transport;
 
-    public ClientTransport(TimeProvider? time = null)
+    private readonly IceAgentOptions? _ice;
+
+    /// <param name="ice">ICE timers (consent checks, disconnect and failure timeouts); the defaults when null.</param>
+    public ClientTransport(TimeProvider? time = null, IceAgentOptions? ice = null)
     {
+        _ice = ice;
         _time = time ?? TimeProvider.System;
         LocalIce = IceParameters.Generate();
     }
@@ -42,6 +46,11 @@ internal sealed class ClientTransport : IDisposable
     public RtpPacketHandler? RtcpReceived { get; set; }
 
     public TransportState State => _transport?.State ?? TransportState.New;
+
+    /// <summary>Raised once, on a transport thread, when a connected transport goes disconnected, failed or closed.</summary>
+    public event Action<ClientTransport>? Down;
+
+    private int _down;
 
     public string? FailureReason => _transport?.FailureReason;
 
@@ -81,6 +90,7 @@ internal sealed class ClientTransport : IDisposable
             RemoteFingerprint = remote.Fingerprint,
             IceRole = IceRole.Controlling,
             DtlsRole = DtlsRole.Client,
+            Ice = _ice ?? new IceAgentOptions(),
         }, _time);
         _transport = _outbound.Transport;
         _transport.RtpReceived = (t, packet) => RtpReceived?.Invoke(t, packet);
@@ -102,6 +112,10 @@ internal sealed class ClientTransport : IDisposable
                     break;
                 case TransportState.Failed or TransportState.Closed:
                     done.TrySetResult(t.FailureReason ?? "the transport " + state.ToString().ToLowerInvariant());
+                    RaiseDown();
+                    break;
+                case TransportState.Disconnected:
+                    RaiseDown();
                     break;
             }
         };
@@ -117,6 +131,14 @@ internal sealed class ClientTransport : IDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return $"not connected after {timeout.TotalSeconds:0.#} s (ICE {_transport.IceState}, DTLS {_transport.DtlsState})";
+        }
+    }
+
+    private void RaiseDown()
+    {
+        if (Interlocked.Exchange(ref _down, 1) == 0)
+        {
+            Down?.Invoke(this);
         }
     }
 
