@@ -30,10 +30,14 @@ internal sealed partial class ClusterDirectory
     public const string RoomPrefix = "sluice:room:";
     public static readonly RedisChannel Channel = RedisChannel.Literal("sluice:events");
 
-    // Claims a key for this node when it is free, already ours, or held by a node whose registry entry is gone.
+    // Claims a key for this node when it is free or held by a node whose registry entry is gone (1), or says it is
+    // ours already (2) or another live node's (0).
     private const string ClaimScript = """
         local owner = redis.call('GET', KEYS[1])
-        if (not owner) or owner == ARGV[1] or redis.call('EXISTS', ARGV[2] .. owner) == 0 then
+        if owner == ARGV[1] then
+          return 2
+        end
+        if (not owner) or redis.call('EXISTS', ARGV[2] .. owner) == 0 then
           redis.call('SET', KEYS[1], ARGV[1])
           return 1
         end
@@ -71,16 +75,19 @@ internal sealed partial class ClusterDirectory
         await subscriber.SubscribeAsync(Channel, (_, message) => OnMessage(message)).ConfigureAwait(false);
     }
 
-    /// <summary>Makes this node the stream's publisher's cluster-wide; false when another live node holds it.</summary>
+    /// <summary>
+    /// Makes this node the stream's publisher's cluster-wide (announced when it was not already); false when another
+    /// live node holds it. Called again every heartbeat, so the directory comes back after Redis lost it (a restart).
+    /// </summary>
     public async Task<bool> ClaimStreamAsync(string stream)
     {
-        var claimed = (int)await Database.ScriptEvaluateAsync(ClaimScript, [StreamPrefix + stream], [NodeId, NodeRegistry.EntryPrefix]).ConfigureAwait(false) == 1;
-        if (claimed)
+        var claimed = (int)await Database.ScriptEvaluateAsync(ClaimScript, [StreamPrefix + stream], [NodeId, NodeRegistry.EntryPrefix]).ConfigureAwait(false);
+        if (claimed == 1)
         {
             await AnnounceAsync(new ClusterEvent(ClusterEvent.StreamStarted, stream, null, NodeId)).ConfigureAwait(false);
         }
 
-        return claimed;
+        return claimed != 0;
     }
 
     public async Task ReleaseStreamAsync(string stream)
@@ -108,8 +115,14 @@ internal sealed partial class ClusterDirectory
         return node;
     }
 
+    /// <summary>Lists a room's publisher as this node's (announced when it was not listed); called again every heartbeat.</summary>
     public async Task AddPublisherAsync(string room, string fullId)
     {
+        if (await Database.HashGetAsync(RoomPrefix + room, fullId).ConfigureAwait(false) == NodeId)
+        {
+            return;
+        }
+
         await Database.HashSetAsync(RoomPrefix + room, fullId, NodeId).ConfigureAwait(false);
         await AnnounceAsync(new ClusterEvent(ClusterEvent.PublisherJoined, room, fullId, NodeId)).ConfigureAwait(false);
     }

@@ -334,6 +334,7 @@ internal sealed partial class ClusterSfu : ISfu, IHostedService
             using var timer = new PeriodicTimer(_registry.Heartbeat);
             while (await timer.WaitForNextTickAsync(stop))
             {
+                await ReassertAsync();
                 foreach (var origin in _relays.Values.Distinct().ToList())
                 {
                     try
@@ -359,6 +360,37 @@ internal sealed partial class ClusterSfu : ISfu, IHostedService
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>Writes this node's streams and room publishers again, where Redis lost them (it restarted empty).</summary>
+    private async Task ReassertAsync()
+    {
+        try
+        {
+            foreach (var room in _node.Rooms)
+            {
+                foreach (var publisher in room.Publishers)
+                {
+                    if (publisher.Cascade is { IsRelay: true } || publisher.EndReason != SessionEndReason.None)
+                    {
+                        continue;
+                    }
+
+                    if (room.Kind == RoomKind.Stream)
+                    {
+                        await _directory.ClaimStreamAsync(room.Id.Value);
+                    }
+                    else if (publisher.Participant is { } participant)
+                    {
+                        await _directory.AddPublisherAsync(room.Id.Value, participant.FullId);
+                    }
+                }
+            }
+        }
+        catch (RedisException)
+        {
+            // Redis away: next heartbeat.
         }
     }
 

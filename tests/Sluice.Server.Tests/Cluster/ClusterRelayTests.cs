@@ -90,11 +90,12 @@ public sealed class ClusterRelayTests
     }
 
     [RedisFact]
-    public async Task Without_redis_a_lookup_on_another_node_fails_with_503_and_a_live_stream_goes_on()
+    public async Task Without_redis_a_lookup_fails_with_503_a_live_stream_goes_on_and_the_directory_comes_back_with_redis()
     {
         await using var redis = await RedisServer.StartAsync();
         await using var a = await StartNode(redis, "a");
-        await Poll.Until(() => ListedNodes(a).Result == 1, "a to register");
+        await using var b = await StartNode(redis, "b");
+        await Poll.Until(() => ListedNodes(a).Result == 2, "a and b to register");
         using (var published = await a.Http.PostAsync("/whip/live", Offers.Sdp(Offers.Publish(new Rtc.Sdp.RtpCodec(96, "VP8", 90000)))))
         {
             Assert.Equal(HttpStatusCode.Created, published.StatusCode);
@@ -108,6 +109,15 @@ public sealed class ClusterRelayTests
         // A stream with its publisher here needs no lookup.
         using var local = await a.Http.PostAsync("/whep/live", Offers.Sdp(Offers.Play()));
         Assert.Equal(HttpStatusCode.Created, local.StatusCode);
+
+        // Redis comes back empty (no persistence): the nodes write their entries and streams again, and b finds a's.
+        await redis.RestartAsync();
+        await Poll.Until(() => ListedNodes(b).Result == 2, "a and b to register again", timeoutSeconds: 20);
+        await Poll.Until(async () =>
+        {
+            using var played = await b.Http.PostAsync("/whep/live", Offers.Sdp(Offers.Play()));
+            return played.StatusCode == HttpStatusCode.Created && b.Node.TryGetStream("live", out var s) && s!.Publisher is { Cascade.IsRelay: true };
+        }, "b to relay a's stream after the restart", timeoutSeconds: 10);
     }
 
     internal static Task<TestNode> StartNode(RedisServer redis, string id, params string[] extra) =>

@@ -16,4 +16,19 @@ internal static class Poll
             await Task.Delay(20);
         }
     }
+
+    /// <summary>The same for a condition that needs a request to check, tried every 200 ms.</summary>
+    public static async Task Until(Func<Task<bool>> condition, string what, int timeoutSeconds = 10)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(timeoutSeconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out after {timeoutSeconds} s waiting for {what}.");
+            }
+
+            await Task.Delay(200);
+        }
+    }
 }
