@@ -14,6 +14,15 @@ internal sealed record LoadReport(
     int NeverReceived,
     IReadOnlyDictionary<string, int> Failures)
 {
+    /// <summary>Packet age on arrival (from the publisher's clock, via sender reports), ms; null without sender reports.</summary>
+    public double? LatencyP50 { get; init; }
+
+    /// <inheritdoc cref="LatencyP50"/>
+    public double? LatencyP99 { get; init; }
+
+    /// <summary>Sessions made again after one failed.</summary>
+    public int Reconnects { get; init; }
+
     public double LossPercent => Packets + Lost == 0 ? 0 : 100.0 * Lost / (Packets + Lost);
 
     /// <summary>Nearest-rank percentile of <paramref name="sorted"/> (ascending); null when empty.</summary>
@@ -38,6 +47,9 @@ internal sealed record LoadReport(
         Row(sb, "first packet p50", Ms(FirstPacketP50));
         Row(sb, "first packet p95", Ms(FirstPacketP95));
         Row(sb, "first packet max", Ms(FirstPacketMax));
+        Row(sb, "latency p50", LatencyP50 is { } p50 ? $"{p50:0.00} ms" : "-");
+        Row(sb, "latency p99", LatencyP99 is { } p99 ? $"{p99:0.00} ms" : "-");
+        Row(sb, "reconnects", Reconnects.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var (reason, count) in Failures)
         {
             Row(sb, $"failed ×{count}", reason);

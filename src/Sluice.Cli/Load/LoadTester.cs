@@ -19,6 +19,7 @@ internal sealed class LoadTester(LoadTesterOptions options, HttpClient http, Tex
             Token = options.Token,
             ConnectTimeout = options.ConnectTimeout,
             Receiver = new RtpReceiverOptions { Nack = false, GiveUpAfter = options.ReorderWindow },
+            Reconnect = true,
         };
         var connected = new List<WhepSubscriber>();
         var failures = new Dictionary<string, int>();
@@ -94,8 +95,12 @@ internal sealed class LoadTester(LoadTesterOptions options, HttpClient http, Tex
         long packets = 0, lost = 0;
         var firstPackets = new List<TimeSpan>();
         var never = 0;
+        var reconnects = 0;
+        var latency = new LatencyHistogram();
         foreach (var subscriber in connected)
         {
+            reconnects += subscriber.Reconnects;
+            latency.Add(subscriber.Latency);
             var stats = subscriber.GetStats();
             packets += stats.PacketsReceived;
             lost += stats.Lost;
@@ -119,6 +124,11 @@ internal sealed class LoadTester(LoadTesterOptions options, HttpClient http, Tex
             LoadReport.Percentile(firstPackets, 95),
             firstPackets.Count > 0 ? firstPackets[^1] : null,
             never,
-            failures);
+            failures)
+        {
+            LatencyP50 = latency.Percentile(50),
+            LatencyP99 = latency.Percentile(99),
+            Reconnects = reconnects,
+        };
     }
 }

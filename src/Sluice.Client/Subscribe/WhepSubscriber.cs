@@ -54,6 +54,14 @@ internal sealed class WhepSubscriber : IAsyncDisposable
     private int _reconnects;
     private long _gapFrom;
     private TimeSpan _longestGap;
+    private readonly Dictionary<uint, (DateTime Ntp, uint Rtp, int ClockRate)> _senderClocks = [];
+
+    /// <summary>
+    /// Each media packet's age on arrival: now minus the sender's wall-clock time for its RTP timestamp, from the
+    /// sender reports (which a node forwards with the publisher's clock). On one host this is the one-way latency
+    /// from the publisher, through every node on the way.
+    /// </summary>
+    public LatencyHistogram Latency { get; } = new();
 
     public WhepSubscriber(WhepSubscriberOptions options, HttpClient http, IWhepSink? sink = null, TimeProvider? time = null)
     {
@@ -363,6 +371,12 @@ internal sealed class WhepSubscriber : IAsyncDisposable
             else if (_payloadTypes.TryGetValue(rtp.PayloadType, out var codec))
             {
                 track = GetTrack(codec, rtp.Ssrc);
+                if (_senderClocks.TryGetValue(rtp.Ssrc, out var clock))
+                {
+                    var sent = clock.Ntp.AddSeconds((int)(rtp.Timestamp - clock.Rtp) / (double)clock.ClockRate);
+                    Latency.Record((_time.GetUtcNow().UtcDateTime - sent).TotalMilliseconds);
+                }
+
                 var startsFrame = codec.Spec.Kind != "video" || RtpKeyframe.IsFrameStart(codec.Spec.Codec, rtp.Payload);
                 track.Receiver.Receive(packet, startsFrame: startsFrame);
             }
@@ -389,6 +403,7 @@ internal sealed class WhepSubscriber : IAsyncDisposable
                         if (track.Receiver.Ssrc == report.SenderSsrc)
                         {
                             track.Receiver.OnSenderReport(report.NtpTimestamp);
+                            _senderClocks[report.SenderSsrc] = (NtpTime.ToDateTime(report.NtpTimestamp), report.RtpTimestamp, track.Codec.Spec.ClockRate);
                         }
                     }
                 }

@@ -26,6 +26,7 @@ internal sealed partial class ClusterSfu : ISfu, IHostedService
     private readonly ClusterToken _token;
     private readonly ILogger<ClusterSfu> _logger;
     private readonly ConcurrentDictionary<SfuSession, string> _relays = new();
+    private readonly ConcurrentDictionary<SfuSession, string> _relayedTo = new();
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private Task? _watch;
@@ -40,6 +41,22 @@ internal sealed partial class ClusterSfu : ISfu, IHostedService
         _logger = logger;
         _node.SessionEnded += OnSessionEnded;
         _directory.EventReceived += change => _ = Task.Run(() => OnEventAsync(change));
+    }
+
+    /// <summary>
+    /// A session here that is another node's relay (its request named the node with <c>?relay=</c>): it ends as soon
+    /// as that node leaves the registry, rather than when its consent runs out.
+    /// </summary>
+    public void TrackRelayTo(SfuSession session, string nodeId) => _relayedTo[session] = nodeId;
+
+    /// <summary>Notes a session a request made as another node's relay (<c>?relay=</c>), when this node is in a cluster.</summary>
+    public static void NoteRelay(HttpContext context, SfuSession session)
+    {
+        if (context.Request.Query["relay"] is { Count: 1 } relay && !string.IsNullOrEmpty(relay[0])
+            && context.RequestServices.GetService<ClusterSfu>() is { } cluster)
+        {
+            cluster.TrackRelayTo(session, relay[0]!);
+        }
     }
 
     /// <summary>The relay sessions on this node and the node each comes from.</summary>
@@ -177,7 +194,7 @@ internal sealed partial class ClusterSfu : ISfu, IHostedService
                 return;
             }
 
-            var url = new Uri(new Uri(holder.Url.TrimEnd('/') + "/"), "whep/" + Uri.EscapeDataString(room.Value));
+            var url = new Uri(new Uri(holder.Url.TrimEnd('/') + "/"), "whep/" + Uri.EscapeDataString(room.Value) + RelayQuery);
             var (session, failure) = await _cascades.StartAsync(room, CascadeDirection.Pull, url, _token.Current(), relay: true);
             if (session is not null)
             {
@@ -216,7 +233,7 @@ internal sealed partial class ClusterSfu : ISfu, IHostedService
                 return;
             }
 
-            var url = new Uri(new Uri(holder.Url.TrimEnd('/') + "/"), $"api/cluster/relay/{Uri.EscapeDataString(room.Value)}/{Uri.EscapeDataString(fullId)}");
+            var url = new Uri(new Uri(holder.Url.TrimEnd('/') + "/"), $"api/cluster/relay/{Uri.EscapeDataString(room.Value)}/{Uri.EscapeDataString(fullId)}{RelayQuery}");
             var participant = new Participant(Rooms.WeeverIds.ParticipantOf(fullId), fullId);
             var (session, failure) = await _cascades.StartAsync(room, CascadeDirection.Pull, url, _token.Current(), relay: true, participant);
             if (session is not null)
@@ -294,6 +311,7 @@ internal sealed partial class ClusterSfu : ISfu, IHostedService
 
     private void OnSessionEnded(SfuSession session)
     {
+        _relayedTo.TryRemove(session, out _);
         if (_relays.TryRemove(session, out _))
         {
             return;
@@ -335,16 +353,16 @@ internal sealed partial class ClusterSfu : ISfu, IHostedService
             while (await timer.WaitForNextTickAsync(stop))
             {
                 await ReassertAsync();
-                foreach (var origin in _relays.Values.Distinct().ToList())
+                foreach (var other in _relays.Values.Concat(_relayedTo.Values).Distinct().ToList())
                 {
                     try
                     {
-                        if (await _directory.FindNodeAsync(origin) is null)
+                        if (await _directory.FindNodeAsync(other) is null)
                         {
-                            LogNodeGone(_logger, origin);
-                            foreach (var (session, from) in _relays)
+                            LogNodeGone(_logger, other);
+                            foreach (var (session, node) in _relays.Concat(_relayedTo))
                             {
-                                if (from == origin)
+                                if (node == other)
                                 {
                                     _node.EndSession(session, SessionEndReason.ClosedByPeer);
                                 }
@@ -393,6 +411,9 @@ internal sealed partial class ClusterSfu : ISfu, IHostedService
             // Redis away: next heartbeat.
         }
     }
+
+    /// <summary>How a relay request names this node to the node it asks.</summary>
+    private string RelayQuery => "?relay=" + Uri.EscapeDataString(_directory.NodeId);
 
     private string? Origin(SfuSession session) => _relays.TryGetValue(session, out var origin) ? origin : null;
 

@@ -41,6 +41,7 @@ internal static class RelayEndpoints
         }
 
         var answer = result.Value!;
+        ClusterSfu.NoteRelay(context, answer.Session);
         context.Response.Headers.Location = $"/api/cluster/relay/{Uri.EscapeDataString(room)}/{Uri.EscapeDataString(publisher)}/{answer.Session.Id}";
         return Results.Text(answer.Sdp, WhipEndpoints.SdpType, Encoding.UTF8, StatusCodes.Status201Created);
     }

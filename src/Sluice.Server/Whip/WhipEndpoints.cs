@@ -75,6 +75,7 @@ internal static partial class WhipEndpoints
 
         var answer = result.Value!;
         var session = answer.Session;
+        Cluster.ClusterSfu.NoteRelay(context, session);
         var headers = context.Response.Headers;
         headers.Location = $"/session/{stream}/{session.Id}";
         headers.ETag = session.ETag;

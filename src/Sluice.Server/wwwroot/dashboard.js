@@ -22,7 +22,7 @@ async function call(method, url, { body, contentType } = {}) {
     headers: authHeaders(contentType ? { 'Content-Type': contentType } : {}),
     body,
   });
-  if (!res.ok) throw new Error(await problemText(res));
+  if (!res.ok) throw Object.assign(new Error(await problemText(res)), { status: res.status });
   return res;
 }
 
@@ -62,20 +62,92 @@ function endpoint(kind, stream) { return new URL('/' + kind + '/' + encodeURICom
 
 function sessionIdOf(sessionUrl) { return sessionUrl ? sessionUrl.split('/').pop() : null; }
 
-// A receive-only connection whose tracks play in the given video element.
-async function play(stream, video) {
-  const pc = new RTCPeerConnection();
-  pc.addTransceiver('video', { direction: 'recvonly' });
-  pc.addTransceiver('audio', { direction: 'recvonly' });
-  const remote = new MediaStream();
-  video.srcObject = remote;
-  pc.ontrack = e => remote.addTrack(e.track);
-  try {
-    return { pc, session: await negotiate(pc, endpoint('whep', stream)) };
-  } catch (e) {
-    pc.close();
-    throw e;
+// A player: a receive-only connection whose tracks play in the given video element, made again by itself when it
+// fails (its node died or dropped it): the WHEP POST is repeated after 0.25 s, doubling to 5 s while it keeps
+// failing, so behind a load balancer the viewer lands on a live node. A session whose media stops for 1.5 s counts
+// as failed too: a browser takes 5 s or more to call a silent peer disconnected. `report` hears the state.
+const STALL_MS = 1500;
+function play(stream, video, report = () => {}) {
+  const player = { pc: null, session: null, closed: false, reconnects: 0 };
+  let wait = 250;
+  let timer = null;
+  let grace = null;
+  const watch = setInterval(checkMedia, 250);
+  let bytes = 0;
+  let lastGrowth = 0;
+
+  // Armed by the first media of a session: a stream that never started (no publisher yet) is not a failure.
+  async function checkMedia() {
+    const pc = player.pc;
+    if (!pc || player.closed || pc.connectionState !== 'connected') return;
+    let now = 0;
+    (await pc.getStats()).forEach(r => { if (r.type === 'inbound-rtp') now += r.bytesReceived || 0; });
+    if (pc !== player.pc) return;
+    if (now > bytes) {
+      bytes = now;
+      lastGrowth = performance.now();
+    } else if (lastGrowth && performance.now() - lastGrowth > STALL_MS) {
+      report('stalled (no media for ' + STALL_MS / 1000 + ' s)');
+      retry(pc);
+    }
   }
+
+  async function connect() {
+    if (player.closed) return;
+    const pc = new RTCPeerConnection();
+    player.pc = pc;
+    bytes = 0;
+    lastGrowth = 0;
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    const remote = new MediaStream();
+    pc.ontrack = e => {
+      remote.addTrack(e.track);
+      if (video.srcObject !== remote) video.srcObject = remote;
+    };
+    pc.onconnectionstatechange = () => {
+      report(pc.connectionState);
+      clearTimeout(grace);
+      if (pc.connectionState === 'connected') wait = 250;
+      if (pc.connectionState === 'failed') retry(pc);
+      // A short loss of consent recovers by itself; a dead node does not.
+      if (pc.connectionState === 'disconnected') grace = setTimeout(() => retry(pc), 1000);
+    };
+    try {
+      player.session = await negotiate(pc, endpoint('whep', stream));
+    } catch (e) {
+      report('failed: ' + e.message);
+      // A refusal (bad token, bad request) stays one: only a node that is away or overloaded is tried again.
+      if (e.status >= 400 && e.status < 500) {
+        player.closed = true;
+        clearInterval(watch);
+        pc.close();
+        if (player.onrefused) player.onrefused(e);
+      } else {
+        retry(pc);
+      }
+    }
+  }
+
+  function retry(pc) {
+    if (player.closed || pc !== player.pc || timer) return;
+    pc.close();
+    if (player.session) endSession(player.session);
+    player.session = null;
+    timer = setTimeout(() => { timer = null; player.reconnects++; connect(); }, wait);
+    wait = Math.min(wait * 2, 5000);
+  }
+
+  player.close = async () => {
+    player.closed = true;
+    clearInterval(watch);
+    clearTimeout(timer);
+    clearTimeout(grace);
+    if (player.pc) player.pc.close();
+    if (player.session) await endSession(player.session);
+  };
+  player.ready = connect();
+  return player;
 }
 
 // ---- Publish and play (the page's own session) ------------------------------------------------------------------
@@ -99,8 +171,9 @@ async function start(publish) {
       pc.onconnectionstatechange = () => status('connection ' + pc.connectionState);
       own.session = await negotiate(pc, endpoint('whip', stream));
     } else {
-      own = await play(stream, $('video'));
-      own.pc.onconnectionstatechange = () => status('connection ' + own.pc.connectionState);
+      own = play(stream, $('video'), state => status('connection ' + state));
+      own.onrefused = e => status('failed: ' + e.message);
+      await own.ready;
     }
     $('stop').disabled = false;
     status((publish ? 'publishing ' : 'playing ') + stream + '…');
@@ -120,17 +193,21 @@ function preferCodec(transceiver, codec) {
 
 async function stop() {
   if (!own) return;
-  const { pc, session, media } = own;
+  const current = own;
   own = null;
-  pc.close();
-  if (media) media.getTracks().forEach(t => t.stop());
-  if (session) await endSession(session);
+  if (current.close) {
+    await current.close();
+  } else {
+    current.pc.close();
+    if (current.media) current.media.getTracks().forEach(t => t.stop());
+    if (current.session) await endSession(current.session);
+  }
   $('stop').disabled = true;
 }
 
 // ---- Previews ----------------------------------------------------------------------------------------------------
 
-const previews = new Map(); // stream id -> { card, pc, session }
+const previews = new Map(); // stream id -> { card, player }
 
 async function togglePreview(stream) {
   if (previews.has(stream)) return closePreview(stream);
@@ -142,14 +219,13 @@ async function togglePreview(stream) {
   card.querySelector('button').onclick = () => closePreview(stream);
   $('previews').appendChild(card);
   $('previews-empty').hidden = true;
-  const entry = { card, pc: null, session: null };
-  previews.set(stream, entry);
-  try {
-    Object.assign(entry, await play(stream, card.querySelector('video')));
-  } catch (e) {
+  const entry = { card, player: play(stream, card.querySelector('video')) };
+  entry.player.onrefused = e => {
     showError('preview of ' + stream + ' failed: ' + e.message);
     closePreview(stream);
-  }
+  };
+  previews.set(stream, entry);
+  await entry.player.ready;
 }
 
 async function closePreview(stream) {
@@ -158,8 +234,7 @@ async function closePreview(stream) {
   previews.delete(stream);
   entry.card.remove();
   $('previews-empty').hidden = previews.size > 0;
-  if (entry.pc) entry.pc.close();
-  if (entry.session) await endSession(entry.session);
+  await entry.player.close();
 }
 
 // ---- Stream table ------------------------------------------------------------------------------------------------
@@ -187,7 +262,7 @@ function since(time) {
 function ownSessions() {
   const ids = new Set();
   if (own && own.session) ids.add(sessionIdOf(own.session));
-  previews.forEach(p => p.session && ids.add(sessionIdOf(p.session)));
+  previews.forEach(p => p.player.session && ids.add(sessionIdOf(p.player.session)));
   return ids;
 }
 
@@ -374,7 +449,7 @@ $('play').onclick = () => start(false);
 $('stop').onclick = () => stop().then(() => status('stopped'));
 window.addEventListener('pagehide', () => {
   // keepalive lets the DELETEs outlive the page.
-  const sessions = [own && own.session, ...[...previews.values()].map(p => p.session)].filter(Boolean);
+  const sessions = [own && own.session, ...[...previews.values()].map(p => p.player.session)].filter(Boolean);
   for (const url of sessions) fetch(url, { method: 'DELETE', headers: authHeaders(), keepalive: true });
 });
 

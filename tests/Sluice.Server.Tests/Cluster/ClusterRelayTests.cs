@@ -47,7 +47,7 @@ public sealed class ClusterRelayTests
         {
             var cascade = stream.RootElement.GetProperty("publisher").GetProperty("cascade");
             Assert.True(cascade.GetProperty("relay").GetBoolean());
-            Assert.Equal(new Uri(a.BaseUri, "/whep/cam").ToString(), cascade.GetProperty("sourceUrl").GetString());
+            Assert.Equal(new Uri(a.BaseUri, "/whep/cam?relay=b").ToString(), cascade.GetProperty("sourceUrl").GetString());
         }
 
         // A second publisher on another node: refused, naming where the stream is.

@@ -46,7 +46,7 @@ public sealed partial class FailoverTests(ITestOutputHelper log)
         Assert.False(publisher.IsCompleted, "the publisher loops until the test ends");
     }
 
-    private static Task<NodeProcess> StartProcess(RedisServer redis, string id)
+    internal static Task<NodeProcess> StartProcess(RedisServer redis, string id)
     {
         var http = RedisServer.FreeTcpPort();
         return NodeProcess.StartAsync(new Uri($"http://127.0.0.1:{http}/"),
