@@ -3,8 +3,8 @@
 # on node A, and S subscribers of our own client on each of B and C (sluice-cli load), so every packet crosses one
 # relay (A to B, A to C). Then the same number on A itself, for the latency without a relay. Prints each load report
 # (loss, packet age on arrival p50/p99 from the publisher's sender reports, first-packet times), the relay hop
-# (p50 and p99 on B minus those on A), and a single player's WHEP POST to first packet on a node with no relay yet
-# and on one that has it. Run as root from the repository root (it uses ../shared/bin/netns-run):
+# (p50 and p99 of 5 players on B minus those of 5 on A, measured apart from the load so the client is not the limit),
+# and a single player's WHEP POST to first packet on a node with no relay yet and on one that has it. Run as root from the repository root (it uses ../shared/bin/netns-run):
 #   bash bench/load/cluster.sh [SUBSCRIBERS_PER_NODE=150] [SECONDS=60]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,30 +37,39 @@ cpu() { awk '{print \$14+\$15}' /proc/\$1/stat; }
 PUBLISHER=\$!
 sleep 2
 
-echo "== a single player on node d (no relay there yet): WHEP POST to first packet"
+echo "== WHEP POST to first packet, one player: on node d (no relay there yet), then on node b twice (the relay is up the second time)"
 \$CLI whep http://127.0.0.1:7780/whep/bench --duration 2 --no-reconnect | grep -o "first packet [0-9]* ms"
+\$CLI load http://127.0.0.1:7778/whep/bench --subscribers 1 --duration 30 > /dev/null 2>&1 &
+KEEP=\$!
+sleep 3
+\$CLI whep http://127.0.0.1:7778/whep/bench --duration 2 --no-reconnect | grep -o "first packet [0-9]* ms"
+kill \$KEEP 2>/dev/null; wait \$KEEP 2>/dev/null
 
-echo "== $S subscribers on each of b and c (every packet through one relay), $D s"
-TA0=\$(cpu \$NODE_a); TB0=\$(cpu \$NODE_b); S0=\$(date +%s.%N)
+echo "== latency: 5 players on a (direct) and 5 on b (through one relay) at once, 30 s; a light client, so the figures are the nodes'"
+\$CLI load http://127.0.0.1:7777/whep/bench --subscribers 5 --duration 30 > "$WORK/la.txt" 2>&1 &
+LA=\$!
+\$CLI load http://127.0.0.1:7778/whep/bench --subscribers 5 --duration 30 > "$WORK/lb.txt" 2>&1
+wait \$LA
+p() { grep "latency \$1" "\$2" | grep -o "[0-9.]* ms" | cut -d' ' -f1; }
+echo "direct on a: p50 \$(p p50 $WORK/la.txt) ms, p99 \$(p p99 $WORK/la.txt) ms; through a relay on b: p50 \$(p p50 $WORK/lb.txt) ms, p99 \$(p p99 $WORK/lb.txt) ms"
+echo "relay hop: p50 \$(echo "\$(p p50 $WORK/lb.txt) - \$(p p50 $WORK/la.txt)" | bc) ms, p99 \$(echo "\$(p p99 $WORK/lb.txt) - \$(p p99 $WORK/la.txt)" | bc) ms"
+
+echo "== $S subscribers on each of b and c at once (every packet through one relay), $D s"
+TA0=\$(cpu \$NODE_a); TB0=\$(cpu \$NODE_b); TC0=\$(cpu \$NODE_c); S0=\$(date +%s.%N)
 \$CLI load http://127.0.0.1:7778/whep/bench --subscribers $S --duration $D > "$WORK/b.txt" 2>&1 &
 LOADB=\$!
 \$CLI load http://127.0.0.1:7779/whep/bench --subscribers $S --duration $D > "$WORK/c.txt" 2>&1 &
 LOADC=\$!
-sleep 10
-echo "== a single player on node b (its relay is up): WHEP POST to first packet"
-\$CLI whep http://127.0.0.1:7778/whep/bench --duration 2 --no-reconnect | grep -o "first packet [0-9]* ms"
+sleep 20
+LB0=\$(cpu \$LOADB); LC0=\$(cpu \$LOADC); L0=\$(date +%s.%N)
+sleep 20
+LB1=\$(cpu \$LOADB); LC1=\$(cpu \$LOADC); L1=\$(date +%s.%N)
 wait \$LOADB \$LOADC
-TA1=\$(cpu \$NODE_a); TB1=\$(cpu \$NODE_b); S1=\$(date +%s.%N)
+TA1=\$(cpu \$NODE_a); TB1=\$(cpu \$NODE_b); TC1=\$(cpu \$NODE_c); S1=\$(date +%s.%N)
 echo "-- node b:"; grep -v "^started" "$WORK/b.txt"
 echo "-- node c:"; grep -v "^started" "$WORK/c.txt"
-echo "node a CPU: \$(echo "(\$TA1-\$TA0)/100/(\$S1-\$S0)*100" | bc -l | cut -c1-5) % of one core (publisher in, 2 relays out)"
-echo "node b CPU: \$(echo "(\$TB1-\$TB0)/100/(\$S1-\$S0)*100" | bc -l | cut -c1-5) % of one core (1 relay in, $S subscribers out)"
-
-echo "== $S subscribers on a itself (no relay), $D s"
-\$CLI load http://127.0.0.1:7777/whep/bench --subscribers $S --duration $D > "$WORK/a.txt" 2>&1
-grep -v "^started" "$WORK/a.txt"
-p() { grep "latency \$1" "\$2" | grep -o "[0-9.]* ms" | cut -d' ' -f1; }
-echo "relay hop: p50 \$(echo "\$(p p50 $WORK/b.txt) - \$(p p50 $WORK/a.txt)" | bc) ms, p99 \$(echo "\$(p p99 $WORK/b.txt) - \$(p p99 $WORK/a.txt)" | bc) ms"
+pct() { echo "(\$2-\$1)/100/(\$4-\$3)*100" | bc -l | cut -c1-5; }
+echo "CPU, % of one core: node a \$(pct \$TA0 \$TA1 \$S0 \$S1) (publisher in, 2 relays out), node b \$(pct \$TB0 \$TB1 \$S0 \$S1), node c \$(pct \$TC0 \$TC1 \$S0 \$S1) (1 relay in, $S out each); the two load clients \$(pct \$LB0 \$LB1 \$L0 \$L1) and \$(pct \$LC0 \$LC1 \$L0 \$L1) (of the 200 % the host has)"
 kill \$PUBLISHER \$NODE_a \$NODE_b \$NODE_c \$NODE_d \$REDIS 2>/dev/null || true
 SCENARIO
 ../shared/bin/netns-run bash "$WORK/scenario.sh"

@@ -18,8 +18,11 @@ internal sealed class LoadTester(LoadTesterOptions options, HttpClient http, Tex
         {
             Token = options.Token,
             ConnectTimeout = options.ConnectTimeout,
-            Receiver = new RtpReceiverOptions { Nack = false, GiveUpAfter = options.ReorderWindow },
+            Receiver = new RtpReceiverOptions { Nack = false, GiveUpAfter = options.ReorderWindow, KeepPayloads = false },
             Reconnect = true,
+
+            // Nothing to NACK or assemble: the timer only sends receiver reports and gives up old gaps.
+            TickInterval = TimeSpan.FromMilliseconds(100),
         };
         var connected = new List<WhepSubscriber>();
         var failures = new Dictionary<string, int>();

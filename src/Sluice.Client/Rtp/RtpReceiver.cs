@@ -137,7 +137,7 @@ internal sealed class RtpReceiver
         _statistics.OnPacket(rtp.SequenceNumber, rtp.Timestamp, now, retransmission);
         _nacks?.OnPacket(extended, now);
 
-        _buffer[extended] = packet.ToArray();
+        _buffer[extended] = _options.KeepPayloads ? packet.ToArray() : [];
         PacketsReceived++;
         BytesReceived += packet.Length;
         return true;

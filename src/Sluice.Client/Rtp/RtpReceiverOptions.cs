@@ -6,6 +6,9 @@ internal sealed record RtpReceiverOptions
     /// <summary>Ask for missing packets with Generic NACK (RFC 4585 §6.2.1); off, gaps only wait for reordering.</summary>
     public bool Nack { get; init; } = true;
 
+    /// <summary>Keeps a copy of each packet for <see cref="RtpReceiver.Drain"/>; a counting receiver (the load tester) leaves it off and allocates nothing per packet.</summary>
+    public bool KeepPayloads { get; init; } = true;
+
     /// <summary>A gap younger than this is taken for reordering and not NACKed yet.</summary>
     public TimeSpan ReorderDelay { get; init; } = TimeSpan.FromMilliseconds(10);
 

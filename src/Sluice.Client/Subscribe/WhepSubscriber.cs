@@ -55,6 +55,7 @@ internal sealed class WhepSubscriber : IAsyncDisposable
     private long _gapFrom;
     private TimeSpan _longestGap;
     private readonly Dictionary<uint, (DateTime Ntp, uint Rtp, int ClockRate)> _senderClocks = [];
+    private readonly byte[] _rtcpBuffer = new byte[1500];
 
     /// <summary>
     /// Each media packet's age on arrival: now minus the sender's wall-clock time for its RTP timestamp, from the
@@ -517,7 +518,7 @@ internal sealed class WhepSubscriber : IAsyncDisposable
     {
         lock (_lock)
         {
-            var buffer = new byte[1500];
+            var buffer = _rtcpBuffer;
             foreach (var track in _tracks.Values)
             {
                 Process(track);

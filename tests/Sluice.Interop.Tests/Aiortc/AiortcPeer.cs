@@ -21,6 +21,10 @@ public static class AiortcPeer
     public static PeerProcess Subscribe(Uri whep, int seconds) =>
         PeerProcess.Start(Python, ["-u", Script, "--mode", "subscribe", "--url", whep.ToString(), "--seconds", $"{seconds}"]);
 
+    /// <summary>A WHEP server on a free loopback port serving <paramref name="media"/> to every session for <paramref name="seconds"/>; it prints "listening port=N".</summary>
+    public static PeerProcess Serve(string media, int seconds) =>
+        PeerProcess.Start(Python, ["-u", Script, "--mode", "serve", "--media", media, "--seconds", $"{seconds}"]);
+
     /// <summary>
     /// A publisher with a data channel labelled <paramref name="label"/> that takes <c>burst</c> and <c>send</c>
     /// commands (<see cref="PeerProcess.SendLineAsync"/>), with <paramref name="media"/> as its audio and video, or

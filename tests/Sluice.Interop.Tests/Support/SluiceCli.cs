@@ -7,6 +7,10 @@ public static class SluiceCli
     public static PeerProcess WhipLoop(Uri whip, string video, string audio) =>
         PeerProcess.Start(Dotnet, [Path.Combine(AppContext.BaseDirectory, "sluice-cli.dll"), "whip", whip.ToString(), "--video", video, "--audio", audio, "--loop"]);
 
+    /// <summary>Plays a WHEP endpoint for <paramref name="seconds"/>, then prints its summary ("whep: ... received N packets ...") and exits.</summary>
+    public static PeerProcess Whep(Uri whep, int seconds) =>
+        PeerProcess.Start(Dotnet, [Path.Combine(AppContext.BaseDirectory, "sluice-cli.dll"), "whep", whep.ToString(), "--duration", $"{seconds}", "--no-reconnect"]);
+
     /// <summary>The host running the tests (the SDK sets DOTNET_HOST_PATH for test runs).</summary>
     private static string Dotnet => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
 }

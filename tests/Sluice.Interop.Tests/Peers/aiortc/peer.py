@@ -4,6 +4,10 @@ publish:   a WHIP publisher of a media file (aiortc decodes it with MediaPlayer 
            without --media, data channels only.
 subscribe: a WHEP subscriber that decodes every frame it receives (track.recv() returns decoded frames); with
            --no-media, data channels only.
+serve:     a WHEP server (another server a Sluice node cascades from): POST /whep/{stream} with an offer is answered
+           (201, Location /session/{id}) by a peer connection sending the --media file (VP8/Opus, encoded by aiortc),
+           and DELETE of the session closes it. Prints "listening port=N", then "served session=ID" and
+           "serve_state session=ID state=S" per session, "deleted session=ID", and per second the packets sent.
 
 Both modes open a data channel (--label, "chat" by default), as aiortc applications do: the offer then carries
 aiortc's m=application section in its pre-RFC form (DTLS/SCTP 5000 with a=sctpmap). The offer is POSTed once
@@ -302,10 +306,72 @@ async def subscribe(endpoint, seconds):
             reader.cancel()
 
 
+async def serve(media, seconds):
+    from aiohttp import web
+
+    sessions = {}
+
+    async def offer(request):
+        if request.content_type != "application/sdp":
+            return web.Response(status=415, text="expected application/sdp")
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        session = os.urandom(6).hex()
+        sessions[session] = pc
+
+        @pc.on("connectionstatechange")
+        def on_state():
+            say(f"serve_state session={session} state={pc.connectionState}")
+
+        # Each session plays the file from its start, as its own source.
+        player = MediaPlayer(media, loop=True)
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=await request.text(), type="offer"))
+        for transceiver in pc.getTransceivers():
+            track = player.video if transceiver.kind == "video" else player.audio
+            if track is not None:
+                transceiver.sender.replaceTrack(track)
+                transceiver.direction = "sendonly"
+        await pc.setLocalDescription(await pc.createAnswer())  # returns once gathering is complete
+        say(f"served session={session}")
+        return web.Response(status=201, text=pc.localDescription.sdp, content_type="application/sdp",
+                            headers={"Location": f"/session/{session}"})
+
+    async def delete(request):
+        pc = sessions.pop(request.match_info["session"], None)
+        if pc is None:
+            return web.Response(status=404, text="no such session")
+        await pc.close()
+        say(f"deleted session={request.match_info['session']}")
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.router.add_post("/whep/{stream}", offer)
+    app.router.add_delete("/session/{session}", delete)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    say(f"listening port={site._server.sockets[0].getsockname()[1]}")
+
+    async def line(second):
+        sent = {"audio": 0, "video": 0}
+        for pc in list(sessions.values()):
+            counts = await outbound_packets(pc)
+            sent["audio"] += counts["audio"]
+            sent["video"] += counts["video"]
+        return f"second={second} sessions={len(sessions)} video_packets_sent={sent['video']} audio_packets_sent={sent['audio']}"
+
+    try:
+        await every_second(seconds, line)
+    finally:
+        for pc in sessions.values():
+            await pc.close()
+        await runner.cleanup()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mode", choices=["publish", "subscribe"], required=True)
-    parser.add_argument("--url", required=True, help="the WHIP or WHEP endpoint")
+    parser.add_argument("--mode", choices=["publish", "subscribe", "serve"], required=True)
+    parser.add_argument("--url", help="the WHIP or WHEP endpoint (publish, subscribe)")
     parser.add_argument("--media", help="publish: a file with VP8/Opus or anything ffmpeg decodes, played in a loop (none: data only)")
     parser.add_argument("--no-media", action="store_true", help="subscribe: data channels only, no audio or video")
     parser.add_argument("--label", default="chat", help="the label of the data channel this peer opens")
@@ -321,6 +387,8 @@ def main():
     try:
         if args.mode == "publish":
             asyncio.run(publish(args.url, args.media, args.seconds))
+        elif args.mode == "serve":
+            asyncio.run(serve(args.media, args.seconds))
         else:
             asyncio.run(subscribe(args.url, args.seconds))
     except Exception as error:  # noqa: BLE001 - any failure is reported as one line for the test
