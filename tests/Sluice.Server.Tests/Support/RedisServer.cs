@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Sluice.Server.Tests.Support;
 
 /// <summary>A real <c>redis-server</c> (Debian's) on 127.0.0.1 and a free port, without persistence; killed on dispose.</summary>
-internal sealed class RedisServer : IAsyncDisposable
+public sealed class RedisServer : IAsyncDisposable
 {
     public const string Program = "/usr/bin/redis-server";
 
