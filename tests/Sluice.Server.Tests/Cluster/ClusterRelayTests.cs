@@ -13,7 +13,7 @@ namespace Sluice.Server.Tests.Cluster;
 /// directory and leaves live sessions forwarding.
 /// </summary>
 [Collection(MediaCollection.Name)]
-public sealed class ClusterRelayTests
+public sealed class ClusterRelayTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     [RedisFact]
     public async Task A_stream_published_on_one_node_plays_on_the_others_through_one_relay_per_node()
@@ -118,6 +118,39 @@ public sealed class ClusterRelayTests
             using var played = await b.Http.PostAsync("/whep/live", Offers.Sdp(Offers.Play()));
             return played.StatusCode == HttpStatusCode.Created && b.Node.TryGetStream("live", out var s) && s!.Publisher is { Cascade.IsRelay: true };
         }, "b to relay a's stream after the restart", timeoutSeconds: 10);
+    }
+
+    [RedisFact]
+    public async Task A_new_publisher_is_announced_to_the_other_nodes_within_100_ms_and_a_waiting_node_relays_it()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var a = await StartNode(redis, "a");
+        await using var b = await StartNode(redis, "b");
+        await Poll.Until(() => ListedNodes(a).Result == 2, "a and b to register");
+        using (var waiting = await b.Http.PostAsync("/whep/news", Offers.Sdp(Offers.Play())))
+        {
+            Assert.Equal(HttpStatusCode.Created, waiting.StatusCode);
+        }
+
+        await using var listener = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var announced = new TaskCompletionSource<DateTime>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await listener.GetSubscriber().SubscribeAsync(Server.Cluster.ClusterDirectory.Channel, (_, message) =>
+        {
+            if (message.ToString().Contains("\"stream-started\"", StringComparison.Ordinal) && message.ToString().Contains("\"news\"", StringComparison.Ordinal))
+            {
+                announced.TrySetResult(DateTime.UtcNow);
+            }
+        });
+
+        using var published = await a.Http.PostAsync("/whip/news", Offers.Sdp(Offers.Publish(new Rtc.Sdp.RtpCodec(96, "VP8", 90000))));
+        var answered = DateTime.UtcNow;
+        Assert.Equal(HttpStatusCode.Created, published.StatusCode);
+        var heard = await announced.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.InRange(heard - answered, TimeSpan.FromMilliseconds(-1000), TimeSpan.FromMilliseconds(100));
+
+        // b had a player waiting: it opens a relay from a on the event, without any lookup of its own.
+        await Poll.Until(() => b.Node.TryGetStream("news", out var s) && s!.Publisher is { Cascade.IsRelay: true }, "b to relay the new stream", timeoutSeconds: 2);
+        log.WriteLine($"announced {(heard - answered).TotalMilliseconds:0.0} ms after a's 201; b's relay session made {(DateTime.UtcNow - answered).TotalMilliseconds:0} ms after it (polled every 20 ms)");
     }
 
     internal static Task<TestNode> StartNode(RedisServer redis, string id, params string[] extra) =>
