@@ -48,6 +48,7 @@ internal sealed class WhepSubscriber : IAsyncDisposable
     private long _depayloadFailures;
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(1);
     private readonly CancellationTokenSource _stopping = new();
     private TaskCompletionSource _down = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _supervisor;
@@ -242,6 +243,11 @@ internal sealed class WhepSubscriber : IAsyncDisposable
             {
                 await _down.Task.WaitAsync(stop).ConfigureAwait(false);
                 _down = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (!await IsDeadAsync(stop).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
                 ClientTransport? failed;
                 SessionClient? old;
                 lock (_lock)
@@ -272,6 +278,40 @@ internal sealed class WhepSubscriber : IAsyncDisposable
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // Stopped.
+        }
+    }
+
+    /// <summary>
+    /// Whether the session that reported trouble is dead: failed or closed, or without consent and without media for
+    /// a second (a peer that still sends media is there; a busy host may only have delayed its consent answers).
+    /// Waits while consent is missing but media flows; false when the transport recovers.
+    /// </summary>
+    private async Task<bool> IsDeadAsync(CancellationToken stop)
+    {
+        while (true)
+        {
+            ClientTransport? transport;
+            long lastPacket;
+            lock (_lock)
+            {
+                transport = _transport;
+                lastPacket = _lastPacketAt;
+            }
+
+            switch (transport?.State)
+            {
+                case null or Rtc.Transport.TransportState.Failed or Rtc.Transport.TransportState.Closed:
+                    return true;
+                case Rtc.Transport.TransportState.Connected:
+                    return false;
+            }
+
+            if (lastPacket == 0 || _time.GetElapsedTime(lastPacket) >= StallTimeout)
+            {
+                return true;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _time, stop).ConfigureAwait(false);
         }
     }
 

@@ -47,10 +47,8 @@ internal sealed class ClientTransport : IDisposable
 
     public TransportState State => _transport?.State ?? TransportState.New;
 
-    /// <summary>Raised once, on a transport thread, when a connected transport goes disconnected, failed or closed.</summary>
+    /// <summary>Raised on a transport thread each time the transport goes disconnected (it may recover), failed or closed.</summary>
     public event Action<ClientTransport>? Down;
-
-    private int _down;
 
     public string? FailureReason => _transport?.FailureReason;
 
@@ -134,13 +132,7 @@ internal sealed class ClientTransport : IDisposable
         }
     }
 
-    private void RaiseDown()
-    {
-        if (Interlocked.Exchange(ref _down, 1) == 0)
-        {
-            Down?.Invoke(this);
-        }
-    }
+    private void RaiseDown() => Down?.Invoke(this);
 
     /// <summary>Protects and sends; the buffer needs room for the SRTP tag after <paramref name="length"/>.</summary>
     public bool SendRtp(Span<byte> buffer, int length) => _transport?.SendRtp(buffer, length) ?? false;

@@ -274,10 +274,17 @@ function dataCell(data) {
   return `<span class="data" title="${escape(data.state)}; ${data.bytesIn} B in, ${data.bytesOut} B out">${labels}: ${data.messagesIn} in / ${data.messagesOut} out${dropped}</span>`;
 }
 
+// A cascade (the node is another server's client) says which way and where; a cluster relay says so.
+function cascadeNote(c) {
+  if (!c) return '';
+  const where = c.sourceUrl ? 'from ' + c.sourceUrl : 'to ' + c.targetUrl;
+  return `<span class="cascade" title="${escape(c.sessionUrl || '')}">${c.relay ? 'relay' : 'cascade'} ${escape(where)}</span>`;
+}
+
 function sessionRow(stream, s, mine) {
   return `<tr data-session="${escape(s.id)}" data-role="${s.role}">
     <td class="id">${escape(s.id)}${mine.has(s.id) ? '<span class="mine">this page</span>' : ''}</td>
-    <td>${s.role}</td>
+    <td>${s.role}${cascadeNote(s.cascade)}</td>
     <td class="state-${escape(s.state)}">${escape(s.state)}</td>
     <td>${escape(s.remoteAddress || '—')}</td>
     <td>${escape(s.codecs.join(', '))}</td>

@@ -59,6 +59,10 @@ public sealed class ClusterInteropTests(PionProgram pion)
         Assert.True(video > 300, $"Pion got {video} video packets through the relay");
         Assert.True(keyframes >= 1, "Pion got a keyframe through the relay (Chromium sends one when asked: the relay's PLI reached it)");
 
+        // b's dashboard shows its stream's publisher as a relay from a.
+        var relayed = await player.WaitForSelectorAsync("span.cascade", new PageWaitForSelectorOptions { Timeout = 10_000 });
+        Assert.StartsWith($"relay from {new Uri(a.BaseUri, "/whep/cam")}", await relayed!.TextContentAsync(), StringComparison.Ordinal);
+
         // One relay per node: a serves two sessions (b's and c's), each node's stream is fed by a relay.
         Assert.True(a.Node.TryGetStream("cam", out var onA) && onA!.Subscribers.Length == 2, $"a has {onA?.Subscribers.Length} subscriber sessions");
         foreach (var node in new[] { b, c })

@@ -148,6 +148,36 @@ public sealed class CascadeTests
         }
     }
 
+    [FfmpegFact]
+    public async Task A_configured_push_starts_with_a_publisher_and_comes_back_after_the_downstream_node_restarts()
+    {
+        var port = FreeTcpPort();
+        var b = await TestNode.StartAsync("--listen", $"127.0.0.1:{port}");
+        await using var a = await TestNode.StartAsync("--Streams:cam:Targets:0", $"whip://127.0.0.1:{port}/whip/cam");
+
+        // Nothing is pushed before a has a publisher; then the push makes b's publisher.
+        await Task.Delay(500);
+        Assert.False(b.Node.TryGetStream("cam", out _));
+        var publisher = Support.Cli.RunAsync("whip", new Uri(a.BaseUri, "/whip/cam").ToString(), "--video", TestMedia.LongVp8(), "--loop");
+        await Poll.Until(() => Push(a) is { State: Rtc.Transport.TransportState.Connected }, "the configured push to connect");
+        await Poll.Until(() => b.Node.TryGetStream("cam", out var s) && s!.Publisher is { } p && p.ReadCounters().Packets > 0, "b to receive the pushed stream");
+        var first = Push(a);
+
+        await b.DisposeAsync();
+        await Poll.Until(() => Push(a) != first, "the push to end with the downstream node");
+        b = await TestNode.StartAsync("--listen", $"127.0.0.1:{port}");
+        await using (b)
+        {
+            await Poll.Until(() => b.Node.TryGetStream("cam", out var s) && s!.Publisher is { } p && p.ReadCounters().Packets > 0,
+                "the push to come back to the restarted node", timeoutSeconds: 20);
+        }
+
+        Assert.False(publisher.IsCompleted);
+    }
+
+    private static Sfu.Sessions.SfuSession? Push(TestNode node) =>
+        node.Node.TryGetStream("cam", out var stream) ? stream!.Subscribers.FirstOrDefault(s => s.Cascade is { Direction: CascadeDirection.Push }) : null;
+
     private static Sfu.Sessions.SfuSession? Cascade(TestNode node) =>
         node.Node.TryGetStream("cam", out var stream) && stream!.Publisher is { Cascade: not null } publisher ? publisher : null;
 
