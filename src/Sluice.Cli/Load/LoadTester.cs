@@ -20,6 +20,7 @@ internal sealed class LoadTester(LoadTesterOptions options, HttpClient http, Tex
             ConnectTimeout = options.ConnectTimeout,
             Receiver = new RtpReceiverOptions { Nack = false, GiveUpAfter = options.ReorderWindow, KeepPayloads = false },
             Reconnect = true,
+            FastFailover = false,
 
             // Nothing to NACK or assemble: the timer only sends receiver reports and gives up old gaps.
             TickInterval = TimeSpan.FromMilliseconds(100),

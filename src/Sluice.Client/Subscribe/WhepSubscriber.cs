@@ -145,7 +145,7 @@ internal sealed class WhepSubscriber : IAsyncDisposable
     private async Task<WhepConnectResult> ConnectOnceAsync(Uri endpoint, CancellationToken cancellationToken)
     {
         // A player that reconnects checks consent often (4 checks a second), so a dead node is noticed in about 1 s.
-        var transport = new ClientTransport(_time, _options.Reconnect ? new IceAgentOptions
+        var transport = new ClientTransport(_time, _options.Reconnect && _options.FastFailover ? new IceAgentOptions
         {
             ConsentInterval = TimeSpan.FromMilliseconds(250),
             DisconnectTimeout = TimeSpan.FromSeconds(1),
