@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Sluice.Media.Rtp;
 using Sluice.Rtc.Rtcp;
 using Sluice.Rtc.Rtp;
 using Sluice.Rtc.Transport;
@@ -11,7 +12,7 @@ namespace Sluice.Sfu.Forwarding;
 /// A published track forwarded into one subscriber session: one sending m-section of that session, with our
 /// SSRCs, payload types and header-extension ids, and the sequence-number and timestamp offsets that keep what
 /// the subscriber sees one continuous stream across sources (a publisher leaving and another arriving, an encoder
-/// restart, later a simulcast layer switch). Video starts, and restarts after a change, at a keyframe. The source
+/// restart, later a simulcast layer switch), VP8's PictureID and TL0PICIDX included. Video starts, and restarts after a change, at a keyframe. The source
 /// is set under the node's lock (<see cref="Bind"/>); every other method runs on the receive thread and none
 /// allocates per packet.
 /// </summary>
@@ -24,6 +25,8 @@ public sealed class Subscription : ITrackSink
     private readonly byte[] _payloadTypes = new byte[128];
     private readonly byte[] _rtxPayloadTypes = new byte[128];
     private readonly byte[] _extensionIds = new byte[256];
+    private readonly bool[] _isVp8 = new bool[128];
+    private Vp8PictureRewriter _vp8;
     private volatile PublishedTrack? _source;
     private PublishedTrack? _mappedSource;
     private TrackEncoding? _current;
@@ -163,6 +166,12 @@ public sealed class Subscription : ITrackSink
         var outSequence = (ushort)(sequenceNumber + _sequenceOffset);
         var outTimestamp = timestamp + _timestampOffset;
         var length = Rewrite(rtp.Packet, scratch, payloadType, outSequence, outTimestamp);
+        if (_isVp8[codec.PayloadType & 0x7F])
+        {
+            // One PictureID / TL0PICIDX series for the subscriber across sources (RFC 7741 §4.2).
+            _vp8.Rewrite(scratch.Slice(rtp.HeaderLength, rtp.Packet.Length - rtp.HeaderLength - rtp.PaddingLength));
+        }
+
         if ((short)(outSequence - _lastSequence) > 0)
         {
             _lastSequence = outSequence;
@@ -232,6 +241,11 @@ public sealed class Subscription : ITrackSink
         var payloadType = original[1] & 0x7F;
         var rtxPayloadType = _rtxPayloadTypes[payloadType];
         var length = Rewrite(original, scratch, _payloadTypes[payloadType], OutSequence(original), OutTimestamp(original));
+        if (_isVp8[payloadType] && RtpPacket.TryParse(original, out var rtp))
+        {
+            _vp8.Rewrite(scratch.Slice(rtp.HeaderLength, rtp.Packet.Length - rtp.HeaderLength - rtp.PaddingLength));
+        }
+
         if (rtxPayloadType != None && RtxSsrc is { } rtxSsrc)
         {
             // On the RTX stream (RFC 4588 §4), with our sequence number as the OSN.
@@ -276,6 +290,7 @@ public sealed class Subscription : ITrackSink
         _generation = encoding.Generation;
         _resync = true;
         _waitingForKeyframe = Kind == MediaKind.Video;
+        _vp8.Resync();
         if (encoding.Track != _mappedSource)
         {
             Map(encoding.Track);
@@ -288,8 +303,10 @@ public sealed class Subscription : ITrackSink
         _payloadTypes.AsSpan().Fill(None);
         _rtxPayloadTypes.AsSpan().Fill(None);
         _extensionIds.AsSpan().Clear();
+        _isVp8.AsSpan().Clear();
         foreach (var theirs in source.Codecs)
         {
+            _isVp8[theirs.PayloadType & 0x7F] = theirs.Codec == Media.MediaCodec.VP8;
             foreach (var ours in Negotiated.Codecs)
             {
                 if (theirs.Matches(ours))
