@@ -32,6 +32,7 @@ internal static partial class WhipEndpoints
             await sfu.EndSessionAsync(new RoomId(stream), new SessionId(session), Sfu.Sessions.SessionEndReason.Deleted, cancellationToken)
                 ? Results.Ok()
                 : Problems.SessionNotFound(stream, session)).RequireSessionAccess();
+        app.MapLayers();
     }
 
     private static async Task<IResult> CreateSession(string stream, HttpContext context, ISfu sfu, ServerOptions options, bool publish)
@@ -81,6 +82,11 @@ internal static partial class WhipEndpoints
         headers.ETag = session.ETag;
         headers["Accept-Patch"] = FragmentType;
         AddIceServerLinks(context, options);
+        if (!publish && LayerEndpoints.HasLayers(session.Room))
+        {
+            headers.Append("Link", $"</session/{stream}/{session.Id}/layer>; rel=\"{LayerEndpoints.Relation}\"");
+        }
+
         return Results.Text(answer.Sdp, SdpType, Encoding.UTF8, StatusCodes.Status201Created);
     }
 

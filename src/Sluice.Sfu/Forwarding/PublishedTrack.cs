@@ -108,6 +108,16 @@ public sealed class PublishedTrack
     }
 
     /// <summary>The node's heartbeat: NACK retries every tick, receiver reports when <paramref name="sendReports"/>.</summary>
+    /// <summary>
+    /// The encoding a subscription forwards when no layer is pinned: the one bringing the most bits (the best the
+    /// publisher sends now), re-chosen once a second, and only for one bringing clearly more (a third), so layers of
+    /// similar rates do not make subscribers switch back and forth. Until a bandwidth estimate per subscriber
+    /// chooses (issue 11), every subscriber gets this one.
+    /// </summary>
+    public int PreferredEncoding => Volatile.Read(ref _preferred);
+
+    private int _preferred;
+
     internal void OnHeartbeat(bool sendReports)
     {
         foreach (var encoding in Encodings)
@@ -116,8 +126,37 @@ public sealed class PublishedTrack
             if (sendReports)
             {
                 encoding.SendReceiverReport();
+                encoding.MeasureBitrate(TimeSpan.FromSeconds(1));
             }
         }
+
+        if (sendReports && Encodings.Length > 1)
+        {
+            var best = _preferred;
+            foreach (var encoding in Encodings)
+            {
+                if (encoding.Bitrate > Encodings[best].Bitrate * 4 / 3)
+                {
+                    best = encoding.Index;
+                }
+            }
+
+            Volatile.Write(ref _preferred, best);
+        }
+    }
+
+    /// <summary>The encoding with this rid, if the track has one.</summary>
+    public TrackEncoding? FindEncoding(string rid)
+    {
+        foreach (var encoding in Encodings)
+        {
+            if (encoding.Rid == rid)
+            {
+                return encoding;
+            }
+        }
+
+        return null;
     }
 
     private long Sum(Func<TrackEncoding, long> value)

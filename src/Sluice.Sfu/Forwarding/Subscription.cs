@@ -48,6 +48,8 @@ public sealed class Subscription : ITrackSink
     private long _retransmissions;
     private long _keyframeRequestsReceived;
     private long _packetsLostReported;
+    private int _pinned = -1;
+    private long _layerSwitches;
 
     public Subscription(WebRtcTransport transport, NegotiatedTrack negotiated, TimeProvider time)
     {
@@ -90,6 +92,18 @@ public sealed class Subscription : ITrackSink
 
     public long KeyframeRequestsReceived => Volatile.Read(ref _keyframeRequestsReceived);
 
+    /// <summary>The encoding pinned for this subscriber (live777's layer API), or null: the track's <see cref="PublishedTrack.PreferredEncoding"/>.</summary>
+    public int? PinnedEncoding => Volatile.Read(ref _pinned) is >= 0 and var pinned ? pinned : null;
+
+    /// <summary>The encoding forwarded now, once forwarding started.</summary>
+    public TrackEncoding? ForwardedEncoding => _started ? _current : null;
+
+    /// <summary>Switches from one encoding of the track to another (at a keyframe of the new one).</summary>
+    public long LayerSwitches => Volatile.Read(ref _layerSwitches);
+
+    /// <summary>Pins an encoding by index (null: back to the automatic choice); the switch happens at its next keyframe.</summary>
+    public void Pin(int? encoding) => Volatile.Write(ref _pinned, encoding ?? -1);
+
     /// <summary>Called once, after this subscription's first packet is sent (the session's setup-time hook).</summary>
     public Action? FirstPacketSent { get; set; }
 
@@ -118,15 +132,41 @@ public sealed class Subscription : ITrackSink
     /// <summary>Forwards one publisher packet: map, rewrite a copy in <paramref name="scratch"/>, protect, send.</summary>
     public void OnRtp(TrackEncoding encoding, NegotiatedCodec codec, in RtpPacket rtp, bool keyframeStart, long now, Span<byte> scratch)
     {
-        // A packet from a track we were just unbound from (its sink array was read before the swap), or from an
-        // encoding other than the one chosen: not ours to send. The first encoding serves until layers are chosen.
-        if (encoding.Track != _source || encoding.Index != 0)
+        // A packet from a track we were just unbound from (its sink array was read before the swap): not ours.
+        if (encoding.Track != _source)
         {
             return;
         }
 
-        if (encoding != _current || encoding.Generation != _generation)
+        var wanted = WantedEncoding(encoding.Track);
+        if (encoding == _current && encoding.Generation == _generation)
         {
+            // The encoding we forward goes on even when another is wanted, until that one's keyframe arrives.
+            if (encoding.Index != wanted)
+            {
+                encoding.Track.Encodings[wanted].RequestKeyframe();
+            }
+        }
+        else
+        {
+            if (encoding.Index != wanted)
+            {
+                return;
+            }
+
+            // A layer switch happens at a keyframe of the new layer: the decoder needs nothing from the old one.
+            var switching = Kind == MediaKind.Video && _current is { } current && current.Track == encoding.Track && _started && !_waitingForKeyframe;
+            if (switching && !keyframeStart)
+            {
+                encoding.RequestKeyframe();
+                return;
+            }
+
+            if (switching)
+            {
+                Interlocked.Increment(ref _layerSwitches);
+            }
+
             Resynchronise(encoding);
         }
 
@@ -256,6 +296,12 @@ public sealed class Subscription : ITrackSink
         {
             _retransmissions++;
         }
+    }
+
+    private int WantedEncoding(PublishedTrack track)
+    {
+        var pinned = Volatile.Read(ref _pinned);
+        return pinned >= 0 && pinned < track.Encodings.Length ? pinned : track.PreferredEncoding;
     }
 
     private ushort OutSequence(ReadOnlySpan<byte> original) => (ushort)(BinaryPrimitives.ReadUInt16BigEndian(original[2..]) + _sequenceOffset);

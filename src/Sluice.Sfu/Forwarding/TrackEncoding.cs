@@ -108,6 +108,20 @@ public sealed class TrackEncoding
 
     public long BytesReceived => Volatile.Read(ref _bytes);
 
+    /// <summary>What this encoding brought over the last second, in bit/s (measured by the report timer).</summary>
+    public long Bitrate => Volatile.Read(ref _bitrate);
+
+    private long _bitrate;
+    private long _bytesAtLastMeasure;
+
+    /// <summary>Measures <see cref="Bitrate"/>; called once a second by the node's report timer.</summary>
+    internal void MeasureBitrate(TimeSpan interval)
+    {
+        var bytes = BytesReceived;
+        Volatile.Write(ref _bitrate, (long)((bytes - _bytesAtLastMeasure) * 8 / Math.Max(0.001, interval.TotalSeconds)));
+        _bytesAtLastMeasure = bytes;
+    }
+
     public long NacksSent => Volatile.Read(ref _nacksSent);
 
     public long KeyframeRequests => Volatile.Read(ref _keyframeRequests);

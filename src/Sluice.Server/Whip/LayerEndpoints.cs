@@ -1,0 +1,123 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Sluice.Server.Auth;
+using Sluice.Sfu;
+using Sluice.Sfu.Forwarding;
+using Sluice.Sfu.Sessions;
+
+namespace Sluice.Server.Whip;
+
+/// <summary>One encoding (simulcast layer) a WHEP session may receive, as the layer API lists it.</summary>
+internal sealed record LayerInfo(string EncodingId, long Bitrate, bool Active, bool Selected);
+
+/// <summary>A layer request: the encoding to pin (<c>null</c> or absent: the automatic choice), and optionally the section.</summary>
+internal sealed record LayerRequest(string? EncodingId, string? MediaId);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(LayerInfo[]))]
+[JsonSerializable(typeof(LayerRequest))]
+internal sealed partial class LayerJson : JsonSerializerContext;
+
+/// <summary>
+/// live777's WHEP layer extension (<c>rel="urn:ietf:params:whep:ext:core:layer"</c>) on a subscriber session:
+/// <c>GET /session/{stream}/{id}/layer</c> lists the encodings of the video it receives (rid, bitrate now, whether
+/// the publisher sends it, whether it is the one this subscriber gets); <c>POST</c> with
+/// <c>{"encodingId": "q"}</c> pins one (the switch happens at its next keyframe) and <c>{"encodingId": null}</c> (or
+/// <c>DELETE</c>) returns to the automatic choice. <c>mediaId</c> names one video section; without it, all.
+/// </summary>
+internal static class LayerEndpoints
+{
+    public const string Relation = "urn:ietf:params:whep:ext:core:layer";
+
+    public static void MapLayers(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/session/{stream}/{session}/layer", List).RequireSessionAccess();
+        app.MapPost("/session/{stream}/{session}/layer", Select).RequireSessionAccess();
+        app.MapDelete("/session/{stream}/{session}/layer", async (string stream, string session, ISfu sfu) =>
+            await Find(stream, session, sfu) is { } subscriber ? Pin(subscriber, null, null) : Problems.SessionNotFound(stream, session)).RequireSessionAccess();
+    }
+
+    /// <summary>Whether a new subscriber of <paramref name="room"/> gets the layer link: its video has several encodings.</summary>
+    public static bool HasLayers(Room room) => room.FindTrack(MediaKind.Video) is { Encodings.Length: > 1 };
+
+    private static async Task<IResult> List(string stream, string session, ISfu sfu)
+    {
+        if (await Find(stream, session, sfu) is not { } subscriber)
+        {
+            return Problems.SessionNotFound(stream, session);
+        }
+
+        var layers = new List<LayerInfo>();
+        foreach (var subscription in Video(subscriber, null))
+        {
+            if (subscription.Source is not { } track)
+            {
+                continue;
+            }
+
+            var forwarded = subscription.ForwardedEncoding;
+            foreach (var encoding in track.Encodings)
+            {
+                layers.Add(new LayerInfo(encoding.Rid ?? encoding.Index.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    encoding.Bitrate, encoding.Bitrate > 0, forwarded == encoding));
+            }
+
+            break;
+        }
+
+        return Results.Json(layers.ToArray(), LayerJson.Default.LayerInfoArray);
+    }
+
+    private static async Task<IResult> Select(string stream, string session, HttpRequest request, ISfu sfu)
+    {
+        LayerRequest? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync(request.Body, LayerJson.Default.LayerRequest, request.HttpContext.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "Invalid layer request", $"expected {{\"encodingId\": \"q\"}} or {{\"encodingId\": null}}: {e.Message}");
+        }
+
+        return await Find(stream, session, sfu) is { } subscriber
+            ? Pin(subscriber, body?.EncodingId, body?.MediaId)
+            : Problems.SessionNotFound(stream, session);
+    }
+
+    private static IResult Pin(SubscriberSession subscriber, string? encodingId, string? mediaId)
+    {
+        var sections = Video(subscriber, mediaId).ToList();
+        if (sections.Count == 0)
+        {
+            return Problems.Problem(StatusCodes.Status404NotFound, "No such video section",
+                mediaId is null ? "the session receives no video" : $"the session has no video section with mid '{mediaId}'");
+        }
+
+        foreach (var subscription in sections)
+        {
+            if (encodingId is null)
+            {
+                subscription.Pin(null);
+                continue;
+            }
+
+            var encoding = subscription.Source?.Encodings.FirstOrDefault(e => (e.Rid ?? e.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)) == encodingId);
+            if (encoding is null)
+            {
+                var known = subscription.Source is { } track ? string.Join(", ", track.Encodings.Select(e => e.Rid ?? e.Index.ToString(System.Globalization.CultureInfo.InvariantCulture))) : "none yet";
+                return Problems.Problem(StatusCodes.Status400BadRequest, "No such encoding", $"the video has no encoding '{encodingId}' (it has: {known})");
+            }
+
+            subscription.Pin(encoding.Index);
+        }
+
+        return Results.NoContent();
+    }
+
+    private static IEnumerable<Subscription> Video(SubscriberSession subscriber, string? mediaId) =>
+        subscriber.Subscriptions.Where(s => s.Kind == MediaKind.Video && (mediaId is null || s.Mid == mediaId));
+
+    private static async Task<SubscriberSession?> Find(string stream, string session, ISfu sfu) =>
+        await sfu.FindSessionAsync(new RoomId(stream), new SessionId(session)) as SubscriberSession;
+}
