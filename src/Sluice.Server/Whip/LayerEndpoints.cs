@@ -10,12 +10,16 @@ namespace Sluice.Server.Whip;
 /// <summary>One encoding (simulcast layer) a WHEP session may receive, as the layer API lists it.</summary>
 internal sealed record LayerInfo(string EncodingId, long Bitrate, bool Active, bool Selected);
 
+/// <summary>live777's session update: mute (<c>enabled: false</c>) or unmute one kind of media for this subscriber.</summary>
+internal sealed record SessionUpdate(string? Kind, bool? Enabled);
+
 /// <summary>A layer request: the encoding to pin (<c>null</c> or absent: the automatic choice), and optionally the section.</summary>
 internal sealed record LayerRequest(string? EncodingId, string? MediaId);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(LayerInfo[]))]
 [JsonSerializable(typeof(LayerRequest))]
+[JsonSerializable(typeof(SessionUpdate))]
 internal sealed partial class LayerJson : JsonSerializerContext;
 
 /// <summary>
@@ -23,7 +27,9 @@ internal sealed partial class LayerJson : JsonSerializerContext;
 /// <c>GET /session/{stream}/{id}/layer</c> lists the encodings of the video it receives (rid, bitrate now, whether
 /// the publisher sends it, whether it is the one this subscriber gets); <c>POST</c> with
 /// <c>{"encodingId": "q"}</c> pins one (the switch happens at its next keyframe) and <c>{"encodingId": null}</c> (or
-/// <c>DELETE</c>) returns to the automatic choice. <c>mediaId</c> names one video section; without it, all.
+/// <c>DELETE</c>) returns to the automatic choice. <c>mediaId</c> names one video section; without it, all. And
+/// live777's session update, <c>POST /session/{stream}/{id}</c> with <c>{"kind": "video"|"audio", "enabled": false}</c>:
+/// the subscriber stops receiving that kind until it sends <c>true</c> (video resumes at a keyframe).
 /// </summary>
 internal static class LayerEndpoints
 {
@@ -33,6 +39,7 @@ internal static class LayerEndpoints
     {
         app.MapGet("/session/{stream}/{session}/layer", List).RequireSessionAccess();
         app.MapPost("/session/{stream}/{session}/layer", Select).RequireSessionAccess();
+        app.MapPost("/session/{stream}/{session}", Update).RequireSessionAccess();
         app.MapDelete("/session/{stream}/{session}/layer", async (string stream, string session, ISfu sfu) =>
             await Find(stream, session, sfu) is { } subscriber ? Pin(subscriber, null, null) : Problems.SessionNotFound(stream, session)).RequireSessionAccess();
     }
@@ -83,6 +90,44 @@ internal static class LayerEndpoints
         return await Find(stream, session, sfu) is { } subscriber
             ? Pin(subscriber, body?.EncodingId, body?.MediaId)
             : Problems.SessionNotFound(stream, session);
+    }
+
+    private static async Task<IResult> Update(string stream, string session, HttpRequest request, ISfu sfu)
+    {
+        SessionUpdate? update;
+        try
+        {
+            update = await JsonSerializer.DeserializeAsync(request.Body, LayerJson.Default.SessionUpdate, request.HttpContext.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "Invalid session update", $"expected {{\"kind\": \"video\", \"enabled\": false}}: {e.Message}");
+        }
+
+        var kind = update?.Kind switch { "video" => MediaKind.Video, "audio" => MediaKind.Audio, _ => (MediaKind?)null };
+        if (kind is null || update!.Enabled is not { } enabled)
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "Invalid session update",
+                "give \"kind\" (\"video\" or \"audio\") and \"enabled\" (true or false)");
+        }
+
+        var found = await sfu.FindSessionAsync(new RoomId(stream), new SessionId(session));
+        if (found is null)
+        {
+            return Problems.SessionNotFound(stream, session);
+        }
+
+        if (found is not SubscriberSession subscriber)
+        {
+            return Problems.Problem(StatusCodes.Status409Conflict, "Not a subscriber", "only a subscriber's media can be muted here; a publisher stops its own tracks");
+        }
+
+        foreach (var subscription in subscriber.Subscriptions.Where(s => s.Kind == kind))
+        {
+            subscription.SetEnabled(enabled);
+        }
+
+        return Results.NoContent();
     }
 
     private static IResult Pin(SubscriberSession subscriber, string? encodingId, string? mediaId)

@@ -50,6 +50,8 @@ public sealed class Subscription : ITrackSink
     private long _packetsLostReported;
     private int _pinned = -1;
     private long _layerSwitches;
+    private volatile bool _enabled = true;
+    private bool _paused;
 
     public Subscription(WebRtcTransport transport, NegotiatedTrack negotiated, TimeProvider time)
     {
@@ -101,6 +103,12 @@ public sealed class Subscription : ITrackSink
     /// <summary>Switches from one encoding of the track to another (at a keyframe of the new one).</summary>
     public long LayerSwitches => Volatile.Read(ref _layerSwitches);
 
+    /// <summary>False while the subscriber has muted this section (live777's session update): nothing is sent.</summary>
+    public bool Enabled => _enabled;
+
+    /// <summary>Stops or resumes sending; a resumed video section restarts at a keyframe, its numbering continuous.</summary>
+    public void SetEnabled(bool enabled) => _enabled = enabled;
+
     /// <summary>Pins an encoding by index (null: back to the automatic choice); the switch happens at its next keyframe.</summary>
     public void Pin(int? encoding) => Volatile.Write(ref _pinned, encoding ?? -1);
 
@@ -138,8 +146,25 @@ public sealed class Subscription : ITrackSink
             return;
         }
 
+        if (!_enabled)
+        {
+            _paused = true;
+            return;
+        }
+
         var wanted = WantedEncoding(encoding.Track);
-        if (encoding == _current && encoding.Generation == _generation)
+        if (_paused)
+        {
+            // Resuming after a mute: a new epoch, from a keyframe of the wanted encoding.
+            if (encoding.Index != wanted)
+            {
+                return;
+            }
+
+            _paused = false;
+            Resynchronise(encoding);
+        }
+        else if (encoding == _current && encoding.Generation == _generation)
         {
             // The encoding we forward goes on even when another is wanted, until that one's keyframe arrives.
             if (encoding.Index != wanted)

@@ -13,7 +13,8 @@ namespace Sluice.Server.Tests.Interop;
 /// <summary>
 /// Chromium publishes VP8 simulcast (q, h, f from a 1280x720 camera) and a Chromium player uses live777's layer API:
 /// the answer links to it, it lists the encodings, pinning q brings the player's picture down to 320 wide, and the
-/// automatic choice brings it back up; the picture stays decodable across every switch.
+/// automatic choice brings it back up; the picture stays decodable across every switch; muting video for the player
+/// stops it and unmuting resumes it.
 /// </summary>
 [Collection(ChromiumCollection.Name)]
 public sealed class ChromiumSimulcastTests(ITestOutputHelper log)
@@ -123,6 +124,29 @@ public sealed class ChromiumSimulcastTests(ITestOutputHelper log)
         var before = (await page.EvaluateAsync<JsonElement>("() => window.video()")).GetProperty("decoded").GetInt32();
         await page.WaitForFunctionAsync($"async () => (await window.video()).decoded > {before + 30}", null, new PageWaitForFunctionOptions { Timeout = 5_000, PollingInterval = 100 });
         Assert.True(subscription.LayerSwitches >= 2, $"{subscription.LayerSwitches} layer switches");
+
+        // live777's session update mutes a kind for this subscriber, and unmutes it.
+        using (var bad = await node.Http.PostAsJsonAsync(location, new { kind = "smell", enabled = false }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        }
+
+        using (var mute = await node.Http.PostAsJsonAsync(location, new { kind = "video", enabled = false }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, mute.StatusCode);
+        }
+
+        await Task.Delay(300);
+        var sent = subscription.PacketsSent;
+        await Task.Delay(1000);
+        Assert.Equal(sent, subscription.PacketsSent);
+        using (var unmute = await node.Http.PostAsJsonAsync(location, new { kind = "video", enabled = true }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, unmute.StatusCode);
+        }
+
+        var paused = (await page.EvaluateAsync<JsonElement>("() => window.video()")).GetProperty("decoded").GetInt32();
+        await page.WaitForFunctionAsync($"async () => (await window.video()).decoded > {paused + 30}", null, new PageWaitForFunctionOptions { Timeout = 5_000, PollingInterval = 100 });
     }
 
     private static async Task<int> Width(IPage page) => (await page.EvaluateAsync<JsonElement>("() => window.video()")).GetProperty("width").GetInt32();
