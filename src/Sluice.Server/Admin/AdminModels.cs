@@ -26,7 +26,14 @@ internal sealed record SessionInfo(
     DateTimeOffset CreatedAt,
     DateTimeOffset? ConnectedSince,
     DataInfo? Data,
-    CascadeInfo? Cascade = null);
+    CascadeInfo? Cascade = null,
+    IReadOnlyList<LayerState>? Layers = null);
+
+/// <summary>
+/// A subscriber's video section fed by a simulcast track: the encoding it gets now (rid), the one pinned through the
+/// layer API (null: automatic), and how often it switched.
+/// </summary>
+internal sealed record LayerState(string Mid, string? Encoding, string? Pinned, long Switches);
 
 /// <summary>
 /// A session for which the node is another server's client (live777's cascade): the WHEP URL pulled from or the

@@ -54,7 +54,28 @@ internal static class StreamSnapshots
             session.CreatedAt,
             session.ConnectedAt,
             Data(session),
-            Cascade(session.Cascade));
+            Cascade(session.Cascade),
+            Layers(session));
+    }
+
+    private static IReadOnlyList<LayerState>? Layers(SfuSession session)
+    {
+        if (session is not SubscriberSession subscriber)
+        {
+            return null;
+        }
+
+        List<LayerState>? layers = null;
+        foreach (var subscription in subscriber.Subscriptions)
+        {
+            if (subscription.Source is { Encodings.Length: > 1 } track)
+            {
+                var pinned = subscription.PinnedEncoding is { } index && index < track.Encodings.Length ? track.Encodings[index].Rid : null;
+                (layers ??= []).Add(new LayerState(subscription.Mid, subscription.ForwardedEncoding?.Rid, pinned, subscription.LayerSwitches));
+            }
+        }
+
+        return layers;
     }
 
     public static CascadeInfo? Cascade(CascadeLink? link) => link is null

@@ -57,6 +57,7 @@ internal sealed class NodeMetrics
         Meter.CreateObservableCounter("sluice.data.bytes", () => Pair(Read(), c => c.DataBytesIn, c => c.DataBytesOut), "By", "Data channel message bytes: received from peers, sent to peers");
         Meter.CreateObservableCounter("sluice.data.dropped", () => Read().DataDropped, "{message}", "Data channel messages not sent: the peer's channel buffer was full, the message too large, or the channel closed");
         Meter.CreateObservableCounter("sluice.retransmissions", () => Read().Retransmissions, "{packet}", "Packets resent to subscribers from the retransmission cache");
+        Meter.CreateObservableCounter("sluice.layer.switches", () => Read().LayerSwitches, "{switch}", "Subscribers moved from one simulcast encoding of a track to another (at a keyframe)");
         Meter.CreateObservableCounter("sluice.ice.failures", () => Volatile.Read(ref _iceFailures), "{session}", "Sessions that ended failing ICE (no check succeeded, or consent expired)");
         Meter.CreateObservableCounter("sluice.dtls.failures", () => Volatile.Read(ref _dtlsFailures), "{session}", "Sessions that ended failing DTLS");
         _httpRequests = Meter.CreateCounter<long>("sluice.http.requests", "{request}", "HTTP requests by route template, method and status");
@@ -156,6 +157,11 @@ internal sealed class NodeMetrics
                 counts.NacksReceived += sent.Nacks;
                 counts.KeyframeRequestsReceived += sent.KeyframeRequests;
                 counts.Retransmissions += sent.Retransmissions;
+                foreach (var subscription in subscriber.Subscriptions)
+                {
+                    counts.LayerSwitches += subscription.LayerSwitches;
+                }
+
                 break;
         }
     }
@@ -222,6 +228,7 @@ internal sealed class NodeMetrics
         public long KeyframeRequestsReceived;
         public long KeyframeRequestsSent;
         public long Retransmissions;
+        public long LayerSwitches;
         public long DataMessagesIn;
         public long DataBytesIn;
         public long DataMessagesOut;

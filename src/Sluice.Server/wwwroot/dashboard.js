@@ -281,10 +281,16 @@ function cascadeNote(c) {
   return `<span class="cascade" title="${escape(c.sessionUrl || '')}">${c.relay ? 'relay' : 'cascade'} ${escape(where)}</span>`;
 }
 
+// A subscriber's simulcast layer: the encoding it gets, and whether the layer API pinned it.
+function layerNote(layers) {
+  if (!layers || layers.length === 0) return '';
+  return layers.map(l => `<span class="cascade">layer ${escape(l.encoding || '—')}${l.pinned ? ' (pinned)' : ''}</span>`).join('');
+}
+
 function sessionRow(stream, s, mine) {
   return `<tr data-session="${escape(s.id)}" data-role="${s.role}">
     <td class="id">${escape(s.id)}${mine.has(s.id) ? '<span class="mine">this page</span>' : ''}</td>
-    <td>${s.role}${cascadeNote(s.cascade)}</td>
+    <td>${s.role}${cascadeNote(s.cascade)}${layerNote(s.layers)}</td>
     <td class="state-${escape(s.state)}">${escape(s.state)}</td>
     <td>${escape(s.remoteAddress || '—')}</td>
     <td>${escape(s.codecs.join(', '))}</td>

@@ -105,6 +105,15 @@ public sealed class ChromiumSimulcastTests(ITestOutputHelper log)
             Assert.Equal("q", listed.RootElement.EnumerateArray().Single(l => l.GetProperty("selected").GetBoolean()).GetProperty("encodingId").GetString());
         }
 
+        // The admin API and the metrics show it.
+        using (var listed = JsonDocument.Parse(await node.Http.GetStringAsync("/api/streams/sim")))
+        {
+            var layer = listed.RootElement.GetProperty("subscribers")[0].GetProperty("layers")[0];
+            Assert.Equal(("q", "q"), (layer.GetProperty("encoding").GetString(), layer.GetProperty("pinned").GetString()));
+        }
+
+        Assert.Matches(@"sluice_layer_switches_total [1-9]", await node.Http.GetStringAsync("/metrics"));
+
         using (var unknown = await node.Http.PostAsJsonAsync(location + "/layer", new { encodingId = "x" }))
         {
             Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
