@@ -31,10 +31,13 @@ public sealed class UdpMux : IDisposable
     private volatile bool _disposed;
     private ImmutableArray<UdpMux> _hosted = [];
     private UdpMux? _host;
-    private SocketAddress? _hostedFrom;
+
+    // Where the datagram being dispatched came from; only the receiving thread touches it.
+    private readonly SocketAddress _from;
 
     public UdpMux(IPEndPoint bindEndPoint, TimeProvider? timeProvider = null)
     {
+        _from = new SocketAddress(bindEndPoint.AddressFamily);
         _timeProvider = timeProvider ?? TimeProvider.System;
         _byUfragSpan = _byUfrag.GetAlternateLookup<ReadOnlySpan<char>>();
         _socket = new Socket(bindEndPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
@@ -186,14 +189,13 @@ public sealed class UdpMux : IDisposable
     private void ReceiveLoop()
     {
         var buffer = GC.AllocateArray<byte>(ReceiveBufferSize, pinned: true);
-        var from = new SocketAddress(LocalEndPoint.AddressFamily);
         var ready = new List<Socket>();
         while (!_disposed)
         {
             var hosted = _hosted;
             if (hosted.IsEmpty)
             {
-                ReceiveOne(buffer, from);
+                ReceiveOne(buffer);
             }
             else
             {
@@ -216,15 +218,20 @@ public sealed class UdpMux : IDisposable
                     ready.Clear();
                 }
 
-                foreach (var socket in ready)
+                // Select keeps the readable sockets in the order given: ours first, then the guests'.
+                var next = 0;
+                if (next < ready.Count && ready[next] == _socket)
                 {
-                    if (socket == _socket)
+                    ReceiveOne(buffer);
+                    next++;
+                }
+
+                foreach (var guest in hosted)
+                {
+                    if (next < ready.Count && ready[next] == guest._socket)
                     {
-                        ReceiveOne(buffer, from);
-                    }
-                    else if (FindGuest(hosted, socket) is { } guest)
-                    {
-                        guest.ReceiveOne(buffer, guest._hostedFrom ??= new SocketAddress(guest.LocalEndPoint.AddressFamily));
+                        guest.ReceiveOne(buffer);
+                        next++;
                     }
                 }
             }
@@ -242,22 +249,10 @@ public sealed class UdpMux : IDisposable
         }
     }
 
-    private static UdpMux? FindGuest(ImmutableArray<UdpMux> hosted, Socket socket)
-    {
-        foreach (var guest in hosted)
-        {
-            if (guest._socket == socket)
-            {
-                return guest;
-            }
-        }
-
-        return null;
-    }
-
     /// <summary>Receives and dispatches one datagram (blocking until one arrives or the receive timeout, unless the socket is known readable).</summary>
-    private void ReceiveOne(byte[] buffer, SocketAddress from)
+    private void ReceiveOne(byte[] buffer)
     {
+        var from = _from;
         if (_disposed)
         {
             return;
