@@ -78,6 +78,7 @@ public sealed partial class SfuNode
             return refused;
         }
 
+        var roomId = pending.Room;
         var outbound = new OutboundTransport(candidates, new WebRtcTransportOptions
         {
             Certificate = Certificate,
@@ -87,11 +88,10 @@ public sealed partial class SfuNode
             IceRole = IceRole.Controlling,
             DtlsRole = dtlsRole,
             RequireSrtp = tracks.Count > 0,
-            Ice = new IceAgentOptions { ConsentTimeout = _options.ConsentTimeout, DisconnectTimeout = _options.DisconnectTimeout },
+            Ice = IceOptions(roomId.Kind),
         }, _time, _mux);
 
         SfuSession session;
-        var roomId = pending.Room;
         lock (_lock)
         {
             var room = GetOrCreateRoom(roomId);
@@ -123,7 +123,7 @@ public sealed partial class SfuNode
             }
 
             session.LocalDescription = pending.Offer;
-            if (CascadeData(answer, pending.Offer) is { } data)
+            if (NegotiatedData.From(answer, pending.Offer) is { } data)
             {
                 session.AttachData(data, _options, () => ConferenceSignalling);
             }
@@ -175,19 +175,5 @@ public sealed partial class SfuNode
         }
 
         return result;
-    }
-
-    /// <summary>The data section when the server accepted ours: its SCTP port and message size are in its answer.</summary>
-    private static NegotiatedData? CascadeData(SessionDescription answer, SessionDescription offer)
-    {
-        for (var i = 0; i < answer.Media.Count && i < offer.Media.Count; i++)
-        {
-            if (answer.Media[i].Kind == "application" && answer.Media[i].Port != 0)
-            {
-                return new NegotiatedData(offer.Media[i].Mid, answer.Media[i].RemoteSctpPort, answer.Media[i].MessageSizeLimit);
-            }
-        }
-
-        return null;
     }
 }

@@ -464,12 +464,14 @@ public sealed partial class SfuNode : ISfu, IDisposable
             DtlsRole = setup == DtlsSetup.Active ? DtlsRole.Client : DtlsRole.Server,
             // A data-channel-only session needs no SRTP: a peer may leave use_srtp out.
             RequireSrtp = hasMedia,
-            // A conference notices a closed tab (which sends nothing) in seconds, so the others see the person leave.
-            Ice = kind == RoomKind.Conference
-                ? new IceAgentOptions { ConsentTimeout = _options.ConferenceConsentTimeout, DisconnectTimeout = _options.ConferenceDisconnectTimeout }
-                : new IceAgentOptions { ConsentTimeout = _options.ConsentTimeout, DisconnectTimeout = _options.DisconnectTimeout },
+            Ice = IceOptions(kind),
         }, _time);
     }
+
+    /// <summary>ICE timers by room kind: a conference notices a closed tab (which sends nothing) in seconds, so the others see the person leave.</summary>
+    private IceAgentOptions IceOptions(RoomKind kind) => kind == RoomKind.Conference
+        ? new IceAgentOptions { ConsentTimeout = _options.ConferenceConsentTimeout, DisconnectTimeout = _options.ConferenceDisconnectTimeout }
+        : new IceAgentOptions { ConsentTimeout = _options.ConsentTimeout, DisconnectTimeout = _options.DisconnectTimeout };
 
     private static IceParameters RemoteIce(SessionDescription offer) => RemoteTransport(offer).Ice;
 

@@ -11,16 +11,20 @@ public sealed record NegotiatedData(string? Mid, int RemotePort, int RemoteMaxMe
     /// <summary>The node's <c>a=max-message-size</c>: the largest message it accepts.</summary>
     public const int LocalMaxMessageSize = 262144;
 
-    /// <summary>The data section an answer accepted, with what its offer said; null when none was accepted.</summary>
-    public static NegotiatedData? From(SessionDescription offer, SessionDescription answer)
+    /// <summary>
+    /// The data section both descriptions accept (port ≠ 0): its mid as <paramref name="local"/> names it, and the
+    /// peer's SCTP port and message size from <paramref name="remote"/>. For a peer's offer the node's answer is the
+    /// local side; for the node's own offer (a cascade) the other server's answer is the remote one.
+    /// </summary>
+    public static NegotiatedData? From(SessionDescription remote, SessionDescription local)
     {
-        for (var i = 0; i < answer.Media.Count && i < offer.Media.Count; i++)
+        for (var i = 0; i < local.Media.Count && i < remote.Media.Count; i++)
         {
-            var section = answer.Media[i];
-            if (section.Kind == "application" && section.Port != 0)
+            var section = local.Media[i];
+            var theirs = remote.Media[i];
+            if (section.Kind == "application" && section.Port != 0 && theirs.Port != 0)
             {
-                var offered = offer.Media[i];
-                return new NegotiatedData(section.Mid, offered.RemoteSctpPort, offered.MessageSizeLimit);
+                return new NegotiatedData(section.Mid, theirs.RemoteSctpPort, theirs.MessageSizeLimit);
             }
         }
 
