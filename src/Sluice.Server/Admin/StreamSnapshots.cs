@@ -70,8 +70,8 @@ internal static class StreamSnapshots
         {
             if (subscription.Source is { Encodings.Length: > 1 } track)
             {
-                var pinned = subscription.PinnedEncoding is { } index && index < track.Encodings.Length ? track.Encodings[index].Rid : null;
-                (layers ??= []).Add(new LayerState(subscription.Mid, subscription.ForwardedEncoding?.Rid, pinned, subscription.LayerSwitches));
+                var pinned = subscription.PinnedEncoding is { } index && index < track.Encodings.Length ? track.Encodings[index].Name : null;
+                (layers ??= []).Add(new LayerState(subscription.Mid, subscription.ForwardedEncoding?.Name, pinned, subscription.LayerSwitches));
             }
         }
 

@@ -65,8 +65,7 @@ internal static class LayerEndpoints
             var forwarded = subscription.ForwardedEncoding;
             foreach (var encoding in track.Encodings)
             {
-                layers.Add(new LayerInfo(encoding.Rid ?? encoding.Index.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    encoding.Bitrate, encoding.Bitrate > 0, forwarded == encoding));
+                layers.Add(new LayerInfo(encoding.Name, encoding.Bitrate, encoding.Bitrate > 0, forwarded == encoding));
             }
 
             break;
@@ -147,10 +146,10 @@ internal static class LayerEndpoints
                 continue;
             }
 
-            var encoding = subscription.Source?.Encodings.FirstOrDefault(e => (e.Rid ?? e.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)) == encodingId);
+            var encoding = subscription.Source?.FindEncoding(encodingId);
             if (encoding is null)
             {
-                var known = subscription.Source is { } track ? string.Join(", ", track.Encodings.Select(e => e.Rid ?? e.Index.ToString(System.Globalization.CultureInfo.InvariantCulture))) : "none yet";
+                var known = subscription.Source is { } track ? string.Join(", ", track.Encodings.Select(e => e.Name)) : "none yet";
                 return Problems.Problem(StatusCodes.Status400BadRequest, "No such encoding", $"the video has no encoding '{encodingId}' (it has: {known})");
             }
 

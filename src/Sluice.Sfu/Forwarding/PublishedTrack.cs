@@ -107,7 +107,6 @@ public sealed class PublishedTrack
         }
     }
 
-    /// <summary>The node's heartbeat: NACK retries every tick, receiver reports when <paramref name="sendReports"/>.</summary>
     /// <summary>
     /// The encoding a subscription forwards when no layer is pinned: the one bringing the most bits (the best the
     /// publisher sends now), re-chosen once a second, and only for one bringing clearly more (a third), so layers of
@@ -118,6 +117,10 @@ public sealed class PublishedTrack
 
     private int _preferred;
 
+    /// <summary>
+    /// The node's heartbeat: NACK retries every tick; when <paramref name="sendReports"/> (once a second), receiver
+    /// reports, each encoding's bitrate, and the <see cref="PreferredEncoding"/>.
+    /// </summary>
     internal void OnHeartbeat(bool sendReports)
     {
         foreach (var encoding in Encodings)
@@ -126,7 +129,7 @@ public sealed class PublishedTrack
             if (sendReports)
             {
                 encoding.SendReceiverReport();
-                encoding.MeasureBitrate(TimeSpan.FromSeconds(1));
+                encoding.MeasureBitrate();
             }
         }
 
@@ -145,12 +148,12 @@ public sealed class PublishedTrack
         }
     }
 
-    /// <summary>The encoding with this rid, if the track has one.</summary>
-    public TrackEncoding? FindEncoding(string rid)
+    /// <summary>The encoding the API calls <paramref name="name"/> (<see cref="TrackEncoding.Name"/>), if the track has it.</summary>
+    public TrackEncoding? FindEncoding(string name)
     {
         foreach (var encoding in Encodings)
         {
-            if (encoding.Rid == rid)
+            if (encoding.Name == name)
             {
                 return encoding;
             }

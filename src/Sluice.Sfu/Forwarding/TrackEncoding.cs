@@ -47,6 +47,7 @@ public sealed class TrackEncoding
         RtxSsrc = rtxSsrc;
         _transport = transport;
         _time = time;
+        _lastMeasureAt = time.GetTimestamp();
         _maxBitrate = maxBitrate;
         _codecs = [.. track.Negotiated.Codecs];
         _codecByPayloadType.AsSpan().Fill(NoCodec);
@@ -80,6 +81,9 @@ public sealed class TrackEncoding
     /// <summary>The RTP stream id (RFC 8852) of a simulcast layer; null for a track sent as one encoding.</summary>
     public string? Rid { get; }
 
+    /// <summary>How the API names the encoding: its rid, or its position for layers signalled by SSRC only.</summary>
+    public string Name => Rid ?? Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public MediaKind Kind => Track.Kind;
 
     public RetransmissionCache Cache { get; } = new();
@@ -108,18 +112,22 @@ public sealed class TrackEncoding
 
     public long BytesReceived => Volatile.Read(ref _bytes);
 
-    /// <summary>What this encoding brought over the last second, in bit/s (measured by the report timer).</summary>
+    /// <summary>What this encoding brought since the report timer's previous tick (about a second), in bit/s.</summary>
     public long Bitrate => Volatile.Read(ref _bitrate);
 
     private long _bitrate;
     private long _bytesAtLastMeasure;
+    private long _lastMeasureAt;
 
-    /// <summary>Measures <see cref="Bitrate"/>; called once a second by the node's report timer.</summary>
-    internal void MeasureBitrate(TimeSpan interval)
+    /// <summary>Measures <see cref="Bitrate"/> since the last measure; called once a second by the node's report timer.</summary>
+    internal void MeasureBitrate()
     {
         var bytes = BytesReceived;
-        Volatile.Write(ref _bitrate, (long)((bytes - _bytesAtLastMeasure) * 8 / Math.Max(0.001, interval.TotalSeconds)));
+        var now = _time.GetTimestamp();
+        var seconds = _time.GetElapsedTime(_lastMeasureAt, now).TotalSeconds;
+        Volatile.Write(ref _bitrate, seconds > 0 ? (long)((bytes - _bytesAtLastMeasure) * 8 / seconds) : 0);
         _bytesAtLastMeasure = bytes;
+        _lastMeasureAt = now;
     }
 
     public long NacksSent => Volatile.Read(ref _nacksSent);
