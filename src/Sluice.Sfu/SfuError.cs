@@ -30,6 +30,12 @@ public enum SfuErrorKind
 
     /// <summary>A renegotiation is already in flight, or the session is not in a state to renegotiate.</summary>
     Conflict,
+
+    /// <summary>The other server of a cascade refused it, could not be reached, or answered something unusable.</summary>
+    CascadeFailed,
+
+    /// <summary>The other server of a cascade did not answer in time.</summary>
+    CascadeTimedOut,
 }
 
 /// <summary>An expected failure, with a message a user can act on.</summary>

@@ -40,6 +40,10 @@ internal sealed class SessionClient : IAsyncDisposable
 
     public Uri Endpoint { get; }
 
+    /// <summary>A client for a session created earlier (its <c>Location</c>), to end it with <see cref="DeleteAsync"/>.</summary>
+    public static SessionClient ForSession(HttpClient http, Uri location, string? token) =>
+        new(http, location, token) { Location = location };
+
     /// <summary>The session URL once created.</summary>
     public Uri? Location { get; private set; }
 

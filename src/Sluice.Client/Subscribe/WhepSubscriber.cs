@@ -159,8 +159,7 @@ internal sealed class WhepSubscriber : IAsyncDisposable
             transport.Dispose();
             if (created.IsSuccess)
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-                await session.DeleteAsync(timeout.Token).ConfigureAwait(false);
+                await DeleteQuietlyAsync(session).ConfigureAwait(false);
             }
 
             // The first attempt keeps the session, so the caller can see where it went wrong (Location).
@@ -259,7 +258,7 @@ internal sealed class WhepSubscriber : IAsyncDisposable
 
                 failed?.Dispose();
                 _ = DeleteQuietlyAsync(old);
-                var wait = FirstRetry;
+                var backoff = new Backoff(FirstRetry, LastRetry);
                 while (true)
                 {
                     var result = await ConnectOnceAsync(endpoints[next % endpoints.Count], stop).ConfigureAwait(false);
@@ -270,8 +269,7 @@ internal sealed class WhepSubscriber : IAsyncDisposable
                     }
 
                     next++;
-                    await Task.Delay(wait, _time, stop).ConfigureAwait(false);
-                    wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, LastRetry.Ticks));
+                    await Task.Delay(backoff.Next(), _time, stop).ConfigureAwait(false);
                 }
             }
         }

@@ -4,9 +4,6 @@ using Sluice.Sfu.Sessions;
 
 namespace Sluice.Server.Cascade;
 
-/// <summary>Why a cascade could not start: the HTTP status the API answers with, and a message naming the remote end.</summary>
-internal sealed record CascadeFailure(int Status, string Title, string Message);
-
 /// <summary>
 /// Starts cascades: the node offers (<see cref="SfuNode.OfferPull"/> or <see cref="SfuNode.OfferPush"/>), POSTs the
 /// offer to the remote WHEP or WHIP endpoint as any WHIP/WHEP client does (RFC 9725), and makes the session from the
@@ -34,16 +31,16 @@ internal sealed partial class CascadeClient : IDisposable
     /// Pulls <paramref name="source"/> (a WHEP endpoint) into <paramref name="room"/>, or pushes the room to
     /// <paramref name="target"/> (a WHIP endpoint): the session, connecting, or why not.
     /// </summary>
-    public async Task<(SfuSession? Session, CascadeFailure? Failure)> StartAsync(RoomId room, CascadeDirection direction, Uri url, string? token,
+    public async Task<SfuResult<SfuSession>> StartAsync(RoomId room, CascadeDirection direction, Uri url, string? token,
         bool relay = false, Participant? participant = null, CancellationToken cancellationToken = default)
     {
         CascadeOffer offer;
         if (direction == CascadeDirection.Pull)
         {
+            // Checked again when the answer is accepted; asked now so that no remote session is made for nothing.
             if (room.Kind == RoomKind.Stream && _node.TryGetRoom(room, out var existing) && !existing!.Publishers.IsEmpty)
             {
-                return (null, new CascadeFailure(StatusCodes.Status409Conflict, "Stream already published",
-                    $"stream '{room}' already has a publisher here; a pull would be a second one"));
+                return new SfuError(SfuErrorKind.PublisherExists, $"stream '{room}' already has a publisher here; a pull would be a second one");
             }
 
             offer = _node.OfferPull(room);
@@ -53,7 +50,7 @@ internal sealed partial class CascadeClient : IDisposable
             var push = _node.OfferPush(room);
             if (push.Error is { } none)
             {
-                return (null, new CascadeFailure(StatusCodes.Status404NotFound, "No such stream", none.Message));
+                return none;
             }
 
             offer = push.Value!;
@@ -67,16 +64,12 @@ internal sealed partial class CascadeClient : IDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            LogFailed(_logger, Verb(direction), url, $"no answer within {AnswerTimeout.TotalSeconds:0} s");
-            return (null, new CascadeFailure(StatusCodes.Status504GatewayTimeout, "Cascade timed out",
-                $"{Verb(direction)} {url}: no answer within {AnswerTimeout.TotalSeconds:0} s"));
+            return Failed(new SfuError(SfuErrorKind.CascadeTimedOut, $"{Verb(direction)} {url}: no answer within {AnswerTimeout.TotalSeconds:0} s"));
         }
 
         if (result.Error is { } error)
         {
-            var message = $"{Verb(direction)} {url}: {error.Describe()}";
-            LogFailed(_logger, Verb(direction), url, error.Describe());
-            return (null, new CascadeFailure(StatusCodes.Status502BadGateway, "Cascade failed", message));
+            return Failed(new SfuError(SfuErrorKind.CascadeFailed, $"{Verb(direction)} {url}: {error.Describe()}"));
         }
 
         var answer = result.Answer!;
@@ -87,14 +80,17 @@ internal sealed partial class CascadeClient : IDisposable
             // The remote session exists but is of no use here: end it there too.
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await client.DeleteAsync(timeout.Token);
-            LogFailed(_logger, Verb(direction), url, refused.Message);
-            return (null, refused.Kind == SfuErrorKind.PublisherExists
-                ? new CascadeFailure(StatusCodes.Status409Conflict, "Stream already published", refused.Message)
-                : new CascadeFailure(StatusCodes.Status502BadGateway, "Cascade failed", $"{Verb(direction)} {url}: {refused.Message}"));
+            return Failed(refused.Kind == SfuErrorKind.PublisherExists ? refused : new SfuError(SfuErrorKind.CascadeFailed, $"{Verb(direction)} {url}: {refused.Message}"));
         }
 
         LogStarted(_logger, Verb(direction), room.Value, url, answer.Location);
-        return (accepted.Value, null);
+        return accepted;
+    }
+
+    private SfuError Failed(SfuError error)
+    {
+        LogFailed(_logger, error.Message);
+        return error;
     }
 
     private void OnSessionEnded(SfuSession session)
@@ -135,23 +131,10 @@ internal sealed partial class CascadeClient : IDisposable
 
     private async Task DeleteRemoteAsync(CascadeLink link, Uri location, SfuSession session)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Delete, location);
-        if (link.Token is { Length: > 0 } token)
-        {
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        }
-
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            using var response = await _http.SendAsync(request, timeout.Token);
-            LogEnded(_logger, Verb(link.Direction), session.Room.Id.Value, location, session.EndReason.ToString(), (int)response.StatusCode);
-        }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
-        {
-            // The remote end may be the one that went away.
-            LogEnded(_logger, Verb(link.Direction), session.Room.Id.Value, location, session.EndReason.ToString(), 0);
-        }
+        // The remote end may be the one that went away: its error is logged, not raised.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var error = await SessionClient.ForSession(_http, location, link.Token).DeleteAsync(timeout.Token);
+        LogEnded(_logger, Verb(link.Direction), session.Room.Id.Value, location, session.EndReason.ToString(), error?.Describe() ?? "done");
     }
 
     private static string Verb(CascadeDirection direction) => direction == CascadeDirection.Pull ? "pull from" : "push to";
@@ -165,9 +148,9 @@ internal sealed partial class CascadeClient : IDisposable
     [LoggerMessage(1, LogLevel.Information, "Cascade: {Verb} {Url} for stream '{Stream}' started (remote session {Location})")]
     private static partial void LogStarted(ILogger logger, string verb, string stream, Uri url, Uri? location);
 
-    [LoggerMessage(2, LogLevel.Warning, "Cascade: {Verb} {Url} failed: {Reason}")]
-    private static partial void LogFailed(ILogger logger, string verb, Uri url, string reason);
+    [LoggerMessage(2, LogLevel.Warning, "Cascade failed: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string reason);
 
-    [LoggerMessage(3, LogLevel.Information, "Cascade: {Verb} for stream '{Stream}' ended ({Reason}); DELETE {Location} answered {Status}")]
-    private static partial void LogEnded(ILogger logger, string verb, string stream, Uri location, string reason, int status);
+    [LoggerMessage(3, LogLevel.Information, "Cascade: {Verb} for stream '{Stream}' ended ({Reason}); DELETE {Location}: {Outcome}")]
+    private static partial void LogEnded(ILogger logger, string verb, string stream, Uri location, string reason, string outcome);
 }

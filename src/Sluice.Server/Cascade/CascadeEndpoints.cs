@@ -56,11 +56,11 @@ internal static class CascadeEndpoints
         }
 
         var token = string.IsNullOrEmpty(body.Token) ? endpoint.Token : body.Token;
-        var (session, failure) = await cascades.StartAsync(new RoomId(stream), pull ? CascadeDirection.Pull : CascadeDirection.Push, endpoint.Url, token,
+        var started = await cascades.StartAsync(new RoomId(stream), pull ? CascadeDirection.Pull : CascadeDirection.Push, endpoint.Url, token,
             cancellationToken: request.HttpContext.RequestAborted);
-        return session is null
-            ? Problems.Problem(failure!.Status, failure.Title, failure.Message)
-            : Results.Json(StreamSnapshots.Session(session, monitor), AdminJson.Default.SessionInfo, statusCode: StatusCodes.Status201Created);
+        return started.Value is { } session
+            ? Results.Json(StreamSnapshots.Session(session, monitor), AdminJson.Default.SessionInfo, statusCode: StatusCodes.Status201Created)
+            : Problems.From(started.Error!);
     }
 
     private static IResult Invalid(string message) => Problems.Problem(StatusCodes.Status400BadRequest, "Invalid cascade", message);

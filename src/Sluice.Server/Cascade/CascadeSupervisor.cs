@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Sluice.Client.Signaling;
 using Sluice.Sfu;
 using Sluice.Sfu.Sessions;
 
@@ -62,7 +63,7 @@ internal sealed partial class CascadeSupervisor : BackgroundService
 
     private async Task KeepAsync(RoomId room, CascadeDirection direction, CascadeEndpoint endpoint, CancellationToken stop)
     {
-        var wait = FirstRetry;
+        var backoff = new Backoff(FirstRetry, LastRetry);
         while (!stop.IsCancellationRequested)
         {
             try
@@ -73,24 +74,26 @@ internal sealed partial class CascadeSupervisor : BackgroundService
                     continue;
                 }
 
-                var (session, failure) = await _client.StartAsync(room, direction, endpoint.Url, endpoint.Token, cancellationToken: stop);
-                if (session is not null)
+                var started = await _client.StartAsync(room, direction, endpoint.Url, endpoint.Token, cancellationToken: stop);
+                string reason;
+                if (started.Value is { } session)
                 {
                     await Ended(session, stop);
                     if (session.ConnectedAt is not null)
                     {
-                        wait = FirstRetry;
+                        backoff.Reset();
                     }
 
-                    LogRetrying(_logger, room.Value, endpoint.Url, session.EndReason.ToString(), wait.TotalSeconds);
+                    reason = session.EndReason.ToString();
                 }
                 else
                 {
-                    LogRetrying(_logger, room.Value, endpoint.Url, failure!.Message, wait.TotalSeconds);
+                    reason = started.Error!.Message;
                 }
 
+                var wait = backoff.Next();
+                LogRetrying(_logger, room.Value, endpoint.Url, reason, wait.TotalSeconds);
                 await Task.Delay(wait, _time, stop);
-                wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, LastRetry.Ticks));
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {

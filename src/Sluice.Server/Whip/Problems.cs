@@ -15,6 +15,8 @@ internal static class Problems
         SfuErrorKind.PreconditionFailed => Problem(StatusCodes.Status412PreconditionFailed, "Stale session", error.Message),
         SfuErrorKind.InvalidAnswer => Problem(StatusCodes.Status400BadRequest, "Unusable answer", error.Message),
         SfuErrorKind.Conflict => Problem(StatusCodes.Status409Conflict, "Renegotiation in progress", error.Message),
+        SfuErrorKind.CascadeFailed => Problem(StatusCodes.Status502BadGateway, "Cascade failed", error.Message),
+        SfuErrorKind.CascadeTimedOut => Problem(StatusCodes.Status504GatewayTimeout, "Cascade timed out", error.Message),
         _ => Problem(StatusCodes.Status503ServiceUnavailable, "Unavailable", error.Message),
     };
 
