@@ -52,6 +52,23 @@ internal sealed partial class ClusterDirectory
         return 0
         """;
 
+    // Lists a hash field as this node's (1), unless it is already (0).
+    private const string ListScript = """
+        if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+          return 0
+        end
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+        return 1
+        """;
+
+    // Deletes a hash field only while it is this node's.
+    private const string UnlistScript = """
+        if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+          return redis.call('HDEL', KEYS[1], ARGV[1])
+        end
+        return 0
+        """;
+
     private readonly NodeRegistry _registry;
     private readonly ILogger<ClusterDirectory> _logger;
 
@@ -66,13 +83,12 @@ internal sealed partial class ClusterDirectory
     /// <summary>Raised for every event another node announces (on a Redis thread: handlers hand work off).</summary>
     public event Action<ClusterEvent>? EventReceived;
 
-    private IDatabase Database => (_registry.Connection ?? throw new RedisException("the node has not connected to Redis yet")).GetDatabase();
+    private IDatabase Database => _registry.Redis.GetDatabase();
 
     /// <summary>Subscribes to the other nodes' events; once, when Redis is first reached.</summary>
     public async Task ListenAsync()
     {
-        var subscriber = (_registry.Connection ?? throw new RedisException("the node has not connected to Redis yet")).GetSubscriber();
-        await subscriber.SubscribeAsync(Channel, (_, message) => OnMessage(message)).ConfigureAwait(false);
+        await _registry.Redis.GetSubscriber().SubscribeAsync(Channel, (_, message) => OnMessage(message)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -118,23 +134,15 @@ internal sealed partial class ClusterDirectory
     /// <summary>Lists a room's publisher as this node's (announced when it was not listed); called again every heartbeat.</summary>
     public async Task AddPublisherAsync(string room, string fullId)
     {
-        if (await Database.HashGetAsync(RoomPrefix + room, fullId).ConfigureAwait(false) == NodeId)
+        if ((int)await Database.ScriptEvaluateAsync(ListScript, [RoomPrefix + room], [fullId, NodeId]).ConfigureAwait(false) == 1)
         {
-            return;
+            await AnnounceAsync(new ClusterEvent(ClusterEvent.PublisherJoined, room, fullId, NodeId)).ConfigureAwait(false);
         }
-
-        await Database.HashSetAsync(RoomPrefix + room, fullId, NodeId).ConfigureAwait(false);
-        await AnnounceAsync(new ClusterEvent(ClusterEvent.PublisherJoined, room, fullId, NodeId)).ConfigureAwait(false);
     }
 
     public async Task RemovePublisherAsync(string room, string fullId)
     {
-        var db = Database;
-        if (await db.HashGetAsync(RoomPrefix + room, fullId).ConfigureAwait(false) == NodeId)
-        {
-            await db.HashDeleteAsync(RoomPrefix + room, fullId).ConfigureAwait(false);
-        }
-
+        await Database.ScriptEvaluateAsync(UnlistScript, [RoomPrefix + room], [fullId, NodeId]).ConfigureAwait(false);
         await AnnounceAsync(new ClusterEvent(ClusterEvent.PublisherLeft, room, fullId, NodeId)).ConfigureAwait(false);
     }
 
@@ -159,7 +167,8 @@ internal sealed partial class ClusterDirectory
 
             if (node is null)
             {
-                await db.HashDeleteAsync(RoomPrefix + room, field.Name).ConfigureAwait(false);
+                // Its node died: the entry goes with it (unless another node listed the person meanwhile).
+                await db.ScriptEvaluateAsync(UnlistScript, [RoomPrefix + room], [field.Name, nodeId]).ConfigureAwait(false);
                 continue;
             }
 

@@ -44,23 +44,17 @@ internal sealed partial class ClusterSfu : ISfu, IHostedService
     }
 
     /// <summary>
-    /// A session here that is another node's relay (its request named the node with <c>?relay=</c>): it ends as soon
-    /// as that node leaves the registry, rather than when its consent runs out.
+    /// Notes a session a request made as another node's relay (it named the node with <c>?relay=</c>), when this node
+    /// is in a cluster: the session ends as soon as that node leaves the registry, rather than when its consent runs out.
     /// </summary>
-    public void TrackRelayTo(SfuSession session, string nodeId) => _relayedTo[session] = nodeId;
-
-    /// <summary>Notes a session a request made as another node's relay (<c>?relay=</c>), when this node is in a cluster.</summary>
     public static void NoteRelay(HttpContext context, SfuSession session)
     {
         if (context.Request.Query["relay"] is { Count: 1 } relay && !string.IsNullOrEmpty(relay[0])
             && context.RequestServices.GetService<ClusterSfu>() is { } cluster)
         {
-            cluster.TrackRelayTo(session, relay[0]!);
+            cluster._relayedTo[session] = relay[0]!;
         }
     }
-
-    /// <summary>The relay sessions on this node and the node each comes from.</summary>
-    public IReadOnlyDictionary<SfuSession, string> Relays => _relays;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -183,34 +177,9 @@ internal sealed partial class ClusterSfu : ISfu, IHostedService
     public ValueTask<bool> DeleteRoomAsync(RoomId room, CancellationToken cancellationToken = default) => _node.DeleteRoomAsync(room, cancellationToken);
 
     /// <summary>Pulls a stream from the node that holds it, once: every subscriber here shares the relay.</summary>
-    private async Task RelayStreamAsync(RoomId room, NodeEntry holder)
-    {
-        var gate = _gates.GetOrAdd("stream:" + room.Value, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync();
-        try
-        {
-            if (_node.TryGetRoom(room, out var local) && local!.Publisher is not null)
-            {
-                return;
-            }
-
-            var url = new Uri(new Uri(holder.Url.TrimEnd('/') + "/"), "whep/" + Uri.EscapeDataString(room.Value) + RelayQuery);
-            var (session, failure) = await _cascades.StartAsync(room, CascadeDirection.Pull, url, _token.Current(), relay: true);
-            if (session is not null)
-            {
-                _relays[session] = holder.Id;
-                LogRelay(_logger, room.Value, holder.Id);
-            }
-            else
-            {
-                LogRelayFailed(_logger, room.Value, holder.Id, failure!.Message);
-            }
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
+    private Task RelayStreamAsync(RoomId room, NodeEntry holder) =>
+        RelayAsync(room, holder, "whep/" + Uri.EscapeDataString(room.Value), participant: null,
+            local => local?.Publisher is not null);
 
     /// <summary>Brings every publisher of the room on other nodes here (those already relayed stay).</summary>
     private async Task RelayRoomAsync(RoomId room)
@@ -221,29 +190,38 @@ internal sealed partial class ClusterSfu : ISfu, IHostedService
         }
     }
 
-    private async Task RelayPublisherAsync(RoomId room, string fullId, NodeEntry holder)
+    /// <summary>Brings one publisher of a room here from its node, while this node has subscribers in the room.</summary>
+    private Task RelayPublisherAsync(RoomId room, string fullId, NodeEntry holder) =>
+        RelayAsync(room, holder, $"api/cluster/relay/{Uri.EscapeDataString(room.Value)}/{Uri.EscapeDataString(fullId)}",
+            new Participant(Rooms.WeeverIds.ParticipantOf(fullId), fullId),
+            local => local is null || !HasLocalSubscribers(local) || local.Publishers.Any(p => p.Participant?.FullId == fullId));
+
+    /// <summary>
+    /// Pulls <paramref name="path"/> from <paramref name="holder"/> into <paramref name="room"/> as a relay, one at a
+    /// time per room and publisher, unless <paramref name="needless"/> says the room here has no use for it (any more).
+    /// </summary>
+    private async Task RelayAsync(RoomId room, NodeEntry holder, string path, Participant? participant, Func<Room?, bool> needless)
     {
-        var gate = _gates.GetOrAdd("room:" + room.Value + "/" + fullId, _ => new SemaphoreSlim(1, 1));
+        var what = participant is { } person ? $"{room}/{person.FullId}" : room.Value;
+        var gate = _gates.GetOrAdd(room.Kind + ":" + what, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync();
         try
         {
-            if (!_node.TryGetRoom(room, out var local) || !HasLocalSubscribers(local!)
-                || local!.Publishers.Any(p => p.Participant?.FullId == fullId))
+            if (needless(_node.TryGetRoom(room, out var local) ? local : null))
             {
                 return;
             }
 
-            var url = new Uri(new Uri(holder.Url.TrimEnd('/') + "/"), $"api/cluster/relay/{Uri.EscapeDataString(room.Value)}/{Uri.EscapeDataString(fullId)}{RelayQuery}");
-            var participant = new Participant(Rooms.WeeverIds.ParticipantOf(fullId), fullId);
-            var (session, failure) = await _cascades.StartAsync(room, CascadeDirection.Pull, url, _token.Current(), relay: true, participant);
-            if (session is not null)
+            var url = new Uri(new Uri(holder.Url.TrimEnd('/') + "/"), path + "?relay=" + Uri.EscapeDataString(_directory.NodeId));
+            var started = await _cascades.StartAsync(room, CascadeDirection.Pull, url, _token.Current(), relay: true, participant);
+            if (started.Value is { } session)
             {
                 _relays[session] = holder.Id;
-                LogRelay(_logger, room.Value + "/" + fullId, holder.Id);
+                LogRelay(_logger, what, holder.Id);
             }
             else
             {
-                LogRelayFailed(_logger, room.Value + "/" + fullId, holder.Id, failure!.Message);
+                LogRelayFailed(_logger, what, holder.Id, started.Error!.Message);
             }
         }
         finally
@@ -411,9 +389,6 @@ internal sealed partial class ClusterSfu : ISfu, IHostedService
             // Redis away: next heartbeat.
         }
     }
-
-    /// <summary>How a relay request names this node to the node it asks.</summary>
-    private string RelayQuery => "?relay=" + Uri.EscapeDataString(_directory.NodeId);
 
     private string? Origin(SfuSession session) => _relays.TryGetValue(session, out var origin) ? origin : null;
 

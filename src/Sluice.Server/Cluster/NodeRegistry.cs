@@ -81,8 +81,8 @@ internal sealed partial class NodeRegistry : BackgroundService
 
     public TimeSpan Heartbeat => TimeSpan.FromSeconds(_options.HeartbeatSeconds);
 
-    /// <summary>The connection to Redis once made (it reconnects by itself); null before.</summary>
-    public ConnectionMultiplexer? Connection => _redis;
+    /// <summary>The connection to Redis (it reconnects by itself); throws <see cref="RedisException"/> before it is first made.</summary>
+    public ConnectionMultiplexer Redis => _redis ?? throw new RedisException("the node has not connected to Redis yet");
 
     /// <summary>Completes when the node has connected to Redis and written its first entry.</summary>
     public Task Ready => _ready.Task;
@@ -92,8 +92,7 @@ internal sealed partial class NodeRegistry : BackgroundService
     /// <summary>A live node's entry; null when it has none (it stopped, or its entry expired). Throws <see cref="RedisException"/> when Redis cannot answer.</summary>
     public async Task<NodeEntry?> FindAsync(string id)
     {
-        var redis = _redis ?? throw new RedisException("the node has not connected to Redis yet");
-        var json = await redis.GetDatabase().StringGetAsync(EntryPrefix + id).ConfigureAwait(false);
+        var json = await Redis.GetDatabase().StringGetAsync(EntryPrefix + id).ConfigureAwait(false);
         return json.IsNull ? null : Parse(id, json.ToString());
     }
 
@@ -120,8 +119,7 @@ internal sealed partial class NodeRegistry : BackgroundService
     /// <summary>The live nodes, this one included; throws <see cref="RedisException"/> (with the reason) when Redis cannot answer.</summary>
     public async Task<IReadOnlyList<NodeEntry>> ListAsync()
     {
-        var redis = _redis ?? throw new RedisException("the node has not connected to Redis yet");
-        var db = redis.GetDatabase();
+        var db = Redis.GetDatabase();
         var ids = await db.SetMembersAsync(NodesKey).ConfigureAwait(false);
         var entries = new List<NodeEntry>();
         foreach (var id in ids)
