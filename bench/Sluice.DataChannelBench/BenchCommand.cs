@@ -50,7 +50,7 @@ internal static class BenchCommand
         Console.WriteLine($"load average at start: {LoadAverage()}; {Environment.ProcessorCount} cores");
         Console.WriteLine($"window {options.Seconds.TotalSeconds} s after {options.Warmup.TotalSeconds} s warm-up; bufferedAmount kept under {options.High} B, refilled at {options.Low} B; MB = 10^6 B");
 
-        await using var node = await NodeProcess.StartAsync(nodePath);
+        await using var node = await BenchNode.StartAsync(nodePath);
         await using var chromium = await Chromium.StartAsync();
         var self = Environment.ProcessId;
         var results = new List<Result>();
@@ -105,7 +105,7 @@ internal static class BenchCommand
     }
 
     private static async Task<Result> MeasureAsync(
-        int round, Test test, Route route, BenchPage sender, BenchPage receiver, NodeProcess? node, Options options, int self, int nodePid)
+        int round, Test test, Route route, BenchPage sender, BenchPage receiver, BenchNode? node, Options options, int self, int nodePid)
     {
         var udp0 = UdpDrops.Read();
         var senderLeg0 = (await sender.TransportsAsync())[0];

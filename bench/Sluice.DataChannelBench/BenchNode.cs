@@ -5,144 +5,59 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 
+using Sluice.Testing;
+
 namespace Sluice.DataChannelBench;
 
-/// <summary>A <c>sluice</c> node started as a process of its own on 127.0.0.1, free ports, warnings-only logging.</summary>
-internal sealed class NodeProcess : IAsyncDisposable
+/// <summary>
+/// A <c>sluice</c> node started as a process of its own (<see cref="NodeProcess"/>) on 127.0.0.1, free ports,
+/// warnings-only logging, with what the benchmark reads of it: its UDP port, CPU and data counters.
+/// </summary>
+internal sealed class BenchNode : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly Queue<string> _log = new();
+    private readonly NodeProcess _process;
 
-    private NodeProcess(Process process, Uri baseUri)
+    private BenchNode(NodeProcess process, int udpPort)
     {
         _process = process;
-        BaseUri = baseUri;
-        Http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(10) };
+        UdpPort = udpPort;
     }
 
-    public Uri BaseUri { get; }
+    public Uri BaseUri => _process.BaseUri;
 
-    public HttpClient Http { get; }
+    public int Pid => _process.Pid;
 
-    public int Pid => _process.Id;
-
-    public int UdpPort { get; private init; }
+    public int UdpPort { get; }
 
     /// <summary>The node's last output lines, for failure messages.</summary>
-    public string LastLog
+    public string LastLog => _process.Output;
+
+    public static async Task<BenchNode> StartAsync(string executable)
     {
-        get
-        {
-            lock (_log)
-            {
-                return string.Join(Environment.NewLine, _log);
-            }
-        }
-    }
+        var httpPort = FreePorts.Tcp();
+        var udpPort = FreePorts.Udp();
 
-    public static async Task<NodeProcess> StartAsync(string executable)
-    {
-        var httpPort = FreePort(SocketType.Stream, ProtocolType.Tcp);
-        var udpPort = FreePort(SocketType.Dgram, ProtocolType.Udp);
-        var start = new ProcessStartInfo(executable)
-        {
-            // The node reads appsettings.json from its content root, the working directory.
-            WorkingDirectory = Path.GetDirectoryName(executable)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in new[]
-                 {
-                     "--listen", $"127.0.0.1:{httpPort}", "--udp-port", udpPort.ToString(CultureInfo.InvariantCulture),
-                     "--announce-ip", "127.0.0.1", "--Logging:LogLevel:Default", "Warning",
-                 })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var node = new NodeProcess(Process.Start(start)!, new Uri($"http://127.0.0.1:{httpPort}/")) { UdpPort = udpPort };
-        node._process.OutputDataReceived += (_, e) => node.Keep(e.Data);
-        node._process.ErrorDataReceived += (_, e) => node.Keep(e.Data);
-        node._process.BeginOutputReadLine();
-        node._process.BeginErrorReadLine();
-
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            if (node._process.HasExited)
-            {
-                throw new InvalidOperationException($"the node exited with {node._process.ExitCode}:{Environment.NewLine}{node.LastLog}");
-            }
-
-            try
-            {
-                if ((await node.Http.GetAsync("healthz")).IsSuccessStatusCode)
-                {
-                    return node;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"the node did not answer /healthz in 30 s:{Environment.NewLine}{node.LastLog}");
-            }
-
-            await Task.Delay(100);
-        }
+        // The node reads appsettings.json from its content root, the working directory.
+        var start = new ProcessStartInfo(executable, ["--listen", $"127.0.0.1:{httpPort}", "--udp-port", udpPort.ToString(CultureInfo.InvariantCulture),
+            "--announce-ip", "127.0.0.1", "--Logging:LogLevel:Default", "Warning"]) { WorkingDirectory = Path.GetDirectoryName(executable)! };
+        return new BenchNode(await NodeProcess.StartAsync(start, new Uri($"http://127.0.0.1:{httpPort}/")), udpPort);
     }
 
     /// <summary>The node's utime + stime so far.</summary>
-    public TimeSpan Cpu() => ProcessCpu.Of(_process.Id);
+    public TimeSpan Cpu() => ProcessCpu.Of(Pid);
 
     /// <summary>The data counters of a stream's publisher and first subscriber (<c>GET /api/streams/{stream}</c>).</summary>
     public async Task<StreamData> StreamDataAsync(string stream)
     {
-        var info = await Http.GetFromJsonAsync<StreamInfo>($"api/streams/{stream}", JsonSerializerOptions.Web)
+        var info = await _process.Http.GetFromJsonAsync<StreamInfo>($"api/streams/{stream}", JsonSerializerOptions.Web)
             ?? throw new InvalidOperationException($"GET /api/streams/{stream} answered null");
         return new StreamData(info.Publisher?.Data ?? DataCounters.None, info.Subscribers.FirstOrDefault()?.Data ?? DataCounters.None);
     }
 
-    public Task<string> StreamJsonAsync(string stream) => Http.GetStringAsync($"api/streams/{stream}");
+    public Task<string> StreamJsonAsync(string stream) => _process.Http.GetStringAsync($"api/streams/{stream}");
 
-    public async ValueTask DisposeAsync()
-    {
-        Http.Dispose();
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 
-        _process.Dispose();
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.Enqueue(line);
-            while (_log.Count > 40)
-            {
-                _log.Dequeue();
-            }
-        }
-    }
-
-    private static int FreePort(SocketType type, ProtocolType protocol)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, type, protocol);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
 }
 
 /// <summary>CPU time of processes from /proc (utime + stime, in USER_HZ ticks of 10 ms).</summary>

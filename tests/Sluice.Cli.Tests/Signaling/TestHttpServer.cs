@@ -15,7 +15,7 @@ internal sealed class TestHttpServer : IDisposable
     public TestHttpServer(Func<RecordedRequest, TestResponse> handler)
     {
         _handler = handler;
-        Port = FreePort();
+        Port = Sluice.Testing.FreePorts.Tcp();
         BaseUri = new Uri($"http://127.0.0.1:{Port}/");
         _listener.Prefixes.Add(BaseUri.ToString());
         _listener.Start();
@@ -69,12 +69,6 @@ internal sealed class TestHttpServer : IDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     public void Dispose()
     {

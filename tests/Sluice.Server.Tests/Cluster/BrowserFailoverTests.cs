@@ -17,7 +17,7 @@ public sealed class BrowserFailoverTests(ITestOutputHelper log)
     public async Task The_dashboard_player_comes_back_on_a_live_node_when_its_node_dies()
     {
         await using var redis = await RedisServer.StartAsync();
-        await using var origin = await ClusterRelayTests.StartNode(redis, "origin");
+        await using var origin = await ClusterNodes.StartAsync(redis, "origin");
         await using var a = await FailoverTests.StartProcess(redis, "a");
         await using var b = await FailoverTests.StartProcess(redis, "b");
         await using var balancer = new TcpBalancer([a.BaseUri, b.BaseUri]);

@@ -129,7 +129,7 @@ public sealed class CascadeTests
     [Fact]
     public async Task A_configured_pull_starts_with_the_node_and_comes_back_after_the_upstream_node_restarts()
     {
-        var port = FreeTcpPort();
+        var port = FreePorts.Tcp();
         var a = await TestNode.StartAsync("--listen", $"127.0.0.1:{port}");
         await using var b = await TestNode.StartAsync("--Streams:cam:Source", $"whep://127.0.0.1:{port}/whep/cam");
         await Poll.Until(() => Cascade(b) is { State: Rtc.Transport.TransportState.Connected }, "the configured cascade to connect");
@@ -151,7 +151,7 @@ public sealed class CascadeTests
     [FfmpegFact]
     public async Task A_configured_push_starts_with_a_publisher_and_comes_back_after_the_downstream_node_restarts()
     {
-        var port = FreeTcpPort();
+        var port = FreePorts.Tcp();
         var b = await TestNode.StartAsync("--listen", $"127.0.0.1:{port}");
         await using var a = await TestNode.StartAsync("--Streams:cam:Targets:0", $"whip://127.0.0.1:{port}/whip/cam");
 
@@ -190,12 +190,6 @@ public sealed class CascadeTests
         Assert.DoesNotContain("secret", text, StringComparison.Ordinal);
     }
 
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
-    private static int ClosedPort() => FreeTcpPort();
+    private static int ClosedPort() => FreePorts.Tcp();
 }

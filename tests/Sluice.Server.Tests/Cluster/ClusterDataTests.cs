@@ -14,8 +14,8 @@ public sealed class ClusterDataTests
     {
         const int Lines = 200;
         await using var redis = await RedisServer.StartAsync();
-        await using var a = await ClusterRelayTests.StartNode(redis, "a");
-        await using var b = await ClusterRelayTests.StartNode(redis, "b");
+        await using var a = await ClusterNodes.StartAsync(redis, "a");
+        await using var b = await ClusterNodes.StartAsync(redis, "b");
         var directory = TestMedia.TempDirectory();
         var output = Path.Combine(directory, "out.jsonl");
         var fifo = Path.Combine(directory, "lines");

@@ -23,10 +23,10 @@ public sealed class ClusterRelayTests(Xunit.Abstractions.ITestOutputHelper log)
         var audio = TestMedia.Opus();
         var output = TestMedia.TempDirectory();
         await using var redis = await RedisServer.StartAsync();
-        await using var a = await StartNode(redis, "a");
-        await using var b = await StartNode(redis, "b");
-        await using var c = await StartNode(redis, "c");
-        await Poll.Until(() => ListedNodes(a).Result == 3, "the three nodes to register");
+        await using var a = await ClusterNodes.StartAsync(redis, "a");
+        await using var b = await ClusterNodes.StartAsync(redis, "b");
+        await using var c = await ClusterNodes.StartAsync(redis, "c");
+        await Poll.Until(() => ClusterNodes.CountAsync(a).Result == 3, "the three nodes to register");
 
         // Players first, on b and c: nothing is published yet, so they wait; the publisher's arrival on a reaches
         // their nodes as an event, and each node opens one relay for its players.
@@ -93,9 +93,9 @@ public sealed class ClusterRelayTests(Xunit.Abstractions.ITestOutputHelper log)
     public async Task Without_redis_a_lookup_fails_with_503_a_live_stream_goes_on_and_the_directory_comes_back_with_redis()
     {
         await using var redis = await RedisServer.StartAsync();
-        await using var a = await StartNode(redis, "a");
-        await using var b = await StartNode(redis, "b");
-        await Poll.Until(() => ListedNodes(a).Result == 2, "a and b to register");
+        await using var a = await ClusterNodes.StartAsync(redis, "a");
+        await using var b = await ClusterNodes.StartAsync(redis, "b");
+        await Poll.Until(() => ClusterNodes.CountAsync(a).Result == 2, "a and b to register");
         using (var published = await a.Http.PostAsync("/whip/live", Offers.Sdp(Offers.Publish(new Rtc.Sdp.RtpCodec(96, "VP8", 90000)))))
         {
             Assert.Equal(HttpStatusCode.Created, published.StatusCode);
@@ -112,7 +112,7 @@ public sealed class ClusterRelayTests(Xunit.Abstractions.ITestOutputHelper log)
 
         // Redis comes back empty (no persistence): the nodes write their entries and streams again, and b finds a's.
         await redis.RestartAsync();
-        await Poll.Until(() => ListedNodes(b).Result == 2, "a and b to register again", timeoutSeconds: 20);
+        await Poll.Until(() => ClusterNodes.CountAsync(b).Result == 2, "a and b to register again", timeoutSeconds: 20);
         await Poll.Until(async () =>
         {
             using var played = await b.Http.PostAsync("/whep/live", Offers.Sdp(Offers.Play()));
@@ -124,9 +124,9 @@ public sealed class ClusterRelayTests(Xunit.Abstractions.ITestOutputHelper log)
     public async Task A_new_publisher_is_announced_to_the_other_nodes_within_100_ms_and_a_waiting_node_relays_it()
     {
         await using var redis = await RedisServer.StartAsync();
-        await using var a = await StartNode(redis, "a");
-        await using var b = await StartNode(redis, "b");
-        await Poll.Until(() => ListedNodes(a).Result == 2, "a and b to register");
+        await using var a = await ClusterNodes.StartAsync(redis, "a");
+        await using var b = await ClusterNodes.StartAsync(redis, "b");
+        await Poll.Until(() => ClusterNodes.CountAsync(a).Result == 2, "a and b to register");
         using (var waiting = await b.Http.PostAsync("/whep/news", Offers.Sdp(Offers.Play())))
         {
             Assert.Equal(HttpStatusCode.Created, waiting.StatusCode);
@@ -153,12 +153,5 @@ public sealed class ClusterRelayTests(Xunit.Abstractions.ITestOutputHelper log)
         log.WriteLine($"announced {(heard - answered).TotalMilliseconds:0.0} ms after a's 201; b's relay session made {(DateTime.UtcNow - answered).TotalMilliseconds:0} ms after it (polled every 20 ms)");
     }
 
-    internal static Task<TestNode> StartNode(RedisServer redis, string id, params string[] extra) =>
-        TestNode.StartAsync(_ => { }, ["--Cluster:Redis", redis.ConnectionString, "--Cluster:NodeId", id, .. extra]);
 
-    private static async Task<int> ListedNodes(TestNode node)
-    {
-        using var response = await node.Http.GetAsync("/api/cluster/nodes");
-        return response.StatusCode == HttpStatusCode.OK ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetArrayLength() : 0;
-    }
 }

@@ -19,10 +19,10 @@ public sealed partial class ClusterRoomTests
         var video = TestMedia.Video("VP8");
         var audio = TestMedia.Opus();
         await using var redis = await RedisServer.StartAsync();
-        await using var a = await ClusterRelayTests.StartNode(redis, "a");
-        await using var b = await ClusterRelayTests.StartNode(redis, "b");
-        await using var c = await ClusterRelayTests.StartNode(redis, "c");
-        await Poll.Until(() => ListedNodes(a).Result == 3, "the three nodes to register");
+        await using var a = await ClusterNodes.StartAsync(redis, "a");
+        await using var b = await ClusterNodes.StartAsync(redis, "b");
+        await using var c = await ClusterNodes.StartAsync(redis, "c");
+        await Poll.Until(() => ClusterNodes.CountAsync(a).Result == 3, "the three nodes to register");
 
         Task<(int Exit, string Output)> Join(TestNode node, string id, int seconds) =>
             Support.Cli.RunAsync("room", node.BaseUri.ToString().TrimEnd('/'), "--room", "spread", "--id", id,
@@ -56,9 +56,4 @@ public sealed partial class ClusterRoomTests
         return match.Success ? long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : -1;
     }
 
-    private static async Task<int> ListedNodes(TestNode node)
-    {
-        using var response = await node.Http.GetAsync("/api/cluster/nodes");
-        return response.IsSuccessStatusCode ? System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetArrayLength() : 0;
-    }
 }

@@ -20,7 +20,7 @@ public sealed partial class FailoverTests(ITestOutputHelper log)
         Assert.True(Ffmpeg.IsInstalled, "ffmpeg makes the test media");
         var video = TestMedia.Video("VP8");
         await using var redis = await RedisServer.StartAsync();
-        await using var origin = await ClusterRelayTests.StartNode(redis, "origin");
+        await using var origin = await ClusterNodes.StartAsync(redis, "origin");
         await using var a = await StartProcess(redis, "a");
         await using var b = await StartProcess(redis, "b");
         await using var balancer = new TcpBalancer([a.BaseUri, b.BaseUri]);
@@ -48,7 +48,7 @@ public sealed partial class FailoverTests(ITestOutputHelper log)
 
     internal static Task<NodeProcess> StartProcess(RedisServer redis, string id)
     {
-        var http = RedisServer.FreeTcpPort();
+        var http = FreePorts.Tcp();
         return NodeProcess.StartAsync(new Uri($"http://127.0.0.1:{http}/"),
             ["--listen", $"127.0.0.1:{http}", "--udp-port", "0", "--announce-ip", "127.0.0.1", "--Cluster:Redis", redis.ConnectionString,
                 "--Cluster:NodeId", id, "--Logging:LogLevel:Default", "Warning"]);

@@ -27,10 +27,10 @@ public sealed class NodeRegistryTests
     public async Task Nodes_find_each_other_a_stopped_one_leaves_and_a_silent_one_expires()
     {
         await using var redis = await RedisServer.StartAsync();
-        await using var a = await StartNode(redis, "a");
-        await using (var b = await StartNode(redis, "b"))
+        await using var a = await ClusterNodes.StartAsync(redis, "a");
+        await using (var b = await ClusterNodes.StartAsync(redis, "b"))
         {
-            await Poll.Until(() => Listed(a).Result?.Select(n => n.Id).SequenceEqual(["a", "b"]) == true, "a to list a and b");
+            await Poll.Until(() => ClusterNodes.ListAsync(a).Result?.Select(n => n.Id).SequenceEqual(["a", "b"]) == true, "a to list a and b");
             var listed = await Nodes(b);
             Assert.Equal(b.BaseUri.ToString().TrimEnd('/'), listed.Single(n => n.Id == "b").Url);
         }
@@ -48,7 +48,7 @@ public sealed class NodeRegistryTests
         await db.SetAddAsync(NodeRegistry.NodesKey, "broken");
         Assert.Equal(["a", "ghost"], (await Nodes(a)).Select(n => n.Id));
         var started = DateTime.UtcNow;
-        await Poll.Until(() => Listed(a).Result?.Select(n => n.Id).SequenceEqual(["a"]) == true, "the ghost to expire", timeoutSeconds: 10);
+        await Poll.Until(() => ClusterNodes.ListAsync(a).Result?.Select(n => n.Id).SequenceEqual(["a"]) == true, "the ghost to expire", timeoutSeconds: 10);
         Assert.InRange(DateTime.UtcNow - started, TimeSpan.Zero, TimeSpan.FromSeconds(4));
     }
 
@@ -56,8 +56,8 @@ public sealed class NodeRegistryTests
     public async Task A_redis_outage_fails_the_listing_with_its_reason_until_redis_is_back()
     {
         await using var redis = await RedisServer.StartAsync();
-        await using var a = await StartNode(redis, "a");
-        await Poll.Until(() => Listed(a).Result?.Count == 1, "a to register");
+        await using var a = await ClusterNodes.StartAsync(redis, "a");
+        await Poll.Until(() => ClusterNodes.ListAsync(a).Result?.Count == 1, "a to register");
 
         await redis.StopAsync();
         var refused = await a.Http.GetAsync("/api/cluster/nodes");
@@ -66,20 +66,10 @@ public sealed class NodeRegistryTests
         Assert.Equal(HttpStatusCode.OK, (await a.Http.GetAsync("/healthz")).StatusCode);
 
         await redis.RestartAsync();
-        await Poll.Until(() => Listed(a).Result?.Count == 1, "a to be listed again once Redis is back", timeoutSeconds: 20);
+        await Poll.Until(() => ClusterNodes.ListAsync(a).Result?.Count == 1, "a to be listed again once Redis is back", timeoutSeconds: 20);
     }
 
-    private static Task<TestNode> StartNode(RedisServer redis, string id) =>
-        TestNode.StartAsync(app => { }, "--Cluster:Redis", redis.ConnectionString, "--Cluster:NodeId", id);
 
-    /// <summary>The listing, or null while the node answers 503 (not connected to Redis yet, or Redis away).</summary>
-    private static async Task<IReadOnlyList<NodeEntry>?> Listed(TestNode node)
-    {
-        using var response = await node.Http.GetAsync("/api/cluster/nodes");
-        return response.StatusCode == HttpStatusCode.OK
-            ? JsonSerializer.Deserialize<List<NodeEntry>>(await response.Content.ReadAsStringAsync(), JsonSerializerOptions.Web)
-            : null;
-    }
 
     private static async Task<IReadOnlyList<NodeEntry>> Nodes(TestNode node) =>
         JsonSerializer.Deserialize<List<NodeEntry>>(await node.Http.GetStringAsync("/api/cluster/nodes"), JsonSerializerOptions.Web)!;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Sluice.Server.Tests.Support;
+using Sluice.Testing;
 using YamlDotNet.RepresentationModel;
 
 namespace Sluice.Server.Tests.Deploy;
@@ -124,7 +125,7 @@ public sealed partial class DeploymentTests
 
         // The compose file's own ports, each moved to a free one here (tests run side by side on one loopback).
         var ports = new Dictionary<string, string>();
-        string Port(string port) => ports.TryGetValue(port, out var free) ? free : ports[port] = RedisServer.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string Port(string port) => ports.TryGetValue(port, out var free) ? free : ports[port] = FreePorts.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture);
         string Local(string text) => PortPattern().Replace(text.Replace("${HOST_IP:-127.0.0.1}", "127.0.0.1", StringComparison.Ordinal), m => m.Groups[1].Value + Port(m.Groups[2].Value));
 
         var redisCommand = ((YamlSequenceNode)Map(services, "redis")["command"]).Children.Select(c => c.ToString()).ToList();

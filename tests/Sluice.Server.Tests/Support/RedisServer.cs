@@ -13,15 +13,13 @@ public sealed class RedisServer : IAsyncDisposable
 
     private RedisServer(int port) => Port = port;
 
-    internal static int FreeTcpPort() => FreePort();
-
     public int Port { get; }
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
     public static async Task<RedisServer> StartAsync(int? port = null)
     {
-        var server = new RedisServer(port ?? FreePort());
+        var server = new RedisServer(port ?? Sluice.Testing.FreePorts.Tcp());
         await server.RestartAsync();
         return server;
     }
@@ -70,12 +68,6 @@ public sealed class RedisServer : IAsyncDisposable
         _process?.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>A test that needs redis-server: skipped where it is not installed, unless SLUICE_REQUIRE_PEERS=1 (CI) makes that a failure.</summary>
