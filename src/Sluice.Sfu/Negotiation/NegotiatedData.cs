@@ -12,7 +12,7 @@ public sealed record NegotiatedData(string? Mid, int RemotePort, int RemoteMaxMe
     public const int LocalMaxMessageSize = 262144;
 
     /// <summary>
-    /// The data section both descriptions accept (port ≠ 0): its mid as <paramref name="local"/> names it, and the
+    /// The data section both descriptions accept: its mid as <paramref name="local"/> names it, and the
     /// peer's SCTP port and message size from <paramref name="remote"/>. For a peer's offer the node's answer is the
     /// local side; for the node's own offer (a cascade) the other server's answer is the remote one.
     /// </summary>
@@ -22,7 +22,8 @@ public sealed record NegotiatedData(string? Mid, int RemotePort, int RemoteMaxMe
         {
             var section = local.Media[i];
             var theirs = remote.Media[i];
-            if (section.Kind == "application" && section.Port != 0 && theirs.Port != 0)
+            // Port 0 on their side is a refusal, unless the section is bundle-only (an offer's, RFC 8843 §6).
+            if (section.Kind == "application" && section.Port != 0 && (theirs.Port != 0 || theirs.BundleOnly))
             {
                 return new NegotiatedData(section.Mid, theirs.RemoteSctpPort, theirs.MessageSizeLimit);
             }
