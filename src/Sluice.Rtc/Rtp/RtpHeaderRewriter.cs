@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Sluice.Rtc.Rtp;
 
@@ -31,6 +33,85 @@ public static class RtpHeaderRewriter
     /// <summary>Sets the SSRC.</summary>
     public static void SetSsrc(Span<byte> packet, uint ssrc) =>
         BinaryPrimitives.WriteUInt32BigEndian(packet.Slice(8, 4), ssrc);
+
+    /// <summary>
+    /// Sets a 2-byte extension element (a transport-wide sequence number, draft-holmer-rmcat-transport-wide-cc-extensions-01
+    /// §2) in the packet of <paramref name="length"/> bytes at the start of <paramref name="buffer"/>: overwritten where
+    /// an element with <paramref name="id"/> and 2 bytes of data is there, else added, growing the header by 4 bytes
+    /// (8 when the packet had no extension block) and moving the payload. <paramref name="buffer"/> needs that room.
+    /// Returns the new length, or -1 (packet untouched) for a malformed packet, an extension profile other than
+    /// RFC 8285's, or an id the form cannot carry.
+    /// </summary>
+    public static int SetTwoByteValue(Span<byte> buffer, int length, int id, ushort value)
+    {
+        if (!RtpPacket.TryParse(buffer[..length], out var rtp) || id is < 1 or > 255)
+        {
+            return -1;
+        }
+
+        int fixedAndCsrcs = RtpPacket.FixedHeaderLength + (4 * rtp.CsrcCount);
+        if (!rtp.HasExtension)
+        {
+            if (id > RtpExtensionProfile.MaxOneByteId || length + 8 > buffer.Length)
+            {
+                return -1;
+            }
+
+            buffer[fixedAndCsrcs..length].CopyTo(buffer[(fixedAndCsrcs + 8)..]);
+            var block = buffer.Slice(fixedAndCsrcs, 8);
+            BinaryPrimitives.WriteUInt16BigEndian(block, RtpExtensionProfile.OneByte);
+            BinaryPrimitives.WriteUInt16BigEndian(block[2..], 1);
+            WriteElement(block[4..], oneByte: true, id, value);
+            buffer[0] |= 0x10;
+            return length + 8;
+        }
+
+        bool oneByte = RtpExtensionProfile.IsOneByte(rtp.ExtensionProfile);
+        if ((!oneByte && !RtpExtensionProfile.IsTwoByte(rtp.ExtensionProfile)) || (oneByte && id > RtpExtensionProfile.MaxOneByteId))
+        {
+            return -1;
+        }
+
+        foreach (RtpExtension extension in rtp.GetExtensions())
+        {
+            if (extension.Id == id && extension.Data.Length == 2)
+            {
+                int at = rtp.HeaderLength - rtp.ExtensionData.Length + (int)Unsafe.ByteOffset(
+                    ref MemoryMarshal.GetReference(rtp.ExtensionData), ref MemoryMarshal.GetReference(extension.Data));
+                BinaryPrimitives.WriteUInt16BigEndian(buffer.Slice(at, 2), value);
+                return length;
+            }
+        }
+
+        if (length + 4 > buffer.Length)
+        {
+            return -1;
+        }
+
+        // A new 4-byte word at the end of the block: the element, padded with a zero byte in the one-byte form.
+        int end = rtp.HeaderLength;
+        buffer[end..length].CopyTo(buffer[(end + 4)..]);
+        WriteElement(buffer.Slice(end, 4), oneByte, id, value);
+        int words = BinaryPrimitives.ReadUInt16BigEndian(buffer[(fixedAndCsrcs + 2)..]);
+        BinaryPrimitives.WriteUInt16BigEndian(buffer[(fixedAndCsrcs + 2)..], (ushort)(words + 1));
+        return length + 4;
+    }
+
+    private static void WriteElement(Span<byte> word, bool oneByte, int id, ushort value)
+    {
+        if (oneByte)
+        {
+            word[0] = (byte)((id << 4) | 1);
+            BinaryPrimitives.WriteUInt16BigEndian(word[1..], value);
+            word[3] = 0;
+        }
+        else
+        {
+            word[0] = (byte)id;
+            word[1] = 2;
+            BinaryPrimitives.WriteUInt16BigEndian(word[2..], value);
+        }
+    }
 
     /// <summary>
     /// Rewrites RFC 8285 extension ids through <paramref name="idMap"/>, indexed by the old id: the value is

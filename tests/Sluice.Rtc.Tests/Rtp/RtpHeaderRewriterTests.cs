@@ -128,4 +128,76 @@ public class RtpHeaderRewriterTests
         Assert.True(RtpHeaderRewriter.RewriteExtensionIds(packet, [0, 2]));
         Assert.Equal(new byte[] { 0x80, 0x60, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0x42 }, packet);
     }
+    [Fact]
+    public void A_two_byte_value_overwrites_its_element_in_place()
+    {
+        byte[] packet = OneByte();
+        var buffer = new byte[64];
+        packet.CopyTo(buffer);
+        Assert.Equal(packet.Length, RtpHeaderRewriter.SetTwoByteValue(buffer, packet.Length, 5, 0x1234));
+        byte[] expected = OneByte();
+        expected[24] = 0x12; expected[25] = 0x34;
+        Assert.Equal(expected, buffer[..packet.Length]);
+    }
+
+    [Fact]
+    public void A_two_byte_value_is_appended_to_a_one_byte_block_moving_payload_and_padding()
+    {
+        byte[] packet = [.. OneByte()[..^1], 0x99, 0xAA, 0x00, 0x00, 0x03]; // payload 99 AA, 3 bytes of padding...
+        packet[0] |= 0x20;                                            // ...announced by P
+        var buffer = new byte[64];
+        packet.CopyTo(buffer);
+        var length = RtpHeaderRewriter.SetTwoByteValue(buffer, packet.Length, 7, 0xBEEF);
+        Assert.Equal(packet.Length + 4, length);
+        Assert.True(RtpPacket.TryParse(buffer.AsSpan(0, length), out var rtp));
+        Assert.True(rtp.TryGetExtension(7, out var value));
+        Assert.Equal([0xBE, 0xEF], value.ToArray());
+        Assert.True(rtp.TryGetExtension(3, out var kept));
+        Assert.Equal([0x01, 0x02, 0x03], kept.ToArray());
+        Assert.Equal([0x99, 0xAA], rtp.Payload.ToArray());
+        Assert.Equal(3, rtp.PaddingLength);
+    }
+
+    [Fact]
+    public void A_two_byte_value_gets_a_block_of_its_own_in_a_packet_without_extensions()
+    {
+        byte[] packet = [0x80, 0x60, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0xDE, 0xAD];
+        var buffer = new byte[64];
+        packet.CopyTo(buffer);
+        var length = RtpHeaderRewriter.SetTwoByteValue(buffer, packet.Length, 3, 513);
+        Assert.Equal(packet.Length + 8, length);
+        Assert.True(RtpPacket.TryParse(buffer.AsSpan(0, length), out var rtp));
+        Assert.Equal(RtpExtensionProfile.OneByte, rtp.ExtensionProfile);
+        Assert.True(rtp.TryGetExtension(3, out var value));
+        Assert.Equal([2, 1], value.ToArray());
+        Assert.Equal([0xDE, 0xAD], rtp.Payload.ToArray());
+        Assert.Equal(1u, rtp.SequenceNumber);
+    }
+
+    [Fact]
+    public void A_two_byte_value_is_appended_to_a_two_byte_block()
+    {
+        byte[] packet = TwoByte();
+        var buffer = new byte[64];
+        packet.CopyTo(buffer);
+        var length = RtpHeaderRewriter.SetTwoByteValue(buffer, packet.Length, 200, 0x0102);
+        Assert.Equal(packet.Length + 4, length);
+        Assert.True(RtpPacket.TryParse(buffer.AsSpan(0, length), out var rtp));
+        Assert.True(rtp.TryGetExtension(200, out var value));
+        Assert.Equal([1, 2], value.ToArray());
+        Assert.True(rtp.TryGetExtension(16, out var abc));
+        Assert.Equal("abc"u8.ToArray(), abc.ToArray());
+        Assert.Equal([0xF0, 0xF1], rtp.Payload.ToArray());
+    }
+
+    [Fact]
+    public void A_two_byte_value_refuses_what_it_cannot_carry()
+    {
+        var buffer = new byte[64];
+        OneByte().CopyTo(buffer);
+        Assert.Equal(-1, RtpHeaderRewriter.SetTwoByteValue(buffer, OneByte().Length, 15, 1));     // not a one-byte id
+        Assert.Equal(-1, RtpHeaderRewriter.SetTwoByteValue(buffer, 11, 3, 1));                    // shorter than a header
+        Assert.Equal(-1, RtpHeaderRewriter.SetTwoByteValue(buffer.AsSpan(0, OneByte().Length + 2), OneByte().Length, 4, 1)); // no room
+        Assert.Equal(OneByte(), buffer[..OneByte().Length]);
+    }
 }
