@@ -14,8 +14,8 @@ namespace Sluice.Sfu.Forwarding;
 /// </summary>
 public sealed class TrackEncoding
 {
-    // Our SSRC as the sender of feedback toward the publisher (RFC 4585 §6.1 "packet sender").
-    private const uint FeedbackSsrc = 1;
+    /// <summary>Our SSRC as the sender of feedback toward a publisher (RFC 4585 §6.1 "packet sender").</summary>
+    internal const uint FeedbackSsrc = 1;
     private const byte NoCodec = 0xFF;
 
     private readonly WebRtcTransport _transport;
@@ -27,6 +27,9 @@ public sealed class TrackEncoding
 
     // FIR (RFC 5104) only where the publisher negotiated no PLI for any codec but FIR for one.
     private readonly bool _prefersFir;
+
+    // REMB only where it is all the publisher negotiated: with transport-wide CC the publisher estimates itself.
+    private readonly bool _sendsRemb;
     private SequenceUnwrapper _unwrapper;
     private uint _ssrc;
     private bool _ssrcKnown;
@@ -68,6 +71,7 @@ public sealed class TrackEncoding
         }
 
         _prefersFir = !_codecs.Any(c => c.Pli) && _codecs.Any(c => c.Fir);
+        _sendsRemb = _codecs.Any(c => c.Remb) && !(_codecs.Any(c => c.TransportCc) && track.Negotiated.Extensions.ContainsKey(SfuCodecs.TransportWideCc));
         Nacks = new NackGenerator(time);
         // The SSRC was negotiated (or its rid was): the first packet needs no probation (RFC 3550 A.1).
         Statistics = new ReceiveStatistics(_codecs.Length > 0 ? _codecs[0].ClockRate : 90000, time) { MinSequential = 1 };
@@ -253,7 +257,7 @@ public sealed class TrackEncoding
         Span<byte> buffer = stackalloc byte[256];
         var writer = new RtcpWriter(buffer);
         writer.WriteReceiverReport(FeedbackSsrc, [Statistics.CreateReportBlock(_ssrc)]);
-        if (Kind == MediaKind.Video)
+        if (Kind == MediaKind.Video && _sendsRemb)
         {
             // Without transport-wide feedback, REMB is how the publisher learns it may send at full rate.
             writer.WriteRemb(FeedbackSsrc, _maxBitrate, [_ssrc]);

@@ -15,6 +15,12 @@ public sealed record NegotiatedCodec(
     bool Pli,
     bool Fir)
 {
+    /// <summary>The peer takes REMB (<c>a=rtcp-fb:* goog-remb</c>).</summary>
+    public bool Remb { get; init; }
+
+    /// <summary>The peer takes transport-wide CC feedback (<c>a=rtcp-fb:* transport-cc</c>).</summary>
+    public bool TransportCc { get; init; }
+
     /// <summary>The SDP form, to match it against another session's codecs (H264 profile and mode, VP9 profile).</summary>
     public SdpCodecCapability Capability => field ??= new(MediaCodecs.IsVideo(Codec) ? "video" : "audio", MediaCodecs.SdpName(Codec), ClockRate, Channels, Fmtp);
 

@@ -11,8 +11,6 @@ namespace Sluice.Sfu.Negotiation;
 /// </summary>
 public sealed partial class Negotiator
 {
-    private static readonly string[] VideoFeedback = ["nack", "nack pli", "ccm fir", "goog-remb"];
-
     /// <summary>
     /// A WHEP offer to receive a stream (pull): one video section with every video codec we forward (each with
     /// RTX), one audio section with every audio codec, and data channels; the server picks what its publisher sends.
@@ -24,7 +22,7 @@ public sealed partial class Negotiator
         foreach (var capability in SfuCodecs.Video)
         {
             var codec = new RtpCodec(payloadType++, capability.Name, capability.ClockRate, capability.Channels, capability.Fmtp);
-            codec.Feedback.AddRange(VideoFeedback);
+            codec.Feedback.AddRange(SfuCodecs.Feedback);
             video.Add(codec);
             video.Add(new RtpCodec(payloadType++, "rtx", capability.ClockRate, null, "apt=" + codec.PayloadType.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }

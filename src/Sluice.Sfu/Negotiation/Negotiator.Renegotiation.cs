@@ -234,10 +234,7 @@ public sealed partial class Negotiator
         {
             var rtp = new RtpCodec(codec.PayloadType, MediaCodecs.SdpName(codec.Codec), codec.ClockRate, codec.Channels, codec.Fmtp);
             PickPayloadType(rtp, used, section);
-            if (track.Kind == MediaKind.Video)
-            {
-                rtp.Feedback.AddRange(["nack", "nack pli", "ccm fir", "goog-remb"]);
-            }
+            rtp.Feedback.AddRange(track.Kind == MediaKind.Video ? SfuCodecs.Feedback : ["transport-cc"]);
 
             section.AddCodec(rtp);
             if (codec.RtxPayloadType is not null)
@@ -251,7 +248,8 @@ public sealed partial class Negotiator
 
         foreach (var uri in SfuCodecs.SubscriberExtensions)
         {
-            if (track.Negotiated.Extensions.ContainsKey(uri))
+            // Forwarded extensions where the publisher sends them; the transport-wide sequence number is ours, always.
+            if (track.Negotiated.Extensions.ContainsKey(uri) || uri == SfuCodecs.TransportWideCc)
             {
                 section.Extmaps.Add(new SdpExtmap(ExtensionId(offer, section, uri), null, uri));
             }

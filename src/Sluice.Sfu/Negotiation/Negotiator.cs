@@ -79,7 +79,7 @@ public sealed partial class Negotiator
         IceLite = true,
         Setup = DtlsSetup.Passive,
         Codecs = codecs,
-        Feedback = ["nack", "nack pli", "ccm fir", "goog-remb"],
+        Feedback = SfuCodecs.Feedback,
         HeaderExtensions = extensions,
         Direction = direction,
         Candidates = _candidates,
@@ -192,7 +192,11 @@ public sealed partial class Negotiator
             codecs.Add(new NegotiatedCodec(media, codec.PayloadType, codec.ClockRate, codec.Channels, codec.Fmtp, rtx,
                 Nack: codec.Feedback.Contains("nack"),
                 Pli: codec.Feedback.Contains("nack pli"),
-                Fir: codec.Feedback.Contains("ccm fir")));
+                Fir: codec.Feedback.Contains("ccm fir"))
+            {
+                Remb = codec.Feedback.Contains("goog-remb"),
+                TransportCc = codec.Feedback.Contains("transport-cc"),
+            });
         }
 
         return codecs;

@@ -33,15 +33,25 @@ public static class SfuCodecs
     public const string Mid = "urn:ietf:params:rtp-hdrext:sdes:mid";
     public const string RtpStreamId = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
     public const string RepairedRtpStreamId = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
+    public const string TransportWideCc = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
+    /// <summary>
+    /// RTCP feedback the node takes part in, for every codec: NACK and keyframe requests (RFC 4585, 5104), and
+    /// both congestion-control schemes: transport-wide CC where the peer has it, REMB where that is all it has.
+    /// </summary>
+    public static IReadOnlyList<string> Feedback { get; } = ["nack", "nack pli", "ccm fir", "goog-remb", "transport-cc"];
 
     /// <summary>
     /// Extensions accepted from a publisher. MID, RID and repaired RID route packets to tracks and encodings
     /// (RFC 8843 §9.2, RFC 8852) but are never forwarded: mids and rids are per session. Send-time and
-    /// congestion-control extensions describe the publisher's link, not the subscriber's, so they are not
-    /// forwarded either.
+    /// congestion-control extensions describe the publisher's link, not the subscriber's: the transport-wide
+    /// sequence number is the node's feedback to the publisher, and each subscriber gets numbers of its own.
     /// </summary>
-    public static IReadOnlyList<string> PublisherExtensions { get; } = [Mid, RtpStreamId, RepairedRtpStreamId, AudioLevel, VideoOrientation];
+    public static IReadOnlyList<string> PublisherExtensions { get; } = [Mid, RtpStreamId, RepairedRtpStreamId, AudioLevel, VideoOrientation, TransportWideCc];
 
-    /// <summary>Extensions a subscriber gets: their content stays true after forwarding.</summary>
-    public static IReadOnlyList<string> SubscriberExtensions { get; } = [AudioLevel, VideoOrientation];
+    /// <summary>
+    /// Extensions a subscriber gets: audio level and orientation stay true after forwarding; the transport-wide
+    /// sequence number is the node's own, stamped on every packet sent to this subscriber.
+    /// </summary>
+    public static IReadOnlyList<string> SubscriberExtensions { get; } = [AudioLevel, VideoOrientation, TransportWideCc];
 }

@@ -1,6 +1,9 @@
+using System.Buffers.Binary;
 using System.Collections.Immutable;
+using Sluice.Rtc;
 using Sluice.Rtc.Ice;
 using Sluice.Rtc.Rtcp;
+using Sluice.Rtc.Rtp;
 using Sluice.Rtc.Transport;
 using Sluice.Sfu.Forwarding;
 using Sluice.Sfu.Negotiation;
@@ -12,8 +15,10 @@ public sealed class PublisherSession : SfuSession
 {
     private readonly TimeProvider _time;
     private readonly ulong _maxBitrate;
+    private readonly TransportCcRecorder _arrivals = new();
     private ImmutableArray<PublishedTrack> _published;
     private RtpRouter _router;
+    private int _transportCcId;
 
     internal PublisherSession(Room room, WebRtcTransport transport, IceParameters remoteIce, IReadOnlyList<NegotiatedTrack> tracks, TimeProvider time, ulong maxBitrate)
         : base(room, transport, remoteIce, tracks, time)
@@ -22,6 +27,7 @@ public sealed class PublisherSession : SfuSession
         _maxBitrate = maxBitrate;
         _published = [.. tracks.Select(t => new PublishedTrack(this, t, transport, time, maxBitrate))];
         _router = new RtpRouter(_published);
+        _transportCcId = TransportCcId(tracks);
         transport.RtpReceived = OnRtp;
         transport.RtcpReceived = OnRtcp;
     }
@@ -68,8 +74,12 @@ public sealed class PublisherSession : SfuSession
 
         // The receive thread reads the router through this field: it sees the old one or the new one, whole.
         Volatile.Write(ref _router, new RtpRouter(_published));
+        Volatile.Write(ref _transportCcId, TransportCcId(tracks));
         return gone;
     }
+
+    /// <summary>Transport-wide CC feedback packets sent to the publisher, so its own bandwidth estimation works through the node.</summary>
+    public long TransportFeedbacksSent => _arrivals.FeedbacksWritten;
 
     internal void OnHeartbeat(bool sendReports)
     {
@@ -77,6 +87,49 @@ public sealed class PublisherSession : SfuSession
         {
             track.OnHeartbeat(sendReports);
         }
+
+        SendTransportFeedback();
+    }
+
+    /// <summary>What arrived since the last feedback, on the heartbeat (every 100 ms, as browsers' receivers do at these rates).</summary>
+    private void SendTransportFeedback()
+    {
+        Span<byte> buffer = stackalloc byte[1200];
+        int length;
+        while ((length = _arrivals.WriteFeedback(buffer, TrackEncoding.FeedbackSsrc, FirstMediaSsrc())) > 0)
+        {
+            Transport.SendRtcp(buffer, length);
+        }
+    }
+
+    private uint FirstMediaSsrc()
+    {
+        foreach (var track in _published)
+        {
+            foreach (var encoding in track.Encodings)
+            {
+                if (encoding.HasSsrc)
+                {
+                    return encoding.Ssrc;
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    private static int TransportCcId(IReadOnlyList<NegotiatedTrack> tracks)
+    {
+        // Bundled sections share extension ids (RFC 8843 §9.1): the first section that has it says which.
+        foreach (var track in tracks)
+        {
+            if (track.Extensions.TryGetValue(SfuCodecs.TransportWideCc, out var id))
+            {
+                return id;
+            }
+        }
+
+        return 0;
     }
 
     internal override void Detach()
@@ -89,6 +142,12 @@ public sealed class PublisherSession : SfuSession
         if (!HasMediaStarted)
         {
             OnMediaStarted();
+        }
+
+        var transportCcId = Volatile.Read(ref _transportCcId);
+        if (transportCcId != 0 && RtpPacket.TryParse(packet, out var rtp) && rtp.TryGetExtension(transportCcId, out var sequence) && sequence.Length == 2)
+        {
+            _arrivals.OnPacket(BinaryPrimitives.ReadUInt16BigEndian(sequence), Microseconds.Now(_time));
         }
 
         Volatile.Read(ref _router).Route(packet)?.OnRtp(packet, Scratch);
