@@ -69,7 +69,6 @@ internal sealed class ProbeClusters
         if (sendMicros < cluster.FirstSend)
         {
             cluster.FirstSend = sendMicros;
-            cluster.FirstSendSize = size;
         }
 
         if (sendMicros > cluster.LastSend)
@@ -152,7 +151,6 @@ internal sealed class ProbeClusters
         public int ReceivedPackets;
         public long ReceivedBytes;
         public long FirstSend;
-        public int FirstSendSize;
         public long LastSend;
         public int LastSendSize;
         public long FirstArrival;
