@@ -114,7 +114,7 @@ public sealed partial class SfuNode
             }
             else
             {
-                var subscriber = new SubscriberSession(room, outbound.Transport, remote.Ice, tracks, _time)
+                var subscriber = new SubscriberSession(room, outbound.Transport, remote.Ice, tracks, _time, congestion: null)
                 {
                     Owner = owner, Participant = participant, Cascade = link, Outbound = outbound,
                 };

@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Rtc.Dtls;
+using Sluice.Rtc.Congestion;
 using Sluice.Rtc.Ice;
 using Sluice.Rtc.Sdp;
 using Sluice.Rtc.Transport;
@@ -203,7 +204,7 @@ public sealed partial class SfuNode : ISfu, IDisposable
 
             answerSdp = answer!;
             var transport = CreateTransport(offer!, answerSdp, localIce, tracks.Count > 0, roomId.Kind);
-            session = new SubscriberSession(room, transport, RemoteIce(offer!), tracks, _time) { Owner = owner, Participant = participant };
+            session = new SubscriberSession(room, transport, RemoteIce(offer!), tracks, _time, CongestionOptions) { Owner = owner, Participant = participant };
             session.LocalDescription = answerSdp;
             AttachData(session, offer!, answerSdp);
             room.Subscribers = room.Subscribers.Add(session);
@@ -543,10 +544,16 @@ public sealed partial class SfuNode : ISfu, IDisposable
 
             foreach (var subscriber in room.Subscribers)
             {
+                subscriber.OnHeartbeat();
                 subscriber.Data?.Tick();
             }
         }
     }
+
+    /// <summary>How a subscriber's bandwidth is estimated; null when congestion control is off.</summary>
+    private BandwidthEstimatorOptions? CongestionOptions => _options.CongestionControl
+        ? new BandwidthEstimatorOptions { InitialBitrate = _options.InitialSubscriberBitrate, MaxBitrate = _options.MaxSubscriberBitrate }
+        : null;
 
     private static string RoleName(SfuSession session) => session.Role == SessionRole.Publisher ? "publisher" : "subscriber";
 

@@ -13,6 +13,18 @@ public sealed class SfuOptions
     /// <summary>Bitrate a video publisher is told it may use (REMB).</summary>
     public ulong MaxVideoBitrate { get; set; } = 5_000_000;
 
+    /// <summary>
+    /// Estimate each subscriber's bandwidth from its transport-cc feedback (or REMB) and choose its layers within it;
+    /// off, every subscriber gets each track's best layer.
+    /// </summary>
+    public bool CongestionControl { get; set; } = true;
+
+    /// <summary>Where a subscriber's estimate starts, bit/s, before its feedback says more.</summary>
+    public long InitialSubscriberBitrate { get; set; } = 1_000_000;
+
+    /// <summary>The most a subscriber's estimate may reach, bit/s.</summary>
+    public long MaxSubscriberBitrate { get; set; } = 20_000_000;
+
     /// <summary>A session with no ICE consent for this long is closed (RFC 7675).</summary>
     public TimeSpan ConsentTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -89,6 +89,7 @@ public sealed class BandwidthEstimator
     private long _feedbacksIgnored;
     private long _unknownPacketsAcked;
     private long _rembsClamped;
+    private long _rembsReceived;
     private long _probesStarted;
     private long _probesSucceeded;
 
@@ -134,6 +135,12 @@ public sealed class BandwidthEstimator
     /// <summary>Packet statuses about sequence numbers never sent or no longer remembered.</summary>
     public long UnknownPacketsAcked => Volatile.Read(ref _unknownPacketsAcked);
 
+    /// <summary>REMBs handed in.</summary>
+    public long RembsReceived => Volatile.Read(ref _rembsReceived);
+
+    /// <summary>True once any feedback (transport-wide CC or REMB) arrived: before that the estimate is only the initial guess.</summary>
+    public bool HasFeedback => FeedbacksReceived > 0 || RembsReceived > 0;
+
     /// <summary>REMBs whose bitrate was outside [Min, Max] and was clamped.</summary>
     public long RembsClamped => Volatile.Read(ref _rembsClamped);
 
@@ -170,6 +177,7 @@ public sealed class BandwidthEstimator
     /// <summary>Caps the estimate with a REMB; a bitrate outside [Min, Max] (0, absurdly large) is clamped and counted.</summary>
     public void OnRemb(ulong bitrate, long nowMicros)
     {
+        Volatile.Write(ref _rembsReceived, _rembsReceived + 1);
         if (bitrate < (ulong)_min || bitrate > (ulong)_max)
         {
             Volatile.Write(ref _rembsClamped, _rembsClamped + 1);

@@ -53,6 +53,10 @@ internal sealed partial class ClusterSfu : ISfu, IHostedService
             && context.RequestServices.GetService<ClusterSfu>() is { } cluster)
         {
             cluster._relayedTo[session] = relay[0]!;
+            if (session is SubscriberSession subscriber)
+            {
+                subscriber.Downlink.Allocating = false;
+            }
         }
     }
 

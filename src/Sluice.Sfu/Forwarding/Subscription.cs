@@ -5,6 +5,7 @@ using Sluice.Rtc.Rtcp;
 using Sluice.Rtc.Rtp;
 using Sluice.Rtc.Transport;
 using Sluice.Sfu.Negotiation;
+using Sluice.Sfu.Sessions;
 
 namespace Sluice.Sfu.Forwarding;
 
@@ -21,6 +22,7 @@ public sealed class Subscription : ITrackSink
     private const byte None = 0xFF;
 
     private readonly WebRtcTransport _transport;
+    private readonly Downlink _downlink;
     private readonly TimeProvider _time;
     private readonly byte[] _payloadTypes = new byte[128];
     private readonly byte[] _rtxPayloadTypes = new byte[128];
@@ -49,13 +51,16 @@ public sealed class Subscription : ITrackSink
     private long _keyframeRequestsReceived;
     private long _packetsLostReported;
     private int _pinned = -1;
+    private int _allocated = Downlink.Unallocated;
+    private byte _probePayloadType = None;
     private long _layerSwitches;
     private volatile bool _enabled = true;
     private bool _paused;
 
-    public Subscription(WebRtcTransport transport, NegotiatedTrack negotiated, TimeProvider time)
+    internal Subscription(WebRtcTransport transport, Downlink downlink, NegotiatedTrack negotiated, TimeProvider time)
     {
         _transport = transport;
+        _downlink = downlink;
         _time = time;
         Negotiated = negotiated;
         Ssrc = negotiated.Ssrc ?? throw new ArgumentException("A subscription needs our SSRC.", nameof(negotiated));
@@ -103,6 +108,12 @@ public sealed class Subscription : ITrackSink
     /// <summary>Switches from one encoding of the track to another (at a keyframe of the new one).</summary>
     public long LayerSwitches => Volatile.Read(ref _layerSwitches);
 
+    /// <summary>True while the subscriber's bandwidth estimate does not carry the track's lowest layer: video waits, audio goes on.</summary>
+    public bool PausedForBandwidth => Volatile.Read(ref _allocated) == Downlink.Paused;
+
+    /// <summary>The encoding the bandwidth allocation chose for this subscriber, if it chose one.</summary>
+    public int? AllocatedEncoding => Volatile.Read(ref _allocated) is >= 0 and var allocated ? allocated : null;
+
     /// <summary>False while the subscriber has muted this section (live777's session update): nothing is sent.</summary>
     public bool Enabled => _enabled;
 
@@ -146,13 +157,13 @@ public sealed class Subscription : ITrackSink
             return;
         }
 
-        if (!_enabled)
+        var wanted = WantedEncoding(encoding.Track);
+        if (!_enabled || wanted < 0)
         {
             _paused = true;
             return;
         }
 
-        var wanted = WantedEncoding(encoding.Track);
         if (_paused)
         {
             // Resuming after a mute: a new epoch, from a keyframe of the wanted encoding.
@@ -244,7 +255,7 @@ public sealed class Subscription : ITrackSink
             _lastSentAt = now;
         }
 
-        if (_transport.SendRtp(scratch, length))
+        if (_downlink.Send(scratch, length))
         {
             _packetsSent++;
             _bytesSent += length;
@@ -301,7 +312,7 @@ public sealed class Subscription : ITrackSink
         _source?.RequestKeyframe();
     }
 
-    private void Retransmit(ReadOnlySpan<byte> original, Span<byte> scratch)
+    private int Retransmit(ReadOnlySpan<byte> original, Span<byte> scratch, int probeCluster = -1)
     {
         var payloadType = original[1] & 0x7F;
         var rtxPayloadType = _rtxPayloadTypes[payloadType];
@@ -317,16 +328,69 @@ public sealed class Subscription : ITrackSink
             length = Rtx.WrapInPlace(scratch, length, rtxPayloadType, rtxSsrc, _rtxSequence++);
         }
 
-        if (length > 0 && _transport.SendRtp(scratch, length))
+        if (length > 0 && _downlink.Send(scratch, length, probeCluster))
         {
-            _retransmissions++;
+            if (probeCluster < 0)
+            {
+                _retransmissions++;
+            }
+
+            return length;
         }
+
+        return 0;
+    }
+
+    /// <summary>The bandwidth allocation's choice (an encoding index, <see cref="Downlink.Paused"/> or <see cref="Downlink.Unallocated"/>); the heartbeat's.</summary>
+    internal void Allocate(int encoding) => Volatile.Write(ref _allocated, encoding);
+
+    /// <summary>True when probes can be copies of this subscription's packets: video, forwarding, with an RTX stream.</summary>
+    internal bool CanProbe => Kind == MediaKind.Video && _started && RtxSsrc is not null && _probePayloadType != None;
+
+    /// <summary>
+    /// Sends, as a probe, an RTX copy of the packet <paramref name="back"/> before the newest one sent (a packet the
+    /// subscriber has, so it costs it nothing but the bits). Returns the bytes sent, 0 when there is no such packet.
+    /// </summary>
+    internal int SendProbe(int back, int probeCluster)
+    {
+        if (!CanProbe)
+        {
+            return 0;
+        }
+
+        var ours = (ushort)(_lastSequence - back);
+        if (!_paused && _current is { } current && back < 64 && (short)(ours - _firstSequenceOfEpoch) >= 0
+            && current.Cache.TryGet((ushort)(ours - _sequenceOffset), out var original))
+        {
+            return Retransmit(original, SfuSession.Scratch, probeCluster);
+        }
+
+        // Nothing recent to copy (paused, or a short history): padding only, on the RTX stream (RFC 4588 §4 packets
+        // without payload, which receivers drop after counting them, as they do senders' own padding).
+        var scratch = SfuSession.Scratch;
+        var writer = new RtpPacketWriter(scratch)
+        {
+            PayloadType = _probePayloadType,
+            SequenceNumber = _rtxSequence++,
+            Timestamp = _lastTimestamp,
+            Ssrc = RtxSsrc!.Value,
+            PaddingLength = 255,
+        };
+        var length = writer.Write([]);
+        return _downlink.Send(scratch, length, probeCluster) ? length : 0;
     }
 
     private int WantedEncoding(PublishedTrack track)
     {
+        // The layer API's pin first (the viewer asked for it), then the bandwidth allocation, then the best layer.
         var pinned = Volatile.Read(ref _pinned);
-        return pinned >= 0 && pinned < track.Encodings.Length ? pinned : track.PreferredEncoding;
+        if (pinned >= 0 && pinned < track.Encodings.Length)
+        {
+            return pinned;
+        }
+
+        var allocated = _allocated;
+        return allocated == Downlink.Paused ? -1 : allocated >= 0 && allocated < track.Encodings.Length ? allocated : track.PreferredEncoding;
     }
 
     private ushort OutSequence(ReadOnlySpan<byte> original) => (ushort)(BinaryPrimitives.ReadUInt16BigEndian(original[2..]) + _sequenceOffset);
@@ -375,6 +439,7 @@ public sealed class Subscription : ITrackSink
         _rtxPayloadTypes.AsSpan().Fill(None);
         _extensionIds.AsSpan().Clear();
         _isVp8.AsSpan().Clear();
+        _probePayloadType = None;
         foreach (var theirs in source.Codecs)
         {
             _isVp8[theirs.PayloadType & 0x7F] = theirs.Codec == Media.MediaCodec.VP8;
@@ -386,6 +451,7 @@ public sealed class Subscription : ITrackSink
                     if (ours.RtxPayloadType is { } rtx)
                     {
                         _rtxPayloadTypes[theirs.PayloadType & 0x7F] = (byte)rtx;
+                        _probePayloadType = (byte)rtx;
                     }
 
                     break;

@@ -118,7 +118,7 @@ public abstract class SfuSession : IDisposable
     /// A per-receive-thread buffer for rewritten packets: the transport protects and sends synchronously,
     /// so one buffer serves every packet the thread forwards.
     /// </summary>
-    protected static Span<byte> Scratch => t_scratch ??= GC.AllocateArray<byte>(2048, pinned: true);
+    internal static Span<byte> Scratch => t_scratch ??= GC.AllocateArray<byte>(2048, pinned: true);
 
     /// <summary>True once media has flowed: the hot path checks this bool and calls <see cref="OnMediaStarted"/> only before.</summary>
     protected bool HasMediaStarted => _mediaStarted != 0;

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Sluice.Rtc.Congestion;
 using Sluice.Rtc.Ice;
 using Sluice.Rtc.Rtcp;
 using Sluice.Rtc.Transport;
@@ -13,15 +14,20 @@ public sealed class SubscriberSession : SfuSession
     private readonly TimeProvider _time;
     private ImmutableArray<Subscription> _subscriptions;
 
-    internal SubscriberSession(Room room, WebRtcTransport transport, IceParameters remoteIce, IReadOnlyList<NegotiatedTrack> tracks, TimeProvider time)
+    internal SubscriberSession(Room room, WebRtcTransport transport, IceParameters remoteIce, IReadOnlyList<NegotiatedTrack> tracks, TimeProvider time,
+        BandwidthEstimatorOptions? congestion)
         : base(room, transport, remoteIce, tracks, time)
     {
         _time = time;
+        Downlink = new Downlink(transport, tracks, time, congestion);
         _subscriptions = [.. tracks.Select(NewSubscription)];
         transport.RtcpReceived = OnRtcp;
     }
 
     public override SessionRole Role => SessionRole.Subscriber;
+
+    /// <summary>The session's way out: transport-wide sequence numbers, the bandwidth estimate and its allocation.</summary>
+    public Downlink Downlink { get; }
 
     /// <summary>The node's offer waiting for this subscriber's answer, if any (one at a time).</summary>
     internal PendingOffer? Pending { get; set; }
@@ -65,6 +71,7 @@ public sealed class SubscriberSession : SfuSession
         }
 
         Tracks = tracks;
+        Downlink.Renegotiated(tracks);
         _subscriptions = [.. kept];
         return gone;
     }
@@ -78,7 +85,10 @@ public sealed class SubscriberSession : SfuSession
     }
 
     private Subscription NewSubscription(NegotiatedTrack track) =>
-        new(Transport, track, _time) { FirstPacketSent = OnMediaStarted };
+        new(Transport, Downlink, track, _time) { FirstPacketSent = OnMediaStarted };
+
+    /// <summary>The node's heartbeat (receive thread): the estimate shared out among the subscriptions, probes paced.</summary>
+    internal void OnHeartbeat() => Downlink.Allocate(_subscriptions);
 
     private void OnRtcp(WebRtcTransport transport, Span<byte> datagram)
     {
@@ -90,10 +100,17 @@ public sealed class SubscriberSession : SfuSession
                 case RtcpPacketType.ReceiverReport:
                     if (ReceiverReport.TryParse(packet, out var report))
                     {
+                        byte worstLoss = 0;
                         foreach (var block in report.GetReportBlocks())
                         {
-                            Find(block.Ssrc)?.OnReceptionReport(block);
+                            if (Find(block.Ssrc) is { } reported)
+                            {
+                                reported.OnReceptionReport(block);
+                                worstLoss = Math.Max(worstLoss, block.FractionLost);
+                            }
                         }
+
+                        Downlink.OnReceiverReportLoss(worstLoss);
                     }
 
                     break;
@@ -101,6 +118,20 @@ public sealed class SubscriberSession : SfuSession
                     if (GenericNack.TryParse(packet, out var nack) && Find(nack.MediaSsrc) is { } nacked)
                     {
                         nacked.OnNack(nack, Scratch);
+                    }
+
+                    break;
+                case RtcpPacketType.TransportFeedback when packet.CountOrFormat == (byte)TransportFeedbackFormat.TransportWideCc:
+                    if (TransportCcFeedback.TryParse(packet, out var feedback))
+                    {
+                        Downlink.OnTransportFeedback(feedback);
+                    }
+
+                    break;
+                case RtcpPacketType.PayloadSpecificFeedback when packet.CountOrFormat == (byte)PayloadFeedbackFormat.ApplicationLayer:
+                    if (Remb.TryParse(packet, out var remb))
+                    {
+                        Downlink.OnRemb(remb.Bitrate);
                     }
 
                     break;

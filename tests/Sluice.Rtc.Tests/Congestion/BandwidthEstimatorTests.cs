@@ -14,8 +14,11 @@ public sealed class BandwidthEstimatorTests
     public void Remb_of_zero_and_of_ulong_max_is_clamped_and_counted()
     {
         var estimator = new BandwidthEstimator(Options);
+        Assert.False(estimator.HasFeedback);
 
         estimator.OnRemb(0, 0);
+        Assert.True(estimator.HasFeedback);
+        Assert.Equal(1, estimator.RembsReceived);
         Assert.Equal(1, estimator.RembsClamped);
         Assert.Equal(Options.MinBitrate, estimator.TargetBitrate);
 

@@ -64,4 +64,31 @@ internal static class BrowserPages
         };
         </script>
         """;
+
+    /// <summary>
+    /// <c>window.publish(url, audio)</c>: VP8 simulcast over WHIP, q, h and f (a quarter, half and all of a 1280x720
+    /// camera, at most 150, 500 and 1500 kbit/s), with the microphone when <c>audio</c>; each layer keeps its
+    /// resolution (the encoder drops frames instead), so a player's frame width tells the layer it gets.
+    /// </summary>
+    public const string SimulcastPublishJs = """
+        window.publish = async (url, audio) => {
+          const media = await navigator.mediaDevices.getUserMedia({ audio: !!audio, video: { width: 1280, height: 720, frameRate: 30 } });
+          const pc = window.pub = new RTCPeerConnection();
+          if (audio) pc.addTransceiver(media.getAudioTracks()[0], { direction: 'sendonly', streams: [media] });
+          const video = pc.addTransceiver(media.getVideoTracks()[0], { direction: 'sendonly', streams: [media], sendEncodings: [
+            { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000 },
+            { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000 },
+            { rid: 'f', maxBitrate: 1500000 } ] });
+          const parameters = video.sender.getParameters();
+          parameters.degradationPreference = 'maintain-resolution';
+          await video.sender.setParameters(parameters);
+          const codecs = RTCRtpSender.getCapabilities('video').codecs;
+          video.setCodecPreferences([...codecs.filter(c => c.mimeType === 'video/VP8'), ...codecs.filter(c => c.mimeType !== 'video/VP8')]);
+          await pc.setLocalDescription(await pc.createOffer());
+          const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
+          const text = await res.text();
+          if (res.status !== 201) throw new Error(res.status + ' ' + text);
+          await pc.setRemoteDescription({ type: 'answer', sdp: text });
+        };
+        """;
 }

@@ -23,25 +23,7 @@ public sealed class ChromiumSimulcastTests(ITestOutputHelper log)
         <!doctype html>
         <title>sluice simulcast test</title>
         <script>
-        window.publish = async (url) => {
-          const media = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720, frameRate: 30 } });
-          const pc = window.pub = new RTCPeerConnection();
-          const video = pc.addTransceiver(media.getVideoTracks()[0], { direction: 'sendonly', streams: [media], sendEncodings: [
-            { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000 },
-            { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000 },
-            { rid: 'f', maxBitrate: 1500000 } ] });
-          // Each layer keeps its resolution (the encoder drops frames instead), so a width tells the layer.
-          const parameters = video.sender.getParameters();
-          parameters.degradationPreference = 'maintain-resolution';
-          await video.sender.setParameters(parameters);
-          const codecs = RTCRtpSender.getCapabilities('video').codecs;
-          video.setCodecPreferences([...codecs.filter(c => c.mimeType === 'video/VP8'), ...codecs.filter(c => c.mimeType !== 'video/VP8')]);
-          await pc.setLocalDescription(await pc.createOffer());
-          const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
-          const text = await res.text();
-          if (res.status !== 201) throw new Error(res.status + ' ' + text);
-          await pc.setRemoteDescription({ type: 'answer', sdp: text });
-        };
+        """ + BrowserPages.SimulcastPublishJs + """
         window.play = async (url) => {
           const pc = window.sub = new RTCPeerConnection();
           pc.addTransceiver('video', { direction: 'recvonly' });
@@ -91,7 +73,7 @@ public sealed class ChromiumSimulcastTests(ITestOutputHelper log)
         await Poll.Until(() => subscription.ForwardedEncoding?.Rid == "f", "the unlimited player to get f", timeoutSeconds: 15);
         await page.WaitForFunctionAsync("async () => (await window.video()).width === 1280", null, new PageWaitForFunctionOptions { Timeout = 5_000, PollingInterval = 100 });
         log.WriteLine(string.Join(", ", track.Encodings.Select(e => $"{e.Rid} {e.Bitrate / 1000} kbit/s")));
-        Assert.True(stream.Publisher!.TransportFeedbacksSent > 10, "the node sends the publisher transport-wide feedback");
+        await Poll.Until(() => stream.Publisher!.TransportFeedbacksSent > 10, "the node to send the publisher transport-wide feedback", timeoutSeconds: 5);
 
         using (var pin = await node.Http.PostAsJsonAsync(location + "/layer", new { encodingId = "q" }))
         {

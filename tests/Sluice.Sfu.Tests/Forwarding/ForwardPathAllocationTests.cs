@@ -59,6 +59,11 @@ public sealed class ForwardPathAllocationTests
         Assert.All(loopback.Subscribers, s => Assert.Equal(Packets, s.RtpReceived));
         Assert.All(loopback.VideoSubscriptions, t => Assert.Equal(Packets, t.PacketsSent));
         Assert.Equal(0, _allocated);
+
+        // The path measured is the congestion-controlled one: every packet stamped with a transport-wide sequence
+        // number and recorded by the subscriber's estimator, whose feedback came back.
+        Assert.All(loopback.Subscribers, s => Assert.True(s.FeedbacksSent > 0, "a subscriber sent no transport-cc feedback"));
+        Assert.All(loopback.Stream.Subscribers, s => Assert.True(s.Downlink.Estimator?.FeedbacksReceived > 0, "the node took no feedback"));
     }
 
     /// <summary>Lets the sender run at most <see cref="Window"/> packets ahead of the node and of every subscriber.</summary>

@@ -1,7 +1,10 @@
 using Sluice.Sfu.Forwarding;
 using System.Buffers.Binary;
 using System.Net;
+using Sluice.Rtc;
 using Sluice.Rtc.Dtls;
+using Sluice.Rtc.Rtcp;
+using Sluice.Rtc.Rtp;
 using Sluice.Rtc.Ice;
 using Sluice.Rtc.Sdp;
 using Sluice.Rtc.Transport;
@@ -26,6 +29,9 @@ internal sealed class ForwardingLoopback : IDisposable
 
     /// <summary>The publisher's id for urn:3gpp:video-orientation; subscribers get the node's id (rewritten per packet).</summary>
     public const int OrientationExtensionId = 4;
+
+    /// <summary>The subscribers' id for the transport-wide sequence number; they send transport-cc feedback every 100 ms (their mux heartbeat).</summary>
+    public const int TransportCcExtensionId = 5;
 
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(20);
 
@@ -57,9 +63,20 @@ internal sealed class ForwardingLoopback : IDisposable
     public IReadOnlyList<Client> Subscribers { get; }
 
     /// <summary>Starts the node, connects the publisher and then the subscribers, and waits until the video slot forwards to all.</summary>
-    public static async Task<ForwardingLoopback> StartAsync(int subscriberCount)
+    /// <param name="subscriberCount">Subscribers to connect.</param>
+    /// <param name="congestionControl">Whether the node estimates each subscriber's bandwidth from its feedback.</param>
+    public static async Task<ForwardingLoopback> StartAsync(int subscriberCount, bool congestionControl = true)
     {
-        var node = new SfuNode(new SfuOptions { MediaEndPoint = new IPEndPoint(IPAddress.Loopback, 0), AnnouncedAddresses = [IPAddress.Loopback] });
+        var node = new SfuNode(new SfuOptions
+        {
+            MediaEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+            AnnouncedAddresses = [IPAddress.Loopback],
+            CongestionControl = congestionControl,
+
+            // Tests and benchmarks send as fast as loopback carries: start the estimates where that is.
+            InitialSubscriberBitrate = 200_000_000,
+            MaxSubscriberBitrate = 1_000_000_000,
+        });
         var clients = new List<Client>();
         try
         {
@@ -159,7 +176,7 @@ internal sealed class ForwardingLoopback : IDisposable
         }
 
         var candidate = parsed.Media.SelectMany(m => m.Candidates).First(c => c.Component == 1 && c.Transport == "udp");
-        var client = new Client(localIce, remoteIce, fingerprint!);
+        var client = new Client(localIce, remoteIce, fingerprint!, transportCcId: publish ? 0 : TransportCcExtensionId);
         var serverTransport = answer.Session.Transport;
         var connected = Task.WhenAll(WhenConnected(client.Transport), WhenConnected(serverTransport));
         client.Transport.AddRemoteCandidate(new IPEndPoint(IPAddress.Parse(candidate.Address), candidate.Port));
@@ -190,17 +207,26 @@ internal sealed class ForwardingLoopback : IDisposable
 
     private static List<SdpOfferMedia> SubscriberMedia() =>
     [
-        new SdpOfferMedia("video", MediaDirection.RecvOnly, VideoCodecs())
+        new SdpOfferMedia("video", MediaDirection.RecvOnly, VideoCodecs(transportCc: true))
         {
-            Extmaps = [new SdpExtmap(OrientationExtensionId + 3, null, SfuCodecs.VideoOrientation)],
+            Extmaps =
+            [
+                new SdpExtmap(OrientationExtensionId + 3, null, SfuCodecs.VideoOrientation),
+                new SdpExtmap(TransportCcExtensionId, null, SfuCodecs.TransportWideCc),
+            ],
         },
         new SdpOfferMedia("audio", MediaDirection.RecvOnly, [Opus()]),
     ];
 
-    private static List<RtpCodec> VideoCodecs()
+    private static List<RtpCodec> VideoCodecs(bool transportCc = false)
     {
         var vp8 = new RtpCodec(Vp8PayloadType, "VP8", 90000);
         vp8.Feedback.AddRange(["nack", "nack pli", "ccm fir", "goog-remb"]);
+        if (transportCc)
+        {
+            vp8.Feedback.Add("transport-cc");
+        }
+
         return [vp8, new RtpCodec(Vp8PayloadType + 1, "rtx", 90000, null, $"apt={Vp8PayloadType}")];
     }
 
@@ -253,13 +279,20 @@ internal sealed class ForwardingLoopback : IDisposable
         Node.Dispose();
     }
 
-    /// <summary>One client: its own socket and a controlling transport; counts the RTP it receives.</summary>
+    /// <summary>
+    /// One client: its own socket and a controlling transport; counts the RTP it receives and, given the
+    /// transport-wide sequence number's id, records arrivals and sends transport-cc feedback on its mux's heartbeat.
+    /// </summary>
     internal sealed class Client : IDisposable
     {
+        private const uint FeedbackSsrc = 0x2222_0001;
+        private readonly TransportCcRecorder _arrivals = new();
+        private readonly int _transportCcId;
         private long _rtpReceived;
 
-        public Client(IceParameters localIce, IceParameters remoteIce, DtlsFingerprint serverFingerprint)
+        public Client(IceParameters localIce, IceParameters remoteIce, DtlsFingerprint serverFingerprint, int transportCcId = 0)
         {
+            _transportCcId = transportCcId;
             Mux = new UdpMux(new IPEndPoint(IPAddress.Loopback, 0));
             Transport = new WebRtcTransport(Mux, new WebRtcTransportOptions
             {
@@ -270,7 +303,11 @@ internal sealed class ForwardingLoopback : IDisposable
                 IceRole = IceRole.Controlling,
                 DtlsRole = DtlsRole.Client,
             });
-            Transport.RtpReceived = (_, _) => Interlocked.Increment(ref _rtpReceived);
+            Transport.RtpReceived = OnRtp;
+            if (transportCcId != 0)
+            {
+                Mux.HeartbeatTick = SendFeedback;
+            }
         }
 
         public UdpMux Mux { get; }
@@ -278,6 +315,28 @@ internal sealed class ForwardingLoopback : IDisposable
         public WebRtcTransport Transport { get; }
 
         public long RtpReceived => Interlocked.Read(ref _rtpReceived);
+
+        /// <summary>Transport-cc feedback packets sent to the node.</summary>
+        public long FeedbacksSent => _arrivals.FeedbacksWritten;
+
+        private void OnRtp(WebRtcTransport transport, Span<byte> packet)
+        {
+            Interlocked.Increment(ref _rtpReceived);
+            if (_transportCcId != 0 && RtpPacket.TryParse(packet, out var rtp) && rtp.TryGetExtension(_transportCcId, out var sequence) && sequence.Length == 2)
+            {
+                _arrivals.OnPacket(BinaryPrimitives.ReadUInt16BigEndian(sequence), Microseconds.Now(TimeProvider.System));
+            }
+        }
+
+        private void SendFeedback()
+        {
+            Span<byte> buffer = stackalloc byte[1200];
+            int length;
+            while ((length = _arrivals.WriteFeedback(buffer, FeedbackSsrc, VideoSsrc)) > 0)
+            {
+                Transport.SendRtcp(buffer, length);
+            }
+        }
 
         public void Dispose()
         {

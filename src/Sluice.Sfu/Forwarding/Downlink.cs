@@ -1,0 +1,418 @@
+using System.Collections.Immutable;
+using Sluice.Rtc;
+using Sluice.Rtc.Congestion;
+using Sluice.Rtc.Rtcp;
+using Sluice.Rtc.Rtp;
+using Sluice.Rtc.Transport;
+using Sluice.Sfu.Negotiation;
+
+namespace Sluice.Sfu.Forwarding;
+
+/// <summary>
+/// A subscriber session's way out, shared by its subscriptions: every RTP packet leaves through <see cref="Send"/>,
+/// which stamps the session's transport-wide sequence number (when the subscriber negotiated it) and tells the
+/// bandwidth estimator what left and when. The subscriber's feedback (transport-cc, REMB, receiver reports) feeds
+/// the estimator; every heartbeat the estimate is shared out among the subscriptions (<see cref="Allocate"/>):
+/// audio first, then every video track's lowest layer in section order, then upgrades in that order, so the first
+/// track is the best served; a video track whose lowest layer does not fit is paused. When a better layer is wanted
+/// and does not fit, a probe (RTX copies of recent packets, paced over the sends of the next 100 ms) finds out
+/// whether the path carries more. Receive thread only; nothing allocates per packet.
+/// </summary>
+public sealed class Downlink
+{
+    /// <summary>No allocation yet: a subscription forwards its track's preferred encoding.</summary>
+    internal const int Unallocated = -1;
+
+    /// <summary>The estimate does not carry the track's lowest layer: video sends nothing until it does.</summary>
+    internal const int Paused = -2;
+
+    // Sized for SRTP's tag and the UDP/IP headers, which the path carries too.
+    private const int WireOverhead = 16 + 28;
+
+    // A layer is taken up only when the estimate clears it by this much; kept until the estimate falls below it.
+    private const double UpgradeMargin = 1.15;
+
+    // The share of the estimate the allocation spends; the rest absorbs layer-rate fluctuation.
+    private const double Headroom = 0.9;
+
+    private static readonly long ProbeRetryMicros = 4_000_000;
+    private static readonly long ProbeAfterSuccessMicros = 500_000;
+
+    // When a probe's feedback is surely in: its 100 ms, a round trip and a feedback interval.
+    private static readonly long ProbeOutcomeMicros = 400_000;
+
+    // A probe's rate as a multiple of the estimate: bold while probes succeed, gentle after one found nothing.
+    private const double BoldProbe = 2.0;
+    private const double GentleProbe = 1.25;
+
+    // The first probe, before the estimate chooses any layer: Chromium's first is 3 times its start rate.
+    private const double InitialProbe = 3.0;
+
+    private readonly WebRtcTransport _transport;
+    private readonly TimeProvider _time;
+    private readonly BandwidthEstimator? _estimator;
+    private int _transportCcId;
+    private ushort _nextSequence;
+
+    // The probe being sent: its cluster, rate, start, bytes so far, and the subscription whose packets it copies.
+    private int _probeCluster = -1;
+    private long _probeBitrate;
+    private long _probeStartedAt;
+    private long _probeBytes;
+    private int _probeBack;
+    private Subscription? _probeSource;
+    private long _nextProbeAt;
+    private double _probeFactor = BoldProbe;
+    private bool _probeOutcomePending;
+    private bool _initialProbeDone;
+    private long _pausedTracks;
+    private bool _allocating = true;
+
+    internal Downlink(WebRtcTransport transport, IReadOnlyList<NegotiatedTrack> tracks, TimeProvider time, BandwidthEstimatorOptions? options)
+    {
+        _transport = transport;
+        _time = time;
+        _transportCcId = TransportCcId(tracks);
+        var remb = tracks.Any(t => t.Codecs.Any(c => c.Remb));
+        if (options is not null && (_transportCcId != 0 || remb))
+        {
+            _estimator = new BandwidthEstimator(options);
+        }
+    }
+
+    /// <summary>The bandwidth estimate toward this subscriber in bit/s; null when it negotiated no congestion feedback.</summary>
+    public long? EstimatedBitrate => _estimator?.TargetBitrate;
+
+    /// <summary>The estimator, for its counters; null without congestion feedback.</summary>
+    public BandwidthEstimator? Estimator => _estimator;
+
+    /// <summary>Video tracks paused now because the estimate does not carry their lowest layer.</summary>
+    public long PausedTracks => Volatile.Read(ref _pausedTracks);
+
+    /// <summary>
+    /// False for a session that is another node's relay: a node-to-node link is not a viewer's, and the choice of
+    /// layer is made for each viewer on the node it watches from, so the relay gets each track's best layer.
+    /// </summary>
+    public bool Allocating
+    {
+        get => Volatile.Read(ref _allocating);
+        set => Volatile.Write(ref _allocating, value);
+    }
+
+    /// <summary>A renegotiation may have moved the extension (it may not, in a bundle, but the answer says).</summary>
+    internal void Renegotiated(IReadOnlyList<NegotiatedTrack> tracks) => _transportCcId = TransportCcId(tracks);
+
+    /// <summary>
+    /// Sends the RTP packet of <paramref name="length"/> bytes at the start of <paramref name="buffer"/> (which has
+    /// room for the transport-wide sequence number's element, and for SRTP): stamped, protected, sent, recorded.
+    /// </summary>
+    internal bool Send(Span<byte> buffer, int length, int probeCluster = -1)
+    {
+        var sequence = _nextSequence;
+        var stamped = false;
+        if (_transportCcId != 0 && RtpHeaderRewriter.SetTwoByteValue(buffer, length, _transportCcId, sequence) is > 0 and var withSequence)
+        {
+            length = withSequence;
+            stamped = true;
+            _nextSequence++;
+        }
+
+        if (!_transport.SendRtp(buffer, length))
+        {
+            return false;
+        }
+
+        // While a probe is under way, media is part of it (as in a browser's pacer): the probe measures what the
+        // path carries of everything sent, and its own packets only fill up to its rate.
+        var media = probeCluster < 0 && _probeCluster >= 0;
+        if (stamped && _estimator is { } estimator)
+        {
+            estimator.OnPacketSent(sequence, length + WireOverhead, Microseconds.Now(_time), media ? _probeCluster : probeCluster);
+        }
+
+        if (media)
+        {
+            _probeBytes += length;
+            PumpProbe();
+        }
+
+        return true;
+    }
+
+    internal void OnTransportFeedback(in TransportCcFeedback feedback) => _estimator?.OnTransportFeedback(feedback, Microseconds.Now(_time));
+
+    internal void OnRemb(ulong bitrate) => _estimator?.OnRemb(bitrate, Microseconds.Now(_time));
+
+    internal void OnReceiverReportLoss(byte fractionLost) => _estimator?.OnReceiverReportLoss(fractionLost, Microseconds.Now(_time));
+
+    /// <summary>
+    /// The heartbeat: shares the estimate among <paramref name="subscriptions"/>, starts a probe when a better layer
+    /// is wanted and does not fit, and sends probe packets that fell due while no media went out.
+    /// </summary>
+    internal void Allocate(ImmutableArray<Subscription> subscriptions)
+    {
+        if (_probeCluster >= 0)
+        {
+            PumpProbe();
+        }
+
+        if (!Allocating)
+        {
+            foreach (var subscription in subscriptions)
+            {
+                subscription.Allocate(Unallocated);
+            }
+
+            Volatile.Write(ref _pausedTracks, 0);
+            return;
+        }
+
+        if (_estimator is not { } estimator || !estimator.HasFeedback)
+        {
+            // No estimate yet (or a subscriber that negotiated feedback and never sends it): nothing to share out,
+            // every track forwards its preferred layer, as without congestion control.
+            return;
+        }
+
+        var now = Microseconds.Now(_time);
+        EvaluateProbe(estimator, now);
+        var canProbe = ProbeSource(subscriptions) is not null;
+        if (!_initialProbeDone && canProbe)
+        {
+            // As browsers do on connecting: probe well above the initial guess before trusting it to choose layers
+            // (a guess below what the tracks send would pause video that the path carries).
+            MaybeProbe(estimator, subscriptions, InitialProbe, now);
+            return;
+        }
+
+        var budget = (long)(estimator.TargetBitrate * Headroom);
+        foreach (var subscription in subscriptions)
+        {
+            if (subscription.Kind == MediaKind.Audio && subscription.Source is { } audio && subscription.Enabled)
+            {
+                budget -= audio.Encodings[0].Bitrate;
+            }
+        }
+
+        // Pass 1: every video track its lowest flowing layer, in section order, while the budget lasts.
+        Span<int> chosen = stackalloc int[subscriptions.Length];
+        long paused = 0;
+        long wanted = 0;
+        for (var i = 0; i < subscriptions.Length; i++)
+        {
+            chosen[i] = Unallocated;
+            var subscription = subscriptions[i];
+            if (subscription.Kind != MediaKind.Video || subscription.Source is not { } track || !subscription.Enabled)
+            {
+                continue;
+            }
+
+            var lowest = Lowest(track);
+            if (lowest < 0)
+            {
+                // Nothing flows yet (rates are measured once a second): keep the track's preferred layer.
+                continue;
+            }
+
+            var cost = Cost(subscription, track.Encodings[lowest]);
+            if (cost <= budget || !canProbe)
+            {
+                // (Without a way to probe, a paused track could never find out that it fits again: it keeps its lowest layer.)
+                chosen[i] = lowest;
+                budget -= cost;
+            }
+            else
+            {
+                chosen[i] = Paused;
+                paused++;
+                if (wanted == 0)
+                {
+                    // What a probe must show the path carries for the first paused track to resume.
+                    wanted = cost - Math.Max(budget, 0);
+                }
+            }
+        }
+
+        // Pass 2: upgrades, first track first, each to the best layer the remaining budget carries.
+        for (var i = 0; i < subscriptions.Length; i++)
+        {
+            if (chosen[i] < 0)
+            {
+                continue;
+            }
+
+            var subscription = subscriptions[i];
+            var track = subscription.Source!;
+            var current = track.Encodings[chosen[i]];
+            var refund = Cost(subscription, current);
+            foreach (var candidate in track.Encodings)
+            {
+                if (candidate.Bitrate <= current.Bitrate)
+                {
+                    continue;
+                }
+
+                var cost = Cost(subscription, candidate);
+                if (cost - refund <= budget)
+                {
+                    budget -= cost - refund;
+                    refund = cost;
+                    current = candidate;
+                    chosen[i] = candidate.Index;
+                }
+                else if (wanted == 0)
+                {
+                    // The first upgrade that did not fit: what a probe must show the path carries.
+                    wanted = cost - refund;
+                }
+            }
+        }
+
+        for (var i = 0; i < subscriptions.Length; i++)
+        {
+            if (subscriptions[i].Kind == MediaKind.Video)
+            {
+                subscriptions[i].Allocate(chosen[i]);
+            }
+        }
+
+        Volatile.Write(ref _pausedTracks, paused);
+        if (wanted > 0)
+        {
+            MaybeProbe(estimator, subscriptions, _probeFactor, now, wanted);
+        }
+    }
+
+    /// <summary>A layer's cost: its rate, with the upgrade margin unless it is what the subscription forwards now or below.</summary>
+    private static long Cost(Subscription subscription, TrackEncoding encoding)
+    {
+        var forwarded = subscription.ForwardedEncoding;
+        var held = forwarded is not null && forwarded.Track == encoding.Track && encoding.Bitrate <= forwarded.Bitrate && !subscription.PausedForBandwidth;
+        return held ? encoding.Bitrate : (long)(encoding.Bitrate * UpgradeMargin);
+    }
+
+    private static int Lowest(PublishedTrack track)
+    {
+        var lowest = -1;
+        foreach (var encoding in track.Encodings)
+        {
+            if (encoding.Bitrate > 0 && (lowest < 0 || encoding.Bitrate < track.Encodings[lowest].Bitrate))
+            {
+                lowest = encoding.Index;
+            }
+        }
+
+        return lowest;
+    }
+
+    /// <summary>
+    /// Once a probe's feedback is in: a probe the path carried whole (the estimate reached most of its rate) is
+    /// followed soon, as boldly; one it did not says the link is about full at the estimate, where a bold probe
+    /// overflows a queue and costs the subscriber packets, so the next probes go just above the estimate.
+    /// </summary>
+    private void EvaluateProbe(BandwidthEstimator estimator, long now)
+    {
+        if (_probeCluster >= 0 || !_probeOutcomePending || now - _probeStartedAt < ProbeOutcomeMicros)
+        {
+            return;
+        }
+
+        _probeOutcomePending = false;
+        _initialProbeDone = true;
+        if (estimator.TargetBitrate >= _probeBitrate * 8 / 10)
+        {
+            _probeFactor = BoldProbe;
+            _nextProbeAt = Math.Min(_nextProbeAt, now + ProbeAfterSuccessMicros);
+        }
+        else
+        {
+            _probeFactor = GentleProbe;
+        }
+    }
+
+    /// <summary>
+    /// Starts a probe at <paramref name="factor"/> times the estimate (no higher than the <paramref name="wanted"/>
+    /// increase needs, when one is given) unless one is under way or the last was too recent.
+    /// </summary>
+    private void MaybeProbe(BandwidthEstimator estimator, ImmutableArray<Subscription> subscriptions, double factor, long now, long wanted = 0)
+    {
+        if (_probeCluster >= 0 || _probeOutcomePending || now < _nextProbeAt)
+        {
+            return;
+        }
+
+        if (ProbeSource(subscriptions) is not { } source)
+        {
+            return;
+        }
+
+        var target = Math.Max(estimator.TargetBitrate, estimator.AcknowledgedBitrate);
+        _probeBitrate = (long)(target * factor);
+        if (wanted > 0)
+        {
+            _probeBitrate = Math.Min(_probeBitrate, Math.Max((long)(target * GentleProbe), (long)((target + wanted) * 1.2)));
+        }
+
+        _probeCluster = estimator.StartProbe(_probeBitrate, now);
+        _probeOutcomePending = true;
+        _probeStartedAt = now;
+        _probeBytes = 0;
+        _probeBack = 0;
+        _probeSource = source;
+        _nextProbeAt = now + ProbeRetryMicros;
+    }
+
+    /// <summary>Whose packets a probe copies: the first video track with an RTX stream (padding when none is recent).</summary>
+    private static Subscription? ProbeSource(ImmutableArray<Subscription> subscriptions)
+    {
+        foreach (var subscription in subscriptions)
+        {
+            if (subscription.CanProbe)
+            {
+                return subscription;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Sends the probe's packets that are due by now at its rate; ends it after its duration.</summary>
+    private void PumpProbe()
+    {
+        var now = Microseconds.Now(_time);
+        var elapsed = now - _probeStartedAt;
+        if (elapsed > BandwidthEstimator.ProbeDurationMicros || _probeSource is not { } source)
+        {
+            _probeCluster = -1;
+            _probeSource = null;
+            return;
+        }
+
+        var due = _probeBitrate * Math.Max(elapsed, 10_000) / 8 / 1_000_000;
+        while (_probeBytes < due)
+        {
+            var sent = source.SendProbe(_probeBack++, _probeCluster);
+            if (sent <= 0)
+            {
+                _probeCluster = -1;
+                _probeSource = null;
+                return;
+            }
+
+            _probeBytes += sent;
+        }
+    }
+
+    private static int TransportCcId(IReadOnlyList<NegotiatedTrack> tracks)
+    {
+        foreach (var track in tracks)
+        {
+            if (track.Extensions.TryGetValue(SfuCodecs.TransportWideCc, out var id) && track.Codecs.Any(c => c.TransportCc))
+            {
+                return id;
+            }
+        }
+
+        return 0;
+    }
+}

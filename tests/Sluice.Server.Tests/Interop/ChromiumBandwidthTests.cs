@@ -1,0 +1,152 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Sluice.Server.Tests.Support;
+using Sluice.Sfu;
+using Sluice.Sfu.Forwarding;
+using Sluice.Sfu.Sessions;
+using Sluice.Testing;
+using Xunit.Abstractions;
+
+namespace Sluice.Server.Tests.Interop;
+
+/// <summary>
+/// A Chromium viewer on a thin link: Chromium publishes VP8 simulcast (q, h, f from a 1280x720 camera) with audio,
+/// and a Chromium player reaches the node through a <see cref="RateLimitedUdpRelay"/> (the answer's candidate
+/// points at the relay). At 400 kbit/s the node's estimate of the player's bandwidth, from the player's own
+/// transport-cc feedback, brings it down to q and it keeps decoding; opened to 5 Mbit/s it climbs to f; below
+/// 100 kbit/s its video pauses while its audio goes on, and video comes back when the link does.
+/// </summary>
+[Collection(ChromiumCollection.Name)]
+public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
+{
+    private const string Page = """
+        <!doctype html>
+        <title>sluice bandwidth test</title>
+        <script>
+        """ + BrowserPages.SimulcastPublishJs + """
+        // The player's answer is pointed at the relay: every packet between it and the node crosses the thin link.
+        window.play = async (url, host, port) => {
+          const pc = window.sub = new RTCPeerConnection();
+          pc.addTransceiver('audio', { direction: 'recvonly' });
+          pc.addTransceiver('video', { direction: 'recvonly' });
+          await pc.setLocalDescription(await pc.createOffer());
+          const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
+          const text = await res.text();
+          if (res.status !== 201) throw new Error(res.status + ' ' + text);
+          await pc.setRemoteDescription({ type: 'answer', sdp: pointCandidatesAt(text, host, port) });
+        };
+        window.stats = async () => {
+          const out = { width: 0, decoded: 0, freezes: 0, frozen: 0, videoLost: 0, videoPackets: 0, audioPackets: 0, audioLost: 0 };
+          (await window.sub.getStats()).forEach(r => {
+            if (r.type !== 'inbound-rtp') return;
+            if (r.kind === 'video') {
+              out.width = r.frameWidth || 0; out.decoded = r.framesDecoded || 0;
+              out.freezes = r.freezeCount || 0; out.frozen = r.totalFreezesDuration || 0;
+              out.videoLost = r.packetsLost || 0; out.videoPackets = r.packetsReceived || 0;
+            } else if (r.kind === 'audio') {
+              out.audioPackets = r.packetsReceived || 0; out.audioLost = r.packetsLost || 0;
+            }
+          });
+          return out;
+        };
+        """ + RateLimitedUdpRelay.CandidateRewriteJs + """
+        </script>
+        """;
+
+    [ChromiumFact]
+    public async Task A_player_behind_a_thin_link_gets_the_layer_it_carries_climbs_when_it_opens_and_keeps_audio_when_video_pauses()
+    {
+        await using var node = await TestNode.StartAsync();
+        await using var chromium = await Chromium.StartAsync(cameraFps: 30);
+        var page = await chromium.Browser.NewPageAsync();
+        var url = new Uri(node.BaseUri, "/__test/bandwidth.html").ToString();
+        await page.RouteAsync(url, route => route.FulfillAsync(new RouteFulfillOptions { ContentType = "text/html", Body = Page }));
+        await page.GotoAsync(url);
+        await page.EvaluateAsync("url => window.publish(url, true)", "/whip/thin");
+        await Poll.Until(() => node.Node.TryGetStream("thin", out var s) && s!.FindTrack(MediaKind.Video) is { Encodings.Length: 3 } track
+            && track.Encodings.Count(e => e.Bitrate > 0) == 3, "all three layers to flow", timeoutSeconds: 20);
+        node.Node.TryGetStream("thin", out var stream);
+        var track = stream!.FindTrack(MediaKind.Video)!;
+        log.WriteLine("published: " + Rates(track));
+
+        await using var relay = RateLimitedUdpRelay.Start(new IPEndPoint(IPAddress.Loopback, node.Node.MediaEndPoint.Port), downlinkBitsPerSecond: 400_000);
+        await page.EvaluateAsync("([url, host, port]) => window.play(url, host, port)", new object[] { "/whep/thin", "127.0.0.1", relay.EndPoint.Port });
+        var subscriber = stream.Subscribers.Single();
+        var video = subscriber.Subscriptions.Single(s => s.Kind == MediaKind.Video);
+        var audio = subscriber.Subscriptions.Single(s => s.Kind == MediaKind.Audio);
+        await page.WaitForFunctionAsync("async () => (await window.stats()).decoded > 0", null, new PageWaitForFunctionOptions { Timeout = 20_000, PollingInterval = 100 });
+
+        // 400 kbit/s: down to q within 10 s of the first frame, then decoding on without a freeze longer than 1 s.
+        var started = DateTime.UtcNow;
+        await Poll.Until(() => video.ForwardedEncoding?.Rid == "q", () => "the 400 kbit/s player to get q: " + Describe(subscriber, relay, track), timeoutSeconds: 10);
+        log.WriteLine($"400 kbit/s: on q {(DateTime.UtcNow - started).TotalSeconds:0.0} s after the first frame; {Describe(subscriber, relay, track)}");
+        await page.WaitForFunctionAsync("async () => (await window.stats()).width === 320", null, new PageWaitForFunctionOptions { Timeout = 5_000, PollingInterval = 100 });
+
+        // (What the relay dropped while the estimate came down is reported lost as later packets show the gaps.)
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var settled = await Stats(page);
+        var dropped = relay.PacketsDropped;
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        var held = await Stats(page);
+        log.WriteLine($"400 kbit/s for 8 s: {held.Decoded - settled.Decoded} frames decoded, {held.Freezes - settled.Freezes} freezes for {held.Frozen - settled.Frozen:0.00} s, "
+            + $"{held.VideoLost - settled.VideoLost} of {held.VideoPackets - settled.VideoPackets} video packets lost, {relay.PacketsDropped - dropped} dropped by the relay; "
+            + Describe(subscriber, relay, track));
+        Assert.Equal("q", video.ForwardedEncoding?.Rid);
+        Assert.True(held.Decoded - settled.Decoded > 8 * 10, $"only {held.Decoded - settled.Decoded} frames decoded in 8 s on q");
+        Assert.True(held.Frozen - settled.Frozen < 1.0, $"frozen for {held.Frozen - settled.Frozen:0.00} s in 8 s on q");
+        Assert.True(held.VideoLost - settled.VideoLost <= (held.VideoPackets - settled.VideoPackets) / 50, "more than 2% of q's packets lost on a link that carries q");
+
+        // 5 Mbit/s: probes find the room and the player climbs to f within 15 s.
+        relay.DownlinkBitsPerSecond = 5_000_000;
+        var opened = DateTime.UtcNow;
+        await Poll.Until(() => video.ForwardedEncoding?.Rid == "f", () => "the opened player to climb to f: " + Describe(subscriber, relay, track), timeoutSeconds: 15);
+        await page.WaitForFunctionAsync("async () => (await window.stats()).width === 1280", null, new PageWaitForFunctionOptions { Timeout = 3_000, PollingInterval = 100 });
+        log.WriteLine($"5 Mbit/s: on f {(DateTime.UtcNow - opened).TotalSeconds:0.0} s later; {Describe(subscriber, relay, track)}");
+
+        // 80 kbit/s: no video layer fits; video pauses, audio goes on.
+        relay.DownlinkBitsPerSecond = 80_000;
+        var narrowed = DateTime.UtcNow;
+        await Poll.Until(() => video.PausedForBandwidth, () => "video to pause at 80 kbit/s: " + Describe(subscriber, relay, track), timeoutSeconds: 15);
+        log.WriteLine($"80 kbit/s: video paused {(DateTime.UtcNow - narrowed).TotalSeconds:0.0} s later; {Describe(subscriber, relay, track)}");
+        await Task.Delay(1000);
+        var pausedAt = await Stats(page);
+        var videoSent = video.PacketsSent;
+        var audioSent = audio.PacketsSent;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var pausedFor3 = await Stats(page);
+        log.WriteLine($"paused for 3 s: audio {pausedFor3.AudioPackets - pausedAt.AudioPackets} packets received, {pausedFor3.AudioLost - pausedAt.AudioLost} lost; "
+            + $"video {video.PacketsSent - videoSent} packets sent");
+        Assert.True(video.PausedForBandwidth, "video resumed on an 80 kbit/s link");
+        Assert.Equal(videoSent, video.PacketsSent);
+        Assert.True(audio.PacketsSent - audioSent > 100, $"{audio.PacketsSent - audioSent} audio packets sent in 3 s");
+        Assert.True(pausedFor3.AudioPackets - pausedAt.AudioPackets > 100, $"the player received {pausedFor3.AudioPackets - pausedAt.AudioPackets} audio packets in 3 s");
+
+        // Opened again: video resumes (at a keyframe) and decodes.
+        relay.DownlinkBitsPerSecond = 5_000_000;
+        await Poll.Until(() => !video.PausedForBandwidth, () => "video to resume: " + Describe(subscriber, relay, track), timeoutSeconds: 15);
+        await page.WaitForFunctionAsync($"async () => (await window.stats()).decoded > {pausedFor3.Decoded + 30}", null, new PageWaitForFunctionOptions { Timeout = 10_000, PollingInterval = 100 });
+        Assert.True(subscriber.Downlink.Estimator!.ProbesStarted > 0, "no probe was sent");
+    }
+
+    private static string Rates(PublishedTrack track) => string.Join(", ", track.Encodings.Select(e => $"{e.Rid} {e.Bitrate / 1000} kbit/s"));
+
+    private static string Describe(SubscriberSession subscriber, RateLimitedUdpRelay relay, PublishedTrack track)
+    {
+        var estimator = subscriber.Downlink.Estimator;
+        var video = subscriber.Subscriptions.Single(s => s.Kind == MediaKind.Video);
+        return $"estimate {subscriber.Downlink.EstimatedBitrate / 1000} kbit/s (acked {estimator?.AcknowledgedBitrate / 1000}, feedbacks {estimator?.FeedbacksReceived}, "
+            + $"probes {estimator?.ProbesStarted}/{estimator?.ProbesSucceeded}), forwarding {video.ForwardedEncoding?.Rid ?? "-"}{(video.PausedForBandwidth ? " (paused)" : "")} after {video.LayerSwitches} switches, "
+            + $"relay {relay.DownlinkBitsPerSecondMeasured / 1000} kbit/s, {relay.PacketsDropped} dropped; layers {Rates(track)}";
+    }
+
+    private static async Task<PlayerStats> Stats(IPage page)
+    {
+        var stats = await page.EvaluateAsync<JsonElement>("() => window.stats()");
+        return new PlayerStats(stats.GetProperty("width").GetInt32(), stats.GetProperty("decoded").GetInt64(), stats.GetProperty("freezes").GetInt64(),
+            stats.GetProperty("frozen").GetDouble(), stats.GetProperty("videoLost").GetInt64(), stats.GetProperty("videoPackets").GetInt64(),
+            stats.GetProperty("audioPackets").GetInt64(), stats.GetProperty("audioLost").GetInt64());
+    }
+
+    private sealed record PlayerStats(int Width, long Decoded, long Freezes, double Frozen, long VideoLost, long VideoPackets, long AudioPackets, long AudioLost);
+}
