@@ -16,7 +16,7 @@ namespace Sluice.Testing;
 /// socket, so one relay carries one browser session. The peer learns the relay's address from the node's answer
 /// with its candidates rewritten: <see cref="PointCandidatesAt"/> in C#, <see cref="CandidateRewriteJs"/> in a page.
 /// <para>
-/// Each direction is a token bucket (burst: two 1500-byte packets or 5 ms at the rate, whichever is larger: a
+/// Each direction is a token bucket (burst: one 1500-byte packet or 2 ms at the rate, whichever is larger: a
 /// bottleneck that serializes packets, as GCC expects, rather than a policer that lets a probe through whole)
 /// feeding a FIFO limited to <c>queueDelay</c> worth of bytes at the current rate; a packet that does not fit is
 /// dropped (drop-tail) and counted. A dedicated thread per direction releases packets as tokens allow, timed by
@@ -381,9 +381,9 @@ public sealed class RateLimitedUdpRelay : IAsyncDisposable, IDisposable
     /// <summary>One direction: token bucket, drop-tail byte-limited FIFO, and the thread that releases packets.</summary>
     private sealed class Shaper
     {
-        private const int BurstPackets = 2;
+        private const int BurstPackets = 1;
         private const int PacketBytes = 1500;
-        private const double BurstSeconds = 0.005;
+        private const double BurstSeconds = 0.002;
         private const long UnlimitedQueueBytes = 16 << 20;
         private const int MeasureSlots = 10;
         private static readonly long SlotTicks = Stopwatch.Frequency / MeasureSlots;

@@ -27,13 +27,21 @@ internal sealed record SessionInfo(
     DateTimeOffset? ConnectedSince,
     DataInfo? Data,
     CascadeInfo? Cascade = null,
-    IReadOnlyList<LayerState>? Layers = null);
+    IReadOnlyList<LayerState>? Layers = null,
+    BandwidthInfo? Bandwidth = null);
 
 /// <summary>
-/// A subscriber's video section fed by a simulcast track: the encoding it gets now (rid), the one pinned through the
-/// layer API (null: automatic), and how often it switched.
+/// A subscriber's congestion control (null without transport-cc or REMB feedback): the node's estimate of its
+/// bandwidth in bit/s, the video tracks paused because their lowest layer does not fit, and the probes sent.
 /// </summary>
-internal sealed record LayerState(string Mid, string? Encoding, string? Pinned, long Switches);
+internal sealed record BandwidthInfo(long EstimatedBitrate, long AcknowledgedBitrate, long PausedTracks, long Probes, long ProbesSucceeded, long Feedbacks);
+
+/// <summary>
+/// A subscriber's video section fed by a simulcast track (or paused for bandwidth): the encoding it gets now (rid),
+/// the one pinned through the layer API (null: automatic), the one the bandwidth allocation chose (null: none yet),
+/// whether it is paused because the subscriber's estimate does not carry the lowest layer, and how often it switched.
+/// </summary>
+internal sealed record LayerState(string Mid, string? Encoding, string? Pinned, long Switches, string? Allocated = null, bool Paused = false);
 
 /// <summary>
 /// A session for which the node is another server's client (live777's cascade): the WHEP URL pulled from or the

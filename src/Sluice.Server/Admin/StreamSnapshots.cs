@@ -55,8 +55,15 @@ internal static class StreamSnapshots
             session.ConnectedAt,
             Data(session),
             Cascade(session.Cascade),
-            Layers(session));
+            Layers(session),
+            Bandwidth(session));
     }
+
+    private static BandwidthInfo? Bandwidth(SfuSession session) =>
+        session is SubscriberSession { Downlink: { Estimator: { } estimator } downlink }
+            ? new BandwidthInfo(estimator.TargetBitrate, estimator.AcknowledgedBitrate, downlink.PausedTracks, estimator.ProbesStarted, estimator.ProbesSucceeded,
+                estimator.FeedbacksReceived + estimator.RembsReceived)
+            : null;
 
     private static IReadOnlyList<LayerState>? Layers(SfuSession session)
     {
@@ -68,10 +75,12 @@ internal static class StreamSnapshots
         List<LayerState>? layers = null;
         foreach (var subscription in subscriber.Subscriptions)
         {
-            if (subscription.Source is { Encodings.Length: > 1 } track)
+            if (subscription.Source is { } track && (track.Encodings.Length > 1 || subscription.PausedForBandwidth))
             {
                 var pinned = subscription.PinnedEncoding is { } index && index < track.Encodings.Length ? track.Encodings[index].Name : null;
-                (layers ??= []).Add(new LayerState(subscription.Mid, subscription.ForwardedEncoding?.Name, pinned, subscription.LayerSwitches));
+                var allocated = subscription.AllocatedEncoding is { } chosen && chosen < track.Encodings.Length ? track.Encodings[chosen].Name : null;
+                (layers ??= []).Add(new LayerState(subscription.Mid, subscription.ForwardedEncoding?.Name, pinned, subscription.LayerSwitches, allocated,
+                    subscription.PausedForBandwidth));
             }
         }
 

@@ -12,7 +12,7 @@ namespace Sluice.Server.Metrics;
 /// session moves from live to ended under one lock, which keeps every counter monotonic across a session
 /// ending. Created with the app (not on the first scrape) so it sees every session from the first.
 /// </summary>
-internal sealed class NodeMetrics
+internal sealed class NodeMetrics : IDisposable
 {
     public const string MeterName = "Sluice";
 
@@ -20,6 +20,7 @@ internal sealed class NodeMetrics
     private static readonly KeyValuePair<string, object?> Sent = new("direction", "sent");
     private static readonly KeyValuePair<string, object?> PublisherRole = new("role", "publisher");
     private static readonly KeyValuePair<string, object?> SubscriberRole = new("role", "subscriber");
+    private static readonly TimeSpan EstimateInterval = TimeSpan.FromSeconds(5);
 
     private readonly SfuNode _node;
     private readonly Lock _lock = new();
@@ -32,6 +33,8 @@ internal sealed class NodeMetrics
     private long _dtlsFailures;
     private readonly Counter<long> _httpRequests;
     private readonly Histogram<double> _setupTime;
+    private readonly Histogram<long> _estimates;
+    private readonly Timer _sampler;
 
     public NodeMetrics(IMeterFactory meters, SfuNode node, DrainCoordinator drain)
     {
@@ -58,11 +61,17 @@ internal sealed class NodeMetrics
         Meter.CreateObservableCounter("sluice.data.dropped", () => Read().DataDropped, "{message}", "Data channel messages not sent: the peer's channel buffer was full, the message too large, or the channel closed");
         Meter.CreateObservableCounter("sluice.retransmissions", () => Read().Retransmissions, "{packet}", "Packets resent to subscribers from the retransmission cache");
         Meter.CreateObservableCounter("sluice.layer.switches", () => Read().LayerSwitches, "{switch}", "Subscribers moved from one simulcast encoding of a track to another (at a keyframe)");
+        Meter.CreateObservableCounter("sluice.bandwidth.probes", () => Read().Probes, "{probe}", "Probes sent to subscribers to find out whether their path carries a better layer");
+        Meter.CreateObservableGauge("sluice.paused.tracks", CountPausedTracks, "{track}", "Subscribers' video tracks paused now because their bandwidth estimate does not carry the lowest layer");
         Meter.CreateObservableCounter("sluice.ice.failures", () => Volatile.Read(ref _iceFailures), "{session}", "Sessions that ended failing ICE (no check succeeded, or consent expired)");
         Meter.CreateObservableCounter("sluice.dtls.failures", () => Volatile.Read(ref _dtlsFailures), "{session}", "Sessions that ended failing DTLS");
         _httpRequests = Meter.CreateCounter<long>("sluice.http.requests", "{request}", "HTTP requests by route template, method and status");
         _setupTime = Meter.CreateHistogram("sluice.session.setup.seconds", "s", "From a session's WHIP/WHEP POST to its first media packet (publisher: received; subscriber: sent)",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+
+        _estimates = Meter.CreateHistogram<long>("sluice.subscriber.bandwidth.bits.per.second", "bit/s", "Subscribers' bandwidth estimates, each live subscriber's sampled every 5 s",
+            tags: null, advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000, 20_000_000] });
+        _sampler = new Timer(_ => SampleEstimates(), null, EstimateInterval, EstimateInterval);
 
         node.SessionCreated += OnSessionCreated;
         node.SessionEnded += OnSessionEnded;
@@ -157,6 +166,7 @@ internal sealed class NodeMetrics
                 counts.NacksReceived += sent.Nacks;
                 counts.KeyframeRequestsReceived += sent.KeyframeRequests;
                 counts.Retransmissions += sent.Retransmissions;
+                counts.Probes += subscriber.Downlink.Estimator?.ProbesStarted ?? 0;
                 foreach (var subscription in subscriber.Subscriptions)
                 {
                     counts.LayerSwitches += subscription.LayerSwitches;
@@ -185,6 +195,36 @@ internal sealed class NodeMetrics
 
         return count;
     }
+
+    private void SampleEstimates()
+    {
+        foreach (var room in _node.Rooms)
+        {
+            foreach (var subscriber in room.Subscribers)
+            {
+                if (subscriber.Downlink.Estimator is { HasFeedback: true } estimator)
+                {
+                    _estimates.Record(estimator.TargetBitrate);
+                }
+            }
+        }
+    }
+
+    private long CountPausedTracks()
+    {
+        long count = 0;
+        foreach (var room in _node.Rooms)
+        {
+            foreach (var subscriber in room.Subscribers)
+            {
+                count += subscriber.Downlink.PausedTracks;
+            }
+        }
+
+        return count;
+    }
+
+    public void Dispose() => _sampler.Dispose();
 
     private int CountPublishers()
     {
@@ -229,6 +269,7 @@ internal sealed class NodeMetrics
         public long KeyframeRequestsSent;
         public long Retransmissions;
         public long LayerSwitches;
+        public long Probes;
         public long DataMessagesIn;
         public long DataBytesIn;
         public long DataMessagesOut;

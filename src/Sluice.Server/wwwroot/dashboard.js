@@ -281,16 +281,24 @@ function cascadeNote(c) {
   return `<span class="cascade" title="${escape(c.sessionUrl || '')}">${c.relay ? 'relay' : 'cascade'} ${escape(where)}</span>`;
 }
 
-// A subscriber's simulcast layer: the encoding it gets, and whether the layer API pinned it.
+// A subscriber's simulcast layer: the encoding it gets, whether the layer API pinned it, and video paused for bandwidth.
 function layerNote(layers) {
   if (!layers || layers.length === 0) return '';
-  return layers.map(l => `<span class="cascade">layer ${escape(l.encoding || '—')}${l.pinned ? ' (pinned)' : ''}</span>`).join('');
+  return layers.map(l => l.paused
+    ? `<span class="cascade paused" title="the estimate does not carry the lowest layer">video paused</span>`
+    : `<span class="cascade">layer ${escape(l.encoding || '—')}${l.pinned ? ' (pinned)' : ''}</span>`).join('');
+}
+
+// A subscriber's bandwidth as the node estimates it from its feedback, with the probes that looked for more.
+function bandwidthNote(b) {
+  if (!b) return '';
+  return `<span class="cascade" title="acknowledged ${bitrate(b.acknowledgedBitrate)}, ${b.probes} probes (${b.probesSucceeded} raised it), ${b.feedbacks} feedbacks">est. ${bitrate(b.estimatedBitrate)}</span>`;
 }
 
 function sessionRow(stream, s, mine) {
   return `<tr data-session="${escape(s.id)}" data-role="${s.role}">
     <td class="id">${escape(s.id)}${mine.has(s.id) ? '<span class="mine">this page</span>' : ''}</td>
-    <td>${s.role}${cascadeNote(s.cascade)}${layerNote(s.layers)}</td>
+    <td>${s.role}${cascadeNote(s.cascade)}${layerNote(s.layers)}${bandwidthNote(s.bandwidth)}</td>
     <td class="state-${escape(s.state)}">${escape(s.state)}</td>
     <td>${escape(s.remoteAddress || '—')}</td>
     <td>${escape(s.codecs.join(', '))}</td>

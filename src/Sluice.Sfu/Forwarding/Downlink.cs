@@ -35,7 +35,9 @@ public sealed class Downlink
     // The share of the estimate the allocation spends; the rest absorbs layer-rate fluctuation.
     private const double Headroom = 0.9;
 
+    // Probes while video is paused come sooner: they cost little, and a paused track waits on them.
     private static readonly long ProbeRetryMicros = 4_000_000;
+    private static readonly long PausedProbeRetryMicros = 1_000_000;
     private static readonly long ProbeAfterSuccessMicros = 500_000;
 
     // When a probe's feedback is surely in: its 100 ms, a round trip and a feedback interval.
@@ -359,7 +361,7 @@ public sealed class Downlink
         _probeBytes = 0;
         _probeBack = 0;
         _probeSource = source;
-        _nextProbeAt = now + ProbeRetryMicros;
+        _nextProbeAt = now + (Volatile.Read(ref _pausedTracks) > 0 ? PausedProbeRetryMicros : ProbeRetryMicros);
     }
 
     /// <summary>Whose packets a probe copies: the first video track with an RTX stream (padding when none is recent).</summary>

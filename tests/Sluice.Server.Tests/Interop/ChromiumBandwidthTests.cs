@@ -122,6 +122,22 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
         Assert.True(audio.PacketsSent - audioSent > 100, $"{audio.PacketsSent - audioSent} audio packets sent in 3 s");
         Assert.True(pausedFor3.AudioPackets - pausedAt.AudioPackets > 100, $"the player received {pausedFor3.AudioPackets - pausedAt.AudioPackets} audio packets in 3 s");
 
+        // The admin API, the dashboard's source, and the metrics show the estimate and the pause.
+        using (var listed = JsonDocument.Parse(await node.Http.GetStringAsync("/api/streams/thin")))
+        {
+            var session = listed.RootElement.GetProperty("subscribers")[0];
+            var bandwidth = session.GetProperty("bandwidth");
+            Assert.InRange(bandwidth.GetProperty("estimatedBitrate").GetInt64(), 1, 400_000);
+            Assert.Equal(1, bandwidth.GetProperty("pausedTracks").GetInt64());
+            Assert.True(bandwidth.GetProperty("probes").GetInt64() > 0);
+            Assert.True(session.GetProperty("layers")[0].GetProperty("paused").GetBoolean());
+        }
+
+        var metrics = await node.Http.GetStringAsync("/metrics");
+        Assert.Matches(@"(?m)^sluice_paused_tracks 1$", metrics);
+        Assert.Matches(@"(?m)^sluice_bandwidth_probes_total [1-9]", metrics);
+        Assert.Matches(@"(?m)^sluice_subscriber_bandwidth_bits_per_second_bucket\{le=""\+Inf""\} [1-9]", metrics);
+
         // Opened again: video resumes (at a keyframe) and decodes.
         relay.DownlinkBitsPerSecond = 5_000_000;
         await Poll.Until(() => !video.PausedForBandwidth, () => "video to resume: " + Describe(subscriber, relay, track), timeoutSeconds: 15);
