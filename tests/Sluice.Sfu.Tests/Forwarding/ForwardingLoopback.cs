@@ -1,6 +1,8 @@
 using Sluice.Sfu.Forwarding;
 using System.Buffers.Binary;
 using System.Net;
+using Sluice.Media;
+using Sluice.Media.Rtp;
 using Sluice.Rtc;
 using Sluice.Rtc.Dtls;
 using Sluice.Rtc.Rtcp;
@@ -17,7 +19,8 @@ namespace Sluice.Sfu.Tests.Forwarding;
 /// A real <see cref="SfuNode"/> on 127.0.0.1 with one publisher and N subscribers, each our own controlling
 /// client (ICE, DTLS client, SRTP) on its own UDP socket: the mux routes by remote address, so one client
 /// socket serves one session. The offers are real SDP carrying the clients' ICE credentials and certificate
-/// fingerprint; the answers give the server's. bench/Sluice.Bench compiles this same file for its forward-path benchmarks.
+/// fingerprint; the answers give the server's. The publisher sends one VP8 encoding, or three as SSRC-signalled
+/// simulcast (<c>a=ssrc-group:SIM</c>), plus audio. bench/Sluice.Bench compiles this same file for its forward-path benchmarks.
 /// </summary>
 internal sealed class ForwardingLoopback : IDisposable
 {
@@ -27,11 +30,19 @@ internal sealed class ForwardingLoopback : IDisposable
     public const uint AudioSsrc = 0x1111_0003;
     public const int Vp8PayloadType = 96;
 
+    /// <summary>The simulcast publisher's encodings, lowest first: encoding i is <see cref="VideoSsrc"/> + 0x10·i, its RTX <see cref="VideoRtxSsrc"/> + 0x10·i.</summary>
+    public const int SimulcastEncodings = 3;
+
     /// <summary>The publisher's id for urn:3gpp:video-orientation; subscribers get the node's id (rewritten per packet).</summary>
     public const int OrientationExtensionId = 4;
 
     /// <summary>The subscribers' id for the transport-wide sequence number; they send transport-cc feedback every 100 ms (their mux heartbeat).</summary>
     public const int TransportCcExtensionId = 5;
+
+    private const string VideoTrackId = "video";
+
+    /// <summary>Length of the RTP header <see cref="CreateVideoPacket"/> writes: 12 fixed octets and one word of extensions.</summary>
+    private const int HeaderLength = 20;
 
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(20);
 
@@ -65,7 +76,11 @@ internal sealed class ForwardingLoopback : IDisposable
     /// <summary>Starts the node, connects the publisher and then the subscribers, and waits until the video slot forwards to all.</summary>
     /// <param name="subscriberCount">Subscribers to connect.</param>
     /// <param name="congestionControl">Whether the node estimates each subscriber's bandwidth from its feedback.</param>
-    public static async Task<ForwardingLoopback> StartAsync(int subscriberCount, bool congestionControl = true)
+    /// <param name="simulcast">
+    /// Whether the publisher offers <see cref="SimulcastEncodings"/> VP8 encodings (see <see cref="SimulcastSsrc"/>)
+    /// instead of one; subscribers then record the VP8 packets they receive (<see cref="Client.ReceivedVideo"/>).
+    /// </param>
+    public static async Task<ForwardingLoopback> StartAsync(int subscriberCount, bool congestionControl = true, bool simulcast = false)
     {
         var node = new SfuNode(new SfuOptions
         {
@@ -80,12 +95,12 @@ internal sealed class ForwardingLoopback : IDisposable
         var clients = new List<Client>();
         try
         {
-            var (publisherClient, publisherSession) = await ConnectAsync(node, publish: true);
+            var (publisherClient, publisherSession) = await ConnectAsync(node, publish: true, simulcast);
             clients.Add(publisherClient);
             var connecting = new List<Task<(Client, SfuSession)>>();
             for (var i = 0; i < subscriberCount; i++)
             {
-                connecting.Add(ConnectAsync(node, publish: false));
+                connecting.Add(ConnectAsync(node, publish: false, simulcast));
             }
 
             var subscribers = new Client[subscriberCount];
@@ -125,22 +140,40 @@ internal sealed class ForwardingLoopback : IDisposable
     /// </summary>
     public static byte[] CreateVp8Packet(int length, bool keyframeStart)
     {
+        var packet = CreateVideoPacket(length, VideoSsrc);
+        packet[HeaderLength] = keyframeStart ? (byte)0x10 : (byte)0x00; // VP8 descriptor: X=0, S, PID=0
+        packet[HeaderLength + 1] = keyframeStart ? (byte)0x00 : (byte)0x01; // VP8 payload header: P (inverse key frame flag)
+        FillPayload(packet, HeaderLength + 2, length);
+        return packet;
+    }
+
+    /// <summary>The SSRC of simulcast encoding <paramref name="index"/>.</summary>
+    public static uint SimulcastSsrc(int index) => VideoSsrc + 0x10 * (uint)index;
+
+    /// <summary>
+    /// A VP8 RTP packet of <paramref name="length"/> octets for <paramref name="ssrc"/>, its header up to the payload:
+    /// the 12-octet header and a one-byte-header extension (RFC 8285 §4.2) carrying video orientation. The buffer has
+    /// room for the SRTP tag; the sequence number and timestamp are zero.
+    /// </summary>
+    private static byte[] CreateVideoPacket(int length, uint ssrc)
+    {
         var packet = new byte[length + 64];
         packet[0] = 0x90; // V=2, X=1
         packet[1] = Vp8PayloadType;
-        BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(8), VideoSsrc);
+        BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(8), ssrc);
         BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(12), 0xBEDE);
         BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(14), 1); // one 32-bit word of extensions
         packet[16] = (byte)(OrientationExtensionId << 4); // id, L=0: one octet of data
         packet[17] = 0x01; // orientation: 90°
-        packet[20] = keyframeStart ? (byte)0x10 : (byte)0x00; // VP8 descriptor: X=0, S, PID=0
-        packet[21] = keyframeStart ? (byte)0x00 : (byte)0x01; // VP8 payload header: P (inverse key frame flag)
-        for (var i = 22; i < length; i++)
+        return packet;
+    }
+
+    private static void FillPayload(byte[] packet, int from, int length)
+    {
+        for (var i = from; i < length; i++)
         {
             packet[i] = (byte)i;
         }
-
-        return packet;
     }
 
     public static void SetSequenceAndTimestamp(Span<byte> packet, ushort sequenceNumber, uint timestamp)
@@ -149,7 +182,7 @@ internal sealed class ForwardingLoopback : IDisposable
         BinaryPrimitives.WriteUInt32BigEndian(packet[4..], timestamp);
     }
 
-    private static async Task<(Client Client, SfuSession Session)> ConnectAsync(SfuNode node, bool publish)
+    private static async Task<(Client Client, SfuSession Session)> ConnectAsync(SfuNode node, bool publish, bool simulcast)
     {
         var localIce = IceParameters.Generate();
         var offer = SdpOfferer.CreateOffer(new SdpOfferOptions
@@ -157,7 +190,7 @@ internal sealed class ForwardingLoopback : IDisposable
             IceUfrag = localIce.UsernameFragment,
             IcePwd = localIce.Password,
             Fingerprint = ClientCertificate.Fingerprint.ToString(),
-            Media = publish ? PublisherMedia() : SubscriberMedia(),
+            Media = publish ? PublisherMedia(simulcast) : SubscriberMedia(),
         }).ToString();
         var result = publish ? node.Publish(new RoomId(StreamId), offer) : node.Subscribe(new RoomId(StreamId), offer);
         if (result.Error is { } error)
@@ -176,7 +209,7 @@ internal sealed class ForwardingLoopback : IDisposable
         }
 
         var candidate = parsed.Media.SelectMany(m => m.Candidates).First(c => c.Component == 1 && c.Transport == "udp");
-        var client = new Client(localIce, remoteIce, fingerprint!, transportCcId: publish ? 0 : TransportCcExtensionId);
+        var client = new Client(localIce, remoteIce, fingerprint!, transportCcId: publish ? 0 : TransportCcExtensionId, recordVideo: simulcast && !publish);
         var serverTransport = answer.Session.Transport;
         var connected = Task.WhenAll(WhenConnected(client.Transport), WhenConnected(serverTransport));
         client.Transport.AddRemoteCandidate(new IPEndPoint(IPAddress.Parse(candidate.Address), candidate.Port));
@@ -192,18 +225,49 @@ internal sealed class ForwardingLoopback : IDisposable
         return (client, answer.Session);
     }
 
-    private static List<SdpOfferMedia> PublisherMedia() =>
+    private static List<SdpOfferMedia> PublisherMedia(bool simulcast) =>
     [
         new SdpOfferMedia("video", MediaDirection.SendOnly, VideoCodecs())
         {
             Extmaps = [new SdpExtmap(OrientationExtensionId, null, SfuCodecs.VideoOrientation)],
-            Configure = m => m.AddSendStream(VideoSsrc, "publisher", StreamId, "video", VideoRtxSsrc),
+            Configure = m =>
+            {
+                m.AddSendStream(VideoSsrc, "publisher", StreamId, VideoTrackId, VideoRtxSsrc);
+                if (simulcast)
+                {
+                    AddSimulcastStreams(m);
+                }
+            },
         },
         new SdpOfferMedia("audio", MediaDirection.SendOnly, [Opus()])
         {
             Configure = m => m.AddSendStream(AudioSsrc, "publisher", StreamId, "audio"),
         },
     ];
+
+    /// <summary>
+    /// The other encodings of an SSRC-signalled simulcast send stream, as libwebrtc announces one (RFC 5576): an
+    /// <c>a=ssrc-group:SIM</c> of the media SSRCs, lowest first, and an <c>a=ssrc-group:FID</c> pairing each with its RTX.
+    /// </summary>
+    private static void AddSimulcastStreams(MediaDescription m)
+    {
+        var msid = $"{StreamId} {VideoTrackId}";
+        var ssrcs = new List<uint> { VideoSsrc };
+        for (var i = 1; i < SimulcastEncodings; i++)
+        {
+            var ssrc = SimulcastSsrc(i);
+            var rtx = VideoRtxSsrc + (ssrc - VideoSsrc);
+            ssrcs.Add(ssrc);
+            m.SsrcGroups.Add(new SdpSsrcGroup(SdpSsrcGroup.Fid, [ssrc, rtx]));
+            foreach (var announced in (uint[])[ssrc, rtx])
+            {
+                m.Ssrcs.Add(new SdpSsrc(announced, "cname", "publisher"));
+                m.Ssrcs.Add(new SdpSsrc(announced, "msid", msid));
+            }
+        }
+
+        m.SsrcGroups.Insert(0, new SdpSsrcGroup("SIM", ssrcs));
+    }
 
     private static List<SdpOfferMedia> SubscriberMedia() =>
     [
@@ -254,7 +318,8 @@ internal sealed class ForwardingLoopback : IDisposable
         return done.Task;
     }
 
-    private static async Task Until(Func<bool> condition, Func<string> what)
+    /// <summary>Polls <paramref name="condition"/> every 5 ms; throws a <see cref="TimeoutException"/> naming <paramref name="what"/> after 20 s.</summary>
+    internal static async Task Until(Func<bool> condition, Func<string> what)
     {
         var deadline = DateTime.UtcNow + ConnectTimeout;
         while (!condition())
@@ -282,17 +347,20 @@ internal sealed class ForwardingLoopback : IDisposable
     /// <summary>
     /// One client: its own socket and a controlling transport; counts the RTP it receives and, given the
     /// transport-wide sequence number's id, records arrivals and sends transport-cc feedback on its mux's heartbeat.
+    /// Asked to, it also records every VP8 packet it receives (<see cref="ReceivedVideo"/>).
     /// </summary>
     internal sealed class Client : IDisposable
     {
         private const uint FeedbackSsrc = 0x2222_0001;
         private readonly TransportCcRecorder _arrivals = new();
         private readonly int _transportCcId;
+        private readonly List<ReceivedVp8Packet>? _video;
         private long _rtpReceived;
 
-        public Client(IceParameters localIce, IceParameters remoteIce, DtlsFingerprint serverFingerprint, int transportCcId = 0)
+        public Client(IceParameters localIce, IceParameters remoteIce, DtlsFingerprint serverFingerprint, int transportCcId = 0, bool recordVideo = false)
         {
             _transportCcId = transportCcId;
+            _video = recordVideo ? [] : null;
             Mux = new UdpMux(new IPEndPoint(IPAddress.Loopback, 0));
             Transport = new WebRtcTransport(Mux, new WebRtcTransportOptions
             {
@@ -304,6 +372,7 @@ internal sealed class ForwardingLoopback : IDisposable
                 DtlsRole = DtlsRole.Client,
             });
             Transport.RtpReceived = OnRtp;
+            Transport.RtcpReceived = OnRtcp;
             if (transportCcId != 0)
             {
                 Mux.HeartbeatTick = SendFeedback;
@@ -319,12 +388,57 @@ internal sealed class ForwardingLoopback : IDisposable
         /// <summary>Transport-cc feedback packets sent to the node.</summary>
         public long FeedbacksSent => _arrivals.FeedbacksWritten;
 
+        /// <summary>Called with the media SSRC of every PLI the node sends, on the client's receive thread.</summary>
+        public Action<uint>? KeyframeRequested { get; set; }
+
+        /// <summary>The VP8 packets received so far, in arrival order (empty unless the client records them).</summary>
+        public ReceivedVp8Packet[] ReceivedVideo
+        {
+            get
+            {
+                if (_video is null)
+                {
+                    return [];
+                }
+
+                lock (_video)
+                {
+                    return [.. _video];
+                }
+            }
+        }
+
         private void OnRtp(WebRtcTransport transport, Span<byte> packet)
         {
             Interlocked.Increment(ref _rtpReceived);
-            if (_transportCcId != 0 && RtpPacket.TryParse(packet, out var rtp) && rtp.TryGetExtension(_transportCcId, out var sequence) && sequence.Length == 2)
+            if (!RtpPacket.TryParse(packet, out var rtp))
+            {
+                return;
+            }
+
+            if (_transportCcId != 0 && rtp.TryGetExtension(_transportCcId, out var sequence) && sequence.Length == 2)
             {
                 _arrivals.OnPacket(BinaryPrimitives.ReadUInt16BigEndian(sequence), Microseconds.Now(TimeProvider.System));
+            }
+
+            if (_video is not null && rtp.PayloadType == Vp8PayloadType && ReceivedVp8Packet.TryRead(rtp, out var received))
+            {
+                lock (_video)
+                {
+                    _video.Add(received);
+                }
+            }
+        }
+
+        private void OnRtcp(WebRtcTransport transport, Span<byte> datagram)
+        {
+            var reader = new RtcpCompoundReader(datagram);
+            while (KeyframeRequested is { } requested && reader.TryReadNext(out var packet))
+            {
+                if (PictureLossIndication.TryParse(packet, out var pli))
+                {
+                    requested(pli.MediaSsrc);
+                }
             }
         }
 
@@ -342,6 +456,117 @@ internal sealed class ForwardingLoopback : IDisposable
         {
             Transport.Dispose();
             Mux.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// One VP8 encoding of the simulcast publisher, with its own sequence-number, timestamp, PictureID and TL0PICIDX
+    /// series from the bases given, as each encoder of a real simulcast publisher has. Every packet's descriptor has
+    /// X=1, I=1 with the 15-bit PictureID (M=1), L=1 and T=1 (RFC 7741 §4.2). Frames come in two temporal layers
+    /// (L1T2, libwebrtc's default): TID 0 and 1 alternate, a keyframe restarts the pattern, and TL0PICIDX counts the
+    /// TID 0 frames. The last payload octet of every packet is the encoding's index (<see cref="ReceivedVp8Packet.Tag"/>).
+    /// </summary>
+    internal sealed class Vp8Encoding(int index, ushort sequenceNumber, uint timestamp, int pictureId, byte tl0PicIdx)
+    {
+        /// <summary>90 kHz ticks per frame at 30 frames per second.</summary>
+        public const uint FrameTicks = 3000;
+
+        private const int DescriptorLength = 6;
+        private ushort _sequenceNumber = sequenceNumber;
+        private uint _timestamp = timestamp;
+        private int _pictureId = pictureId & 0x7FFF;
+        private byte _tl0PicIdx = tl0PicIdx;
+        private int _sinceKeyframe;
+        private bool _started;
+
+        public int Index => index;
+
+        public uint Ssrc => SimulcastSsrc(index);
+
+        /// <summary>
+        /// The next frame (<see cref="FrameTicks"/> after the previous one) as <paramref name="packets"/> packets of
+        /// <paramref name="length"/> octets, the last with the marker bit. The buffers have room for the SRTP tag.
+        /// </summary>
+        public byte[][] NextFrame(bool keyframe, int packets, int length)
+        {
+            _sinceKeyframe = keyframe ? 0 : _sinceKeyframe + 1;
+            var temporalId = _sinceKeyframe % 2;
+            if (temporalId == 0 && _started)
+            {
+                _tl0PicIdx++;
+            }
+
+            _started = true;
+            var frame = new byte[packets][];
+            for (var i = 0; i < packets; i++)
+            {
+                var packet = CreateVideoPacket(length, Ssrc);
+                SetSequenceAndTimestamp(packet, _sequenceNumber++, _timestamp);
+                if (i == packets - 1)
+                {
+                    packet[1] |= 0x80; // M: the frame's last packet
+                }
+
+                var descriptor = packet.AsSpan(HeaderLength);
+                descriptor[0] = (byte)(0x80 | (i == 0 ? 0x10 : 0)); // X=1, S on the first packet, PID=0
+                descriptor[1] = 0xE0; // I, L, T
+                descriptor[2] = (byte)(0x80 | (_pictureId >> 8)); // M=1: 15-bit PictureID
+                descriptor[3] = (byte)_pictureId;
+                descriptor[4] = _tl0PicIdx;
+                descriptor[5] = (byte)((temporalId << 6) | 0x20); // TID, Y=1 (depends only on TID 0), KEYIDX unused
+                FillPayload(packet, HeaderLength + DescriptorLength, length);
+
+                // The VP8 payload header's P bit (RFC 7741 §4.3): 0 for a keyframe; only the first packet has the header.
+                descriptor[DescriptorLength] = i == 0 && keyframe ? (byte)0x00 : (byte)0x01;
+                packet[length - 1] = (byte)index;
+                frame[i] = packet;
+            }
+
+            _pictureId = (_pictureId + 1) & 0x7FFF;
+            _timestamp += FrameTicks;
+            return frame;
+        }
+    }
+
+    /// <summary>
+    /// One VP8 packet as a subscriber received it: its SSRC, sequence number and timestamp; from its descriptor
+    /// (RFC 7741 §4.2) the PictureID and TL0PICIDX where present and whether it starts a frame or a keyframe; and
+    /// <see cref="Tag"/>, its last payload octet (the encoding index a <see cref="Vp8Encoding"/> writes there).
+    /// </summary>
+    internal readonly record struct ReceivedVp8Packet(
+        uint Ssrc, ushort SequenceNumber, uint Timestamp, int? PictureId, int? Tl0PicIdx, bool FrameStart, bool KeyframeStart, byte Tag)
+    {
+        /// <summary>Reads <paramref name="rtp"/>; false when its payload is too short for the descriptor it announces.</summary>
+        public static bool TryRead(in RtpPacket rtp, out ReceivedVp8Packet received)
+        {
+            received = default;
+            var payload = rtp.Payload;
+            if (payload.Length < 2)
+            {
+                return false;
+            }
+
+            int? pictureId = null, tl0PicIdx = null;
+            if ((payload[0] & 0x80) != 0)
+            {
+                var extension = payload[1];
+                var offset = 2;
+                if ((extension & 0x80) != 0 && offset + 2 <= payload.Length)
+                {
+                    var wide = (payload[offset] & 0x80) != 0;
+                    pictureId = wide ? ((payload[offset] & 0x7F) << 8) | payload[offset + 1] : payload[offset] & 0x7F;
+                    offset += wide ? 2 : 1;
+                }
+
+                if ((extension & 0x40) != 0 && offset < payload.Length)
+                {
+                    tl0PicIdx = payload[offset];
+                }
+            }
+
+            received = new ReceivedVp8Packet(rtp.Ssrc, rtp.SequenceNumber, rtp.Timestamp, pictureId, tl0PicIdx,
+                RtpKeyframe.IsFrameStart(MediaCodec.VP8, payload), RtpKeyframe.IsKeyframeStart(MediaCodec.VP8, payload), payload[^1]);
+            return true;
         }
     }
 }
