@@ -343,10 +343,16 @@ public sealed class BandwidthEstimator
         long probe = _probes.Evaluate(nowMicros, ProbeDurationMicros);
         if (probe > 0 && _detector.State != BandwidthUsage.Overusing)
         {
+            // Judged against the target, not the delay-based rate alone: after heavy loss the loss-based rate is
+            // what holds the target down, and a probe the path carried whole is the evidence that lifts it.
             long raised = Math.Min((long)(ProbeResultShare * probe), _max);
-            if (raised > _delayBased.Rate)
+            if (raised > _target)
             {
-                _delayBased.SetRate(raised, nowMicros);
+                if (raised > _delayBased.Rate)
+                {
+                    _delayBased.SetRate(raised, nowMicros);
+                }
+
                 _lossBased.Raise(raised);
                 Volatile.Write(ref _probesSucceeded, _probesSucceeded + 1);
             }

@@ -7,8 +7,11 @@ using Sluice.Sfu.Sessions;
 
 namespace Sluice.Server.Whip;
 
-/// <summary>One encoding (simulcast layer) a WHEP session may receive, as the layer API lists it.</summary>
-internal sealed record LayerInfo(string EncodingId, long Bitrate, bool Active, bool Selected);
+/// <summary>
+/// One encoding (simulcast layer) a WHEP session may receive, as the layer API lists it; width and height are those
+/// of its last keyframe (VP8 and VP9 carry them; null until one is seen or for other codecs).
+/// </summary>
+internal sealed record LayerInfo(string EncodingId, long Bitrate, bool Active, bool Selected, int? Width = null, int? Height = null);
 
 /// <summary>live777's session update: mute (<c>enabled: false</c>) or unmute one kind of media for this subscriber.</summary>
 internal sealed record SessionUpdate(string? Kind, bool? Enabled);
@@ -65,7 +68,8 @@ internal static class LayerEndpoints
             var forwarded = subscription.ForwardedEncoding;
             foreach (var encoding in track.Encodings)
             {
-                layers.Add(new LayerInfo(encoding.Name, encoding.Bitrate, encoding.Bitrate > 0, forwarded == encoding));
+                layers.Add(new LayerInfo(encoding.Name, encoding.Bitrate, encoding.Bitrate > 0, forwarded == encoding,
+            encoding.Width > 0 ? encoding.Width : null, encoding.Height > 0 ? encoding.Height : null));
             }
 
             break;

@@ -32,8 +32,11 @@ public sealed class Downlink
     // A layer is taken up only when the estimate clears it by this much; kept until the estimate falls below it.
     private const double UpgradeMargin = 1.15;
 
-    // The share of the estimate the allocation spends; the rest absorbs layer-rate fluctuation.
+    // The share of the estimate upgrades may spend; the rest absorbs layer-rate fluctuation.
     private const double Headroom = 0.9;
+
+    // Heartbeats (100 ms) the estimate must fall short of a flowing track's lowest layer before the track pauses.
+    private const int PauseAfterTicks = 10;
 
     // Probes while video is paused come sooner: they cost little, and a paused track waits on them.
     private static readonly long ProbeRetryMicros = 4_000_000;
@@ -67,6 +70,8 @@ public sealed class Downlink
     private double _probeFactor = BoldProbe;
     private bool _probeOutcomePending;
     private bool _initialProbeDone;
+    private int _shortTicks;
+    private long _desired;
     private long _pausedTracks;
     private bool _allocating = true;
 
@@ -179,7 +184,14 @@ public sealed class Downlink
         var now = Microseconds.Now(_time);
         EvaluateProbe(estimator, now);
         var canProbe = ProbeSource(subscriptions) is not null;
-        if (!_initialProbeDone && canProbe)
+        _desired = Desired(subscriptions);
+        if (_desired == 0)
+        {
+            // Nothing flows yet (rates are measured once a second), or everything is muted.
+            return;
+        }
+
+        if (!_initialProbeDone && canProbe && estimator.TargetBitrate < _desired)
         {
             // As browsers do on connecting: probe well above the initial guess before trusting it to choose layers
             // (a guess below what the tracks send would pause video that the path carries).
@@ -187,7 +199,10 @@ public sealed class Downlink
             return;
         }
 
-        var budget = (long)(estimator.TargetBitrate * Headroom);
+        _initialProbeDone = true;
+        // Pass 1 spends the whole estimate (less audio) on keeping video going; upgrades keep some headroom.
+        var estimate = estimator.TargetBitrate;
+        var budget = estimate;
         foreach (var subscription in subscriptions)
         {
             if (subscription.Kind == MediaKind.Audio && subscription.Source is { } audio && subscription.Enabled)
@@ -196,10 +211,13 @@ public sealed class Downlink
             }
         }
 
-        // Pass 1: every video track its lowest flowing layer, in section order, while the budget lasts.
+        // Pass 1: every video track its lowest flowing layer, in section order, while the budget lasts. A track
+        // that already flows is paused only once the estimate has fallen short for a while: an estimate dips
+        // (a probe's queue, a burst of loss) more often than a path really narrows.
         Span<int> chosen = stackalloc int[subscriptions.Length];
         long paused = 0;
         long wanted = 0;
+        var shortfall = false;
         for (var i = 0; i < subscriptions.Length; i++)
         {
             chosen[i] = Unallocated;
@@ -217,7 +235,9 @@ public sealed class Downlink
             }
 
             var cost = Cost(subscription, track.Encodings[lowest]);
-            if (cost <= budget || !canProbe)
+            var spared = cost > budget && !subscription.PausedForBandwidth && _shortTicks < PauseAfterTicks;
+            shortfall |= cost > budget && !subscription.PausedForBandwidth;
+            if (cost <= budget || spared || !canProbe)
             {
                 // (Without a way to probe, a paused track could never find out that it fits again: it keeps its lowest layer.)
                 chosen[i] = lowest;
@@ -235,6 +255,9 @@ public sealed class Downlink
             }
         }
 
+        _shortTicks = shortfall ? _shortTicks + 1 : 0;
+        budget -= (long)(estimate * (1 - Headroom));
+
         // Pass 2: upgrades, first track first, each to the best layer the remaining budget carries.
         for (var i = 0; i < subscriptions.Length; i++)
         {
@@ -247,26 +270,24 @@ public sealed class Downlink
             var track = subscription.Source!;
             var current = track.Encodings[chosen[i]];
             var refund = Cost(subscription, current);
-            foreach (var candidate in track.Encodings)
+            while (Above(track, current) is { } candidate)
             {
-                if (candidate.Bitrate <= current.Bitrate)
+                var cost = Cost(subscription, candidate);
+                if (cost - refund > budget)
                 {
-                    continue;
+                    // The first upgrade that does not fit: what a probe must show the path carries.
+                    if (wanted == 0)
+                    {
+                        wanted = cost - refund;
+                    }
+
+                    break;
                 }
 
-                var cost = Cost(subscription, candidate);
-                if (cost - refund <= budget)
-                {
-                    budget -= cost - refund;
-                    refund = cost;
-                    current = candidate;
-                    chosen[i] = candidate.Index;
-                }
-                else if (wanted == 0)
-                {
-                    // The first upgrade that did not fit: what a probe must show the path carries.
-                    wanted = cost - refund;
-                }
+                budget -= cost - refund;
+                refund = cost;
+                current = candidate;
+                chosen[i] = candidate.Index;
             }
         }
 
@@ -289,22 +310,64 @@ public sealed class Downlink
     private static long Cost(Subscription subscription, TrackEncoding encoding)
     {
         var forwarded = subscription.ForwardedEncoding;
-        var held = forwarded is not null && forwarded.Track == encoding.Track && encoding.Bitrate <= forwarded.Bitrate && !subscription.PausedForBandwidth;
+        var held = forwarded is not null && forwarded.Track == encoding.Track && encoding.CompareLayer(forwarded) <= 0 && !subscription.PausedForBandwidth;
         return held ? encoding.Bitrate : (long)(encoding.Bitrate * UpgradeMargin);
     }
 
+    /// <summary>What the subscriptions would take with every video track on its best flowing layer, in bit/s.</summary>
+    private static long Desired(ImmutableArray<Subscription> subscriptions)
+    {
+        long desired = 0;
+        foreach (var subscription in subscriptions)
+        {
+            if (subscription.Source is not { } track || !subscription.Enabled)
+            {
+                continue;
+            }
+
+            TrackEncoding? best = null;
+            foreach (var encoding in track.Encodings)
+            {
+                if (encoding.Bitrate > 0 && (best is null || encoding.CompareLayer(best) > 0))
+                {
+                    best = encoding;
+                }
+            }
+
+            desired += best?.Bitrate ?? 0;
+        }
+
+        return desired;
+    }
+
+    /// <summary>The track's lowest flowing layer (by picture size where known, else bitrate), or -1 when none flows.</summary>
     private static int Lowest(PublishedTrack track)
     {
-        var lowest = -1;
+        TrackEncoding? lowest = null;
         foreach (var encoding in track.Encodings)
         {
-            if (encoding.Bitrate > 0 && (lowest < 0 || encoding.Bitrate < track.Encodings[lowest].Bitrate))
+            if (encoding.Bitrate > 0 && (lowest is null || encoding.CompareLayer(lowest) < 0))
             {
-                lowest = encoding.Index;
+                lowest = encoding;
             }
         }
 
-        return lowest;
+        return lowest?.Index ?? -1;
+    }
+
+    /// <summary>The next flowing layer above <paramref name="current"/>, or null at the top.</summary>
+    private static TrackEncoding? Above(PublishedTrack track, TrackEncoding current)
+    {
+        TrackEncoding? next = null;
+        foreach (var encoding in track.Encodings)
+        {
+            if (encoding.Bitrate > 0 && encoding.CompareLayer(current) > 0 && (next is null || encoding.CompareLayer(next) < 0))
+            {
+                next = encoding;
+            }
+        }
+
+        return next;
     }
 
     /// <summary>
@@ -321,7 +384,7 @@ public sealed class Downlink
 
         _probeOutcomePending = false;
         _initialProbeDone = true;
-        if (estimator.TargetBitrate >= _probeBitrate * 8 / 10)
+        if (estimator.TargetBitrate >= _probeBitrate * 9 / 10)
         {
             _probeFactor = BoldProbe;
             _nextProbeAt = Math.Min(_nextProbeAt, now + ProbeAfterSuccessMicros);
@@ -348,8 +411,16 @@ public sealed class Downlink
             return;
         }
 
+        // No higher than the factor allows, than what the wanted upgrade needs, or than half again what every
+        // track's best layer together would take: more would only prove what the subscriber can never use.
         var target = Math.Max(estimator.TargetBitrate, estimator.AcknowledgedBitrate);
-        _probeBitrate = (long)(target * factor);
+        var ceiling = _desired * 3 / 2;
+        if (ceiling <= target)
+        {
+            return;
+        }
+
+        _probeBitrate = Math.Min((long)(target * factor), ceiling);
         if (wanted > 0)
         {
             _probeBitrate = Math.Min(_probeBitrate, Math.Max((long)(target * GentleProbe), (long)((target + wanted) * 1.2)));

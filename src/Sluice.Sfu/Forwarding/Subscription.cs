@@ -359,13 +359,15 @@ public sealed class Subscription : ITrackSink
         }
 
         var ours = (ushort)(_lastSequence - back);
-        if (_current is { } current && back < 64 && (short)(ours - _firstSequenceOfEpoch) >= 0
+        // Not while paused (a paused track's link is thin: small padding packets keep a probe from crowding out the
+        // audio), nor while a new source waits for its keyframe (our numbering does not map onto its packets yet).
+        if (!_paused && !_resync && _current is { } current && back < 64 && (short)(ours - _firstSequenceOfEpoch) >= 0
             && current.Cache.TryGet((ushort)(ours - _sequenceOffset), out var original))
         {
             return Retransmit(original, SfuSession.Scratch, probeCluster);
         }
 
-        // Nothing recent to copy (a short history): padding only, on the RTX stream (RFC 4588 §4 packets
+        // Nothing to copy (paused, or a short history): padding only, on the RTX stream (RFC 4588 §4 packets
         // without payload, which receivers drop after counting them, as they do senders' own padding).
         var scratch = SfuSession.Scratch;
         var writer = new RtpPacketWriter(scratch)

@@ -116,6 +116,24 @@ public sealed class TrackEncoding
 
     public long BytesReceived => Volatile.Read(ref _bytes);
 
+    /// <summary>The picture width of the encoding's last keyframe (VP8 and VP9, which carry it); 0 until one is seen.</summary>
+    public int Width => (int)(Volatile.Read(ref _size) >> 16);
+
+    /// <summary>The picture height of the encoding's last keyframe; 0 until one is seen.</summary>
+    public int Height => (int)(Volatile.Read(ref _size) & 0xFFFF);
+
+    /// <summary>
+    /// Orders the encodings of one track from the lowest layer up: by picture size when both are known (a layer
+    /// that is ramping up may briefly carry fewer bits than a smaller one), else by bitrate.
+    /// </summary>
+    internal int CompareLayer(TrackEncoding other)
+    {
+        var (mine, theirs) = ((long)Width * Height, (long)other.Width * other.Height);
+        return mine > 0 && theirs > 0 && mine != theirs ? mine.CompareTo(theirs) : Bitrate.CompareTo(other.Bitrate);
+    }
+
+    private long _size;
+
     /// <summary>What this encoding brought since the report timer's previous tick (about a second), in bit/s.</summary>
     public long Bitrate => Volatile.Read(ref _bitrate);
 
@@ -189,6 +207,10 @@ public sealed class TrackEncoding
 
         Cache.Store(rtp.SequenceNumber, packet);
         var keyframeStart = Kind == MediaKind.Video && RtpKeyframe.IsKeyframeStart(codec.Codec, rtp.Payload);
+        if (keyframeStart && RtpKeyframe.TryGetKeyframeSize(codec.Codec, rtp.Payload, out var width, out var height))
+        {
+            Volatile.Write(ref _size, ((long)width << 16) | (uint)height);
+        }
         foreach (var sink in Track.Sinks)
         {
             sink.OnRtp(this, codec, rtp, keyframeStart, now, scratch);

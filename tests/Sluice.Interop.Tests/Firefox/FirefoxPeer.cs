@@ -1,9 +1,11 @@
 using System.Globalization;
+using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Sluice.Interop.Tests.Support;
 using Sluice.Server.Tests.Support;
+using Sluice.Testing;
 
 namespace Sluice.Interop.Tests.Firefox;
 
@@ -22,18 +24,37 @@ internal static class FirefoxPeer
 
     private const string Node = "/usr/bin/node";
 
-    /// <summary>A node that also serves the Firefox page (copied to the output folder) at <see cref="PagePath"/>.</summary>
+    /// <summary>
+    /// A node that also serves the Firefox page (copied to the output folder) at <see cref="PagePath"/>, with the
+    /// relay's candidate rewrite (<see cref="RateLimitedUdpRelay.CandidateRewriteJs"/>) for players behind one.
+    /// </summary>
     public static Task<TestNode> StartNodeAsync()
     {
-        var html = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Peers", "firefox", "page.html"));
+        var html = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Peers", "firefox", "page.html"))
+            + "<script>\n" + RateLimitedUdpRelay.CandidateRewriteJs + "\n</script>\n";
         return TestNode.StartAsync(app => app.MapGet(PagePath, () => Results.Content(html, "text/html; charset=utf-8")));
     }
 
-    /// <summary>Starts Firefox with an optional WHIP publisher tab and <paramref name="players"/> WHEP player tabs.</summary>
-    public static PeerProcess Start(TestNode node, string? whipStream, string whepStream, int players, int seconds)
+    /// <summary>
+    /// Starts Firefox with an optional WHIP publisher tab (sending VP8 simulcast when <paramref name="simulcast"/>) and
+    /// <paramref name="players"/> WHEP player tabs (reaching the node through <paramref name="relay"/> when given).
+    /// </summary>
+    public static PeerProcess Start(TestNode node, string? whipStream, string whepStream, int players, int seconds, bool simulcast = false,
+        IPEndPoint? relay = null)
     {
         var folder = ScriptFolder();
-        return PeerProcess.Start(Node, Arguments(folder, node, whipStream, whepStream, players, seconds), workingDirectory: folder);
+        var args = Arguments(folder, node, whipStream, whepStream, players, seconds);
+        if (simulcast)
+        {
+            args.Add("--simulcast");
+        }
+
+        if (relay is not null)
+        {
+            args.AddRange(["--relay", relay.ToString()]);
+        }
+
+        return PeerProcess.Start(Node, args, workingDirectory: folder);
     }
 
     /// <summary>

@@ -43,6 +43,24 @@ public class PayloadHeaderTests
     public void Vp8_KeyframeDetection(byte[] payload, bool keyframe) =>
         Assert.Equal(keyframe, RtpKeyframe.IsKeyframeStart(MediaCodec.VP8, payload));
 
+    /// <summary>RFC 6386 §9.1: a VP8 key frame's first packet carries its size after the start code (14 bits each, 2 scale bits).</summary>
+    [Fact]
+    public void Vp8_KeyframeSize()
+    {
+        // Frame tag (P=0), start code, width 1280 with horizontal scale 1 (0x4500 | 1280), height 720.
+        byte[] frame = [0x10, 0x02, 0x00, 0x9D, 0x01, 0x2A, 0x00, 0x45, 0xD0, 0x02, 0x00];
+        var payload = new Vp8Payloader(initialPictureId: 7).Packetize(frame, 1200)[0];
+        Assert.True(RtpKeyframe.TryGetKeyframeSize(MediaCodec.VP8, payload, out var width, out var height));
+        Assert.Equal((1280, 720), (width, height));
+
+        // A broken start code, a cut header, or another codec: no size.
+        byte[] broken = [.. payload];
+        broken[^6] = 0x00;
+        Assert.False(RtpKeyframe.TryGetKeyframeSize(MediaCodec.VP8, broken, out _, out _));
+        Assert.False(RtpKeyframe.TryGetKeyframeSize(MediaCodec.VP8, payload.AsSpan(0, payload.Length - 2), out _, out _));
+        Assert.False(RtpKeyframe.TryGetKeyframeSize(MediaCodec.H264, payload, out _, out _));
+    }
+
     /// <summary>RFC 9628 §4.2 non-flexible mode with a 15-bit picture id, and the §4.2.1 scalability structure on keyframes.</summary>
     [Fact]
     public void Vp9_Descriptor()
@@ -63,6 +81,8 @@ public class PayloadHeaderTests
         ];
         Assert.Equal(expected, payload);
         Assert.True(RtpKeyframe.IsKeyframeStart(MediaCodec.VP9, payload));
+        Assert.True(RtpKeyframe.TryGetKeyframeSize(MediaCodec.VP9, payload, out var width, out var height));
+        Assert.Equal((320, 240), (width, height));
 
         byte[] interframe = [0x86, 0x00, 0x40, 0x11]; // frame_marker=2, profile 0, show_existing=0, frame_type=1
         var inter = payloader.Packetize(interframe, 16);

@@ -121,6 +121,7 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
         Assert.Equal(videoSent, video.PacketsSent);
         Assert.True(audio.PacketsSent - audioSent > 100, $"{audio.PacketsSent - audioSent} audio packets sent in 3 s");
         Assert.True(pausedFor3.AudioPackets - pausedAt.AudioPackets > 100, $"the player received {pausedFor3.AudioPackets - pausedAt.AudioPackets} audio packets in 3 s");
+        Assert.True(pausedFor3.AudioLost - pausedAt.AudioLost <= (pausedFor3.AudioPackets - pausedAt.AudioPackets) / 10, "more than 10% of the audio lost while video is paused");
 
         // The admin API, the dashboard's source, and the metrics show the estimate and the pause.
         using (var listed = JsonDocument.Parse(await node.Http.GetStringAsync("/api/streams/thin")))

@@ -66,6 +66,8 @@ public sealed class ChromiumSimulcastTests(ITestOutputHelper log)
 
         using var layers = JsonDocument.Parse(await node.Http.GetStringAsync(location + "/layer"));
         Assert.Equal(["q", "h", "f"], layers.RootElement.EnumerateArray().Select(l => l.GetProperty("encodingId").GetString()));
+        Assert.Equal([320, 640, 1280], layers.RootElement.EnumerateArray().Select(l => l.GetProperty("width").GetInt32()));
+        Assert.Equal([180, 360, 720], layers.RootElement.EnumerateArray().Select(l => l.GetProperty("height").GetInt32()));
 
         // With the node's transport-wide feedback the publisher's own estimate climbs and it sends every layer;
         // an unlimited player gets the top one.

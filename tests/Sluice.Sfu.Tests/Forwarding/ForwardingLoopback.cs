@@ -356,6 +356,7 @@ internal sealed class ForwardingLoopback : IDisposable
         private readonly int _transportCcId;
         private readonly List<ReceivedVp8Packet>? _video;
         private long _rtpReceived;
+        private long _rtxReceived;
 
         public Client(IceParameters localIce, IceParameters remoteIce, DtlsFingerprint serverFingerprint, int transportCcId = 0, bool recordVideo = false)
         {
@@ -383,7 +384,11 @@ internal sealed class ForwardingLoopback : IDisposable
 
         public WebRtcTransport Transport { get; }
 
+        /// <summary>Media RTP packets received (the RTX stream's are not counted here).</summary>
         public long RtpReceived => Interlocked.Read(ref _rtpReceived);
+
+        /// <summary>Packets received on the RTX stream: retransmissions and the node's bandwidth probes.</summary>
+        public long RtxReceived => Interlocked.Read(ref _rtxReceived);
 
         /// <summary>Transport-cc feedback packets sent to the node.</summary>
         public long FeedbacksSent => _arrivals.FeedbacksWritten;
@@ -410,11 +415,13 @@ internal sealed class ForwardingLoopback : IDisposable
 
         private void OnRtp(WebRtcTransport transport, Span<byte> packet)
         {
-            Interlocked.Increment(ref _rtpReceived);
             if (!RtpPacket.TryParse(packet, out var rtp))
             {
                 return;
             }
+
+            // Retransmissions and bandwidth probes come on the RTX stream: counted apart from the media.
+            Interlocked.Increment(ref rtp.PayloadType == Vp8PayloadType + 1 ? ref _rtxReceived : ref _rtpReceived);
 
             if (_transportCcId != 0 && rtp.TryGetExtension(_transportCcId, out var sequence) && sequence.Length == 2)
             {

@@ -1,12 +1,14 @@
 // Firefox ESR driven over WebDriver BiDi by puppeteer-core, for Sluice's interop tests.
 //
-//   node peer.mjs --page URL [--whip URL] [--whep URL] [--players N] [--seconds N]
+//   node peer.mjs --page URL [--whip URL] [--whep URL] [--players N] [--seconds N] [--simulcast] [--relay HOST:PORT]
 //                 [--data LABEL] [--player-labels L1,L2,...] [--player-browser firefox|chromium] [--commands]
 //
 // One headless Firefox: an optional publisher tab (fake camera and microphone, WHIP), then N player tabs (WHEP),
 // all from page.html, which the test serves on 127.0.0.1 (a secure context, so getUserMedia works). Every line
 // printed is one event; once everyone is connected, each tab's getStats() counters are printed once a second as
 // "stats <tab> <json>". Exit code 0 after --seconds, 1 on any error (with the reason on the last line).
+// --simulcast: the publisher sends VP8 in three encodings (q, h, f); --relay: the players' answers are pointed at
+// that address (a rate-limited relay in the test) instead of the node's.
 //
 // Data channels: --data opens a channel with that label in the publisher's offer, --player-labels one in each
 // player's (an empty item: none). The players may run in headless Chromium instead (--player-browser chromium,
@@ -37,6 +39,8 @@ const { values: args } = parseArgs({
     chromium: { type: 'string', default: '/usr/bin/chromium' },
     commands: { type: 'boolean', default: false },
     'room-page': { type: 'string' },
+    simulcast: { type: 'boolean', default: false },
+    relay: { type: 'string' },
   },
 });
 
@@ -191,7 +195,7 @@ async function main() {
     const labels = {};
     if (args.whip) {
       const publisher = await open(browser, 'publisher');
-      await publisher.evaluate((url, label) => window.publish(url, label), args.whip, args.data ?? null);
+      await publisher.evaluate((url, label, simulcast) => window.publish(url, label, simulcast), args.whip, args.data ?? null, args.simulcast);
       await connected(publisher, 'publisher');
       tabs.push(['publisher', publisher]);
       labels.publisher = args.data;
@@ -201,7 +205,8 @@ async function main() {
       const name = `player${i}`;
       const label = playerLabels[i - 1] || null;
       const player = await open(playerBrowser, name);
-      await player.evaluate((url, l) => window.play(url, l), args.whep, label);
+      const relay = args.relay ? { host: args.relay.slice(0, args.relay.lastIndexOf(':')), port: Number(args.relay.slice(args.relay.lastIndexOf(':') + 1)) } : null;
+      await player.evaluate((url, l, r) => window.play(url, l, r), args.whep, label, relay);
       await connected(player, name);
       tabs.push([name, player]);
       labels[name] = label;
