@@ -37,10 +37,17 @@ public class ForwardingBenchmarks
     [Params(1, 10, 50)]
     public int Subscribers { get; set; }
 
+    /// <summary>
+    /// With it, every subscriber negotiated transport-wide CC: each packet is stamped with its session's sequence
+    /// number and recorded by its bandwidth estimator (the subscribers' feedback comes back every 100 ms).
+    /// </summary>
+    [Params(false, true)]
+    public bool CongestionControl { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        _loopback = ForwardingLoopback.StartAsync(Subscribers).GetAwaiter().GetResult();
+        _loopback = ForwardingLoopback.StartAsync(Subscribers, CongestionControl).GetAwaiter().GetResult();
         _server = _loopback.ServerPublisherTransport;
         _forward = _server.RtpReceived ?? throw new InvalidOperationException("the publisher session set no RTP handler");
 

@@ -20,6 +20,12 @@ public sealed class ServerOptions
     /// <summary>Seconds without ICE consent after which a session is closed (RFC 7675).</summary>
     public int ConsentTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Estimate each subscriber's bandwidth from its transport-cc feedback (or REMB) and choose its layers within
+    /// it, pausing video that does not fit; off, every subscriber gets each track's best layer.
+    /// </summary>
+    public bool CongestionControl { get; set; } = true;
+
     /// <summary>Bytes one data channel toward a peer may hold unacknowledged before messages to it are dropped.</summary>
     public int DataChannelBufferBytes { get; set; } = 1024 * 1024;
 

@@ -94,6 +94,7 @@ public static partial class SluiceApp
                     MediaEndPoint = new IPEndPoint(IPAddress.Any, options.UdpPort),
                     AnnouncedAddresses = AnnouncedAddresses.Resolve(options.AnnounceIp),
                     ConsentTimeout = TimeSpan.FromSeconds(options.ConsentTimeoutSeconds),
+                    CongestionControl = options.CongestionControl,
                     DataChannelBufferBytes = options.DataChannelBufferBytes,
                     NegotiatedDataChannels = options.ParseNegotiatedDataChannels(),
                 }, TimeProvider.System, provider.GetRequiredService<ILogger<SfuNode>>());

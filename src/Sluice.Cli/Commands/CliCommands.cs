@@ -103,6 +103,10 @@ internal static class CliCommands
                 Reconnect = !parse.GetValue(noReconnect),
                 Fallbacks = parse.GetValue(fallbacks) ?? [],
             }, http, sink);
+
+            // The layers received over time, as picture sizes (a simulcast or SVC layer switch changes the size).
+            var sizes = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            subscriber.PictureSizeChanged += (at, width, height) => sizes.Enqueue($"{width}x{height} from {at.TotalSeconds:0.0} s");
             try
             {
                 var connect = await subscriber.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -138,6 +142,11 @@ internal static class CliCommands
 
             var stats = subscriber.GetStats();
             await env.Out.WriteLineAsync("whep: " + stats.Summary()).ConfigureAwait(false);
+            if (!sizes.IsEmpty)
+            {
+                await env.Out.WriteLineAsync("whep: video " + string.Join(", ", sizes)).ConfigureAwait(false);
+            }
+
             if (subscriber.Reconnects > 0)
             {
                 await env.Out.WriteLineAsync(FormattableString.Invariant(

@@ -9,7 +9,8 @@ namespace Sluice.Client.Sdp;
 /// </summary>
 internal sealed record CodecSpec(MediaCodec Codec, string Kind, string Name, int ClockRate, int? Channels, string? Fmtp, int PayloadType, int? RtxPayloadType)
 {
-    private static readonly string[] VideoFeedback = ["nack", "nack pli", "ccm fir"];
+    // transport-cc: as a receiver the client records arrivals and sends feedback, so the node can estimate its path.
+    private static readonly string[] VideoFeedback = ["nack", "nack pli", "ccm fir", "transport-cc"];
 
     public static CodecSpec VP8 { get; } = new(MediaCodec.VP8, "video", "VP8", 90000, null, null, 96, 97);
 

@@ -55,6 +55,21 @@ internal sealed record NegotiatedMedia(string Kind, string? Mid, IReadOnlyList<N
         return new NegotiatedMedia(kind, section.Mid, codecs, ssrcs);
     }
 
+    /// <summary>The id the answer gives the transport-wide sequence number (one per bundle), or 0 when it refused it.</summary>
+    public static int TransportCcId(SessionDescription answer)
+    {
+        foreach (var media in answer.Media)
+        {
+            if (media.Port != 0 && media.Extmaps.Find(e => e.Uri == Rtc.Rtcp.TransportCcRecorder.ExtensionUri) is { } extmap
+                && media.Codecs.Any(c => c.Feedback.Contains("transport-cc")))
+            {
+                return extmap.Id;
+            }
+        }
+
+        return 0;
+    }
+
     /// <summary>The accepted format of <paramref name="spec"/>'s codec, if any.</summary>
     public NegotiatedCodec? Find(CodecSpec spec)
     {

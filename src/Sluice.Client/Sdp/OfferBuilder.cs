@@ -1,3 +1,4 @@
+using Sluice.Rtc.Rtcp;
 using Sluice.Rtc.Sdp;
 
 namespace Sluice.Client.Sdp;
@@ -28,7 +29,10 @@ internal static class OfferBuilder
         return SdpOfferer.CreateOffer(new SdpOfferOptions { IceUfrag = iceUfrag, IcePwd = icePwd, Fingerprint = fingerprint, Media = media, DataChannel = data });
     }
 
-    /// <summary>A recvonly offer: every video codec we can write (each with RTX) and Opus audio.</summary>
+    /// <summary>The transport-wide sequence number a receiver offers, so the sender can estimate the path from its feedback.</summary>
+    private static readonly SdpExtmap TransportCc = new(5, null, TransportCcRecorder.ExtensionUri);
+
+    /// <summary>A recvonly offer: every video codec we can write (each with RTX) and Opus audio, with transport-wide CC.</summary>
     public static SessionDescription CreateSubscribeOffer(string iceUfrag, string icePwd, string fingerprint, bool video = true, bool audio = true, bool data = false)
     {
         var media = new List<SdpOfferMedia>();
@@ -40,12 +44,12 @@ internal static class OfferBuilder
                 codecs.AddRange(spec.ToRtpCodecs());
             }
 
-            media.Add(new SdpOfferMedia("video", MediaDirection.RecvOnly, codecs));
+            media.Add(new SdpOfferMedia("video", MediaDirection.RecvOnly, codecs) { Extmaps = [TransportCc] });
         }
 
         if (audio)
         {
-            media.Add(new SdpOfferMedia("audio", MediaDirection.RecvOnly, [.. CodecSpec.Opus.ToRtpCodecs()]));
+            media.Add(new SdpOfferMedia("audio", MediaDirection.RecvOnly, [.. CodecSpec.Opus.ToRtpCodecs()]) { Extmaps = [TransportCc] });
         }
 
         return SdpOfferer.CreateOffer(new SdpOfferOptions { IceUfrag = iceUfrag, IcePwd = icePwd, Fingerprint = fingerprint, Media = media, DataChannel = data });

@@ -3,6 +3,7 @@ using Sluice.Client.Rtp;
 using Sluice.Client.Sdp;
 using Sluice.Client.Signaling;
 using Sluice.Client.Transport;
+using Sluice.Media.Codecs;
 using Sluice.Media.Rtp;
 using Sluice.Rtc.Ice;
 using Sluice.Rtc.Rtcp;
@@ -38,6 +39,7 @@ internal sealed class WhepSubscriber : IAsyncDisposable
     private ITimer? _timer;
     private long _startedAt;
     private long? _firstPacketAt;
+    private (int Width, int Height) _pictureSize;
     private long _lastPacketAt;
     private long? _firstFrameAt;
     private long _lastReportAt;
@@ -75,6 +77,16 @@ internal sealed class WhepSubscriber : IAsyncDisposable
 
     /// <summary>The data channel ends (<c>--data-in</c>, <c>--data-out</c>), when asked for.</summary>
     public DataChannelIo? Data { get; private set; }
+
+    /// <summary>
+    /// Raised (under the subscriber's lock, on the socket's thread) when a video keyframe's picture size differs
+    /// from the last one's (VP8, VP9): the simulcast layer or spatial layer the server sends changed. The time is
+    /// since the subscriber started.
+    /// </summary>
+    public event Action<TimeSpan, int, int>? PictureSizeChanged;
+
+    /// <summary>Transport-cc feedback packets sent to the server (the server estimates our bandwidth from them).</summary>
+    public long TransportFeedbacksSent => _transport?.TransportFeedbacksSent ?? 0;
 
     /// <summary>The session URL once created.</summary>
     public Uri? Location => _session?.Location;
@@ -221,6 +233,7 @@ internal sealed class WhepSubscriber : IAsyncDisposable
             Data = new DataChannelIo(transport.EnableData(data.Port, data.MaxMessageSize), _options.Label, _options.DataOut);
         }
 
+        transport.EnableTransportFeedback(NegotiatedMedia.TransportCcId(answer!));
         transport.RtpReceived = (_, packet) => OnRtp(packet);
         transport.RtcpReceived = (_, packet) => OnRtcp(packet);
         var connectError = await transport.ConnectAsync(remote, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
@@ -522,6 +535,12 @@ internal sealed class WhepSubscriber : IAsyncDisposable
             _firstFrameAt ??= _time.GetTimestamp();
 
             _videoFrames++;
+            if (frame.Keyframe && KeyframeSize.TryRead(track.Codec.Spec.Codec, bytes, out var width, out var height) && (width, height) != _pictureSize)
+            {
+                _pictureSize = (width, height);
+                PictureSizeChanged?.Invoke(_time.GetElapsedTime(_startedAt), width, height);
+            }
+
             _sink!.OnVideoFrame(track.Codec.Spec.Codec, bytes, frame.Timestamp, frame.Keyframe);
         }
         else

@@ -1,8 +1,11 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Sluice.Client.Sdp;
+using Sluice.Rtc;
 using Sluice.Rtc.Dtls;
 using Sluice.Rtc.Ice;
+using Sluice.Rtc.Rtcp;
 using Sluice.Rtc.Sctp;
 using Sluice.Rtc.Transport;
 
@@ -18,6 +21,10 @@ internal sealed class ClientTransport : IDisposable
     private static readonly Lazy<DtlsCertificate> SharedCertificate = new(DtlsCertificate.Generate);
 
     private readonly TimeProvider _time;
+    private readonly TransportCcRecorder _arrivals = new();
+    private readonly uint _feedbackSsrc = (uint)Random.Shared.Next(1, int.MaxValue);
+    private int _transportCcId;
+    private uint _mediaSsrc;
     private OutboundTransport? _outbound;
     private WebRtcTransport? _transport;
 
@@ -72,6 +79,16 @@ internal sealed class ClientTransport : IDisposable
         return Data;
     }
 
+    /// <summary>
+    /// Records the arrival of every packet carrying the transport-wide sequence number under
+    /// <paramref name="extensionId"/> and sends the server transport-cc feedback every heartbeat (100 ms), as a
+    /// browser does: the server estimates our path from it. Call before connecting; 0 turns it off.
+    /// </summary>
+    public void EnableTransportFeedback(int extensionId) => _transportCcId = extensionId;
+
+    /// <summary>Transport-cc feedback packets sent to the server.</summary>
+    public long TransportFeedbacksSent => _arrivals.FeedbacksWritten;
+
     /// <summary>Checks the server's candidates, runs DTLS, and returns null once connected or the reason it failed.</summary>
     public async Task<string?> ConnectAsync(RemoteTransport remote, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -91,13 +108,23 @@ internal sealed class ClientTransport : IDisposable
             Ice = _ice ?? new IceAgentOptions(),
         }, _time);
         _transport = _outbound.Transport;
-        _transport.RtpReceived = (t, packet) => RtpReceived?.Invoke(t, packet);
+        _transport.RtpReceived = (t, packet) =>
+        {
+            if (_transportCcId != 0)
+            {
+                _arrivals.OnRtp(packet, _transportCcId, Microseconds.Now(_time));
+                _mediaSsrc = _mediaSsrc != 0 || packet.Length < 12 ? _mediaSsrc : BinaryPrimitives.ReadUInt32BigEndian(packet[8..]);
+            }
+
+            RtpReceived?.Invoke(t, packet);
+        };
         _transport.RtcpReceived = (t, packet) => RtcpReceived?.Invoke(t, packet);
         if (Data is { } data)
         {
             _transport.ApplicationDataReceived = packet => data.Receive(packet);
-            _outbound.HeartbeatTick = data.Tick;
         }
+
+        _outbound.HeartbeatTick = OnHeartbeat;
 
         var done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         _transport.StateChanged += (t, state) =>
@@ -133,6 +160,16 @@ internal sealed class ClientTransport : IDisposable
     }
 
     private void RaiseDown() => Down?.Invoke(this);
+
+    /// <summary>The socket's heartbeat (its receive thread): data channel timers and transport-cc feedback.</summary>
+    private void OnHeartbeat()
+    {
+        Data?.Tick();
+        if (_transportCcId != 0 && _transport is { } transport)
+        {
+            _arrivals.SendFeedback(transport, _feedbackSsrc, _mediaSsrc);
+        }
+    }
 
     /// <summary>Protects and sends; the buffer needs room for the SRTP tag after <paramref name="length"/>.</summary>
     public bool SendRtp(Span<byte> buffer, int length) => _transport?.SendRtp(buffer, length) ?? false;

@@ -54,39 +54,21 @@ public static class RtpKeyframe
     }
 
     /// <summary>
-    /// The picture size a keyframe's first packet carries: VP8's key frame header (RFC 6386 §9.1: start code, then
-    /// 14-bit width and height) or VP9's uncompressed header; false for other codecs and for packets that do not
-    /// hold it. Call it on packets <see cref="IsKeyframeStart"/> accepted.
+    /// The picture size a keyframe's first packet carries at the start of its frame (<see cref="KeyframeSize"/>:
+    /// VP8 and VP9); false for other codecs and for packets that do not hold it.
     /// </summary>
     public static bool TryGetKeyframeSize(MediaCodec codec, ReadOnlySpan<byte> payload, out int width, out int height)
     {
         width = 0;
         height = 0;
-        switch (codec)
+        var descriptor = 0;
+        var known = codec switch
         {
-            case MediaCodec.VP8:
-                if (!Vp8PayloadDescriptor.TryGetLength(payload, out int descriptor) || payload.Length < descriptor + 10)
-                {
-                    return false;
-                }
-
-                var header = payload[descriptor..];
-                if (header[3] != 0x9D || header[4] != 0x01 || header[5] != 0x2A)
-                {
-                    return false;
-                }
-
-                width = BinaryPrimitives.ReadUInt16LittleEndian(header[6..]) & 0x3FFF;
-                height = BinaryPrimitives.ReadUInt16LittleEndian(header[8..]) & 0x3FFF;
-                return width > 0 && height > 0;
-
-            case MediaCodec.VP9:
-                return Vp9PayloadDescriptor.TryGetLength(payload, out int length) && length < payload.Length
-                    && Vp9FrameHeader.TryRead(payload[length..], out bool key, out width, out height) && key && width > 0 && height > 0;
-
-            default:
-                return false;
-        }
+            MediaCodec.VP8 => Vp8PayloadDescriptor.TryGetLength(payload, out descriptor),
+            MediaCodec.VP9 => Vp9PayloadDescriptor.TryGetLength(payload, out descriptor),
+            _ => false,
+        };
+        return known && descriptor < payload.Length && KeyframeSize.TryRead(codec, payload[descriptor..], out width, out height);
     }
 
     /// <summary>True if this packet is the first packet of a frame (VP8 S=1 && PID=0; VP9 B=1; H264 single NAL / STAP-A / FU-A with S=1; AV1 Z=0; audio: always).</summary>

@@ -138,6 +138,12 @@ public sealed class BandwidthEstimator
     /// <summary>REMBs handed in.</summary>
     public long RembsReceived => Volatile.Read(ref _rembsReceived);
 
+    /// <summary>
+    /// True once the path has shown a limit: the delay-based or the loss-based rate decreased, or the receiver sent a
+    /// REMB. Until then the estimate is a lower bound the sender has not yet tried to pass.
+    /// </summary>
+    public bool LimitSeen => _delayBased.Decreased || _lossBased.Decreased || RembsReceived > 0;
+
     /// <summary>True once any feedback (transport-wide CC or REMB) arrived: before that the estimate is only the initial guess.</summary>
     public bool HasFeedback => FeedbacksReceived > 0 || RembsReceived > 0;
 
@@ -196,7 +202,7 @@ public sealed class BandwidthEstimator
             return;
         }
 
-        _lossBased.OnLossFraction(fractionLost / 256.0, nowMicros, _rtt);
+        _lossBased.OnLossFraction(fractionLost / 256.0, nowMicros, _rtt, AckedCeiling());
         UpdateTarget(nowMicros);
     }
 
@@ -333,7 +339,7 @@ public sealed class BandwidthEstimator
         }
 
         _lastTransportFeedback = nowMicros;
-        _lossBased.OnPacketResults(lost, expected, nowMicros, _rtt);
+        _lossBased.OnPacketResults(lost, expected, nowMicros, _rtt, AckedCeiling());
         if (received > 0)
         {
             // With nothing received there is no delay evidence; the loss-based part acts on the loss.
@@ -359,6 +365,13 @@ public sealed class BandwidthEstimator
         }
 
         UpdateTarget(nowMicros);
+    }
+
+    /// <summary>How far the loss-based rate may grow: 1.5 × acknowledged + 10 kbit/s, as the delay-based rate (unbounded before any acknowledgement).</summary>
+    private long AckedCeiling()
+    {
+        long acked = _acknowledged.Bitrate;
+        return acked > 0 ? (long)(AimdRateControl.AckedCapFactor * acked) + AimdRateControl.AckedCapMargin : long.MaxValue;
     }
 
     /// <summary>The slot of a sent packet still remembered, or -1.</summary>

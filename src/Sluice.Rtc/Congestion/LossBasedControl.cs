@@ -21,6 +21,9 @@ internal sealed class LossBasedControl
     private long _lastUpdate = long.MinValue;
     private long _lastDecrease = long.MinValue;
 
+    /// <summary>True once the rate was ever decreased: the path has shown a limit.</summary>
+    internal bool Decreased => _lastDecrease != long.MinValue;
+
     internal LossBasedControl(long initial, long min, long max)
     {
         _min = min;
@@ -34,7 +37,7 @@ internal sealed class LossBasedControl
     internal double LastLossFraction { get; private set; }
 
     /// <summary>Counts packets newly reported lost or received; acts once enough have been seen.</summary>
-    internal void OnPacketResults(int lost, int expected, long nowMicros, long rttMicros)
+    internal void OnPacketResults(int lost, int expected, long nowMicros, long rttMicros, long ceiling = long.MaxValue)
     {
         _lost += lost;
         _expected += expected;
@@ -46,11 +49,15 @@ internal sealed class LossBasedControl
         double fraction = (double)_lost / _expected;
         _lost = 0;
         _expected = 0;
-        OnLossFraction(fraction, nowMicros, rttMicros);
+        OnLossFraction(fraction, nowMicros, rttMicros, ceiling);
     }
 
-    /// <summary>Acts on a loss fraction (0..1) measured over a report interval.</summary>
-    internal void OnLossFraction(double fraction, long nowMicros, long rttMicros)
+    /// <summary>
+    /// Acts on a loss fraction (0..1) measured over a report interval. Without loss the rate grows, but not past
+    /// <paramref name="ceiling"/> (what the sender is seen to use, with room to grow): a sender using a fraction of
+    /// its estimate learns nothing about the path, and an estimate grown on no evidence overshoots it.
+    /// </summary>
+    internal void OnLossFraction(double fraction, long nowMicros, long rttMicros, long ceiling = long.MaxValue)
     {
         fraction = double.IsFinite(fraction) ? Math.Clamp(fraction, 0, 1) : 0;
         LastLossFraction = fraction;
@@ -59,7 +66,7 @@ internal sealed class LossBasedControl
         if (fraction < LowLoss)
         {
             double grown = (Rate * Math.Pow(IncreasePerSecond, elapsed)) + (1000 * elapsed);
-            Rate = Math.Clamp((long)grown, _min, _max);
+            Rate = Math.Clamp((long)Math.Min(grown, Math.Max(Rate, ceiling)), _min, _max);
         }
         else if (fraction > HighLoss
             && (_lastDecrease == long.MinValue || nowMicros - _lastDecrease >= DecreaseIntervalMicros + rttMicros))

@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using Sluice.Rtc.Rtp;
+using Sluice.Rtc.Transport;
 
 namespace Sluice.Rtc.Rtcp;
 
@@ -24,7 +26,33 @@ public sealed class TransportCcRecorder
     private long _packetsRecorded;
     private long _feedbacksWritten;
 
+    /// <summary>The header extension's URI in SDP (<c>a=extmap</c>); its value is the 16-bit sequence number.</summary>
+    public const string ExtensionUri = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
     public TransportCcRecorder() => _arrivals.AsSpan().Fill(-1);
+
+    /// <summary>
+    /// Records the arrival of an RTP <paramref name="packet"/> when it carries the transport-wide sequence number
+    /// under <paramref name="extensionId"/> (0: not negotiated, nothing to do).
+    /// </summary>
+    public void OnRtp(ReadOnlySpan<byte> packet, int extensionId, long arrivalMicroseconds)
+    {
+        if (extensionId != 0 && RtpPacket.TryParse(packet, out var rtp) && rtp.TryGetExtension(extensionId, out var sequence) && sequence.Length == 2)
+        {
+            OnPacket(BinaryPrimitives.ReadUInt16BigEndian(sequence), arrivalMicroseconds);
+        }
+    }
+
+    /// <summary>Sends everything not yet reported to <paramref name="transport"/>'s peer, in as many feedback packets as it takes.</summary>
+    public void SendFeedback(WebRtcTransport transport, uint senderSsrc, uint mediaSsrc)
+    {
+        Span<byte> buffer = stackalloc byte[1200];
+        int length;
+        while ((length = WriteFeedback(buffer, senderSsrc, mediaSsrc)) > 0)
+        {
+            transport.SendRtcp(buffer, length);
+        }
+    }
 
     /// <summary>Packets recorded since the start.</summary>
     public long PacketsRecorded => Volatile.Read(ref _packetsRecorded);

@@ -38,6 +38,9 @@ public sealed class Downlink
     // Heartbeats (100 ms) the estimate must fall short of a flowing track's lowest layer before the track pauses.
     private const int PauseAfterTicks = 10;
 
+    // Heartbeats the estimate must carry a paused track's lowest layer before it resumes.
+    private const int ResumeAfterTicks = 10;
+
     // Probes while video is paused come sooner: they cost little, and a paused track waits on them.
     private static readonly long ProbeRetryMicros = 4_000_000;
     private static readonly long PausedProbeRetryMicros = 1_000_000;
@@ -47,7 +50,7 @@ public sealed class Downlink
     private static readonly long ProbeOutcomeMicros = 400_000;
 
     // A probe's rate as a multiple of the estimate: bold while probes succeed, gentle after one found nothing.
-    private const double BoldProbe = 2.0;
+    private const double BoldProbe = 1.5;
     private const double GentleProbe = 1.25;
 
     // The first probe, before the estimate chooses any layer: Chromium's first is 3 times its start rate.
@@ -71,6 +74,7 @@ public sealed class Downlink
     private bool _probeOutcomePending;
     private bool _initialProbeDone;
     private int _shortTicks;
+    private int _fitTicks;
     private long _desired;
     private long _pausedTracks;
     private bool _allocating = true;
@@ -207,17 +211,19 @@ public sealed class Downlink
         {
             if (subscription.Kind == MediaKind.Audio && subscription.Source is { } audio && subscription.Enabled)
             {
-                budget -= audio.Encodings[0].Bitrate;
+                budget -= audio.Encodings[0].PeakBitrate;
             }
         }
 
         // Pass 1: every video track its lowest flowing layer, in section order, while the budget lasts. A track
-        // that already flows is paused only once the estimate has fallen short for a while: an estimate dips
-        // (a probe's queue, a burst of loss) more often than a path really narrows.
+        // that already flows is paused only once the estimate has fallen short for a while (an estimate dips, on a
+        // probe's queue or a burst of loss, more often than a path really narrows), and only once the path has
+        // shown a limit (an estimate nothing has pushed down yet is only a guess that failed probes did not lift).
         Span<int> chosen = stackalloc int[subscriptions.Length];
         long paused = 0;
         long wanted = 0;
         var shortfall = false;
+        var fits = false;
         for (var i = 0; i < subscriptions.Length; i++)
         {
             chosen[i] = Unallocated;
@@ -235,9 +241,14 @@ public sealed class Downlink
             }
 
             var cost = Cost(subscription, track.Encodings[lowest]);
-            var spared = cost > budget && !subscription.PausedForBandwidth && _shortTicks < PauseAfterTicks;
+            var spared = cost > budget && !subscription.PausedForBandwidth && (_shortTicks < PauseAfterTicks || !estimator.LimitSeen);
             shortfall |= cost > budget && !subscription.PausedForBandwidth;
-            if (cost <= budget || spared || !canProbe)
+
+            // A paused track resumes once the estimate has carried it for a second too: a probe through an idle
+            // link can read high, and the feedback that follows says so within that time.
+            var waiting = cost <= budget && subscription.PausedForBandwidth && _fitTicks < ResumeAfterTicks;
+            fits |= cost <= budget && subscription.PausedForBandwidth;
+            if ((cost <= budget && !waiting) || spared || !canProbe)
             {
                 // (Without a way to probe, a paused track could never find out that it fits again: it keeps its lowest layer.)
                 chosen[i] = lowest;
@@ -249,13 +260,15 @@ public sealed class Downlink
                 paused++;
                 if (wanted == 0)
                 {
-                    // What a probe must show the path carries for the first paused track to resume.
-                    wanted = cost - Math.Max(budget, 0);
+                    // What a probe must show the path carries for the first paused track to resume (nothing while
+                    // one that fits waits out its second).
+                    wanted = Math.Max(0, cost - Math.Max(budget, 0));
                 }
             }
         }
 
         _shortTicks = shortfall ? _shortTicks + 1 : 0;
+        _fitTicks = fits ? _fitTicks + 1 : 0;
         budget -= (long)(estimate * (1 - Headroom));
 
         // Pass 2: upgrades, first track first, each to the best layer the remaining budget carries.
@@ -311,7 +324,7 @@ public sealed class Downlink
     {
         var forwarded = subscription.ForwardedEncoding;
         var held = forwarded is not null && forwarded.Track == encoding.Track && encoding.CompareLayer(forwarded) <= 0 && !subscription.PausedForBandwidth;
-        return held ? encoding.Bitrate : (long)(encoding.Bitrate * UpgradeMargin);
+        return held ? encoding.PeakBitrate : (long)(encoding.PeakBitrate * UpgradeMargin);
     }
 
     /// <summary>What the subscriptions would take with every video track on its best flowing layer, in bit/s.</summary>
@@ -334,7 +347,7 @@ public sealed class Downlink
                 }
             }
 
-            desired += best?.Bitrate ?? 0;
+            desired += best?.PeakBitrate ?? 0;
         }
 
         return desired;

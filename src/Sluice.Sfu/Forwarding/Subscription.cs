@@ -291,6 +291,13 @@ public sealed class Subscription : ITrackSink
             return;
         }
 
+        if (_paused && Kind == MediaKind.Video)
+        {
+            // Paused video resumes at a keyframe: what it lost before is never decoded, and resending it would take
+            // what a thin link has left from the audio.
+            return;
+        }
+
         foreach (var lost in nack.GetLostSequenceNumbers())
         {
             // Before this source's first packet, our sequence numbers meant another source's packets.

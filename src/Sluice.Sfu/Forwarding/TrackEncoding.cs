@@ -137,7 +137,15 @@ public sealed class TrackEncoding
     /// <summary>What this encoding brought since the report timer's previous tick (about a second), in bit/s.</summary>
     public long Bitrate => Volatile.Read(ref _bitrate);
 
+    /// <summary>
+    /// The highest of the last three <see cref="Bitrate"/> measures: what the bandwidth allocation charges for the
+    /// layer, since an encoder's rate swings from second to second (keyframes, its own rate control).
+    /// </summary>
+    public long PeakBitrate => Math.Max(Volatile.Read(ref _bitrate), Math.Max(Volatile.Read(ref _previousBitrate), Volatile.Read(ref _olderBitrate)));
+
     private long _bitrate;
+    private long _previousBitrate;
+    private long _olderBitrate;
     private long _bytesAtLastMeasure;
     private long _lastMeasureAt;
 
@@ -147,6 +155,8 @@ public sealed class TrackEncoding
         var bytes = BytesReceived;
         var now = _time.GetTimestamp();
         var seconds = _time.GetElapsedTime(_lastMeasureAt, now).TotalSeconds;
+        Volatile.Write(ref _olderBitrate, _previousBitrate);
+        Volatile.Write(ref _previousBitrate, _bitrate);
         Volatile.Write(ref _bitrate, seconds > 0 ? (long)((bytes - _bytesAtLastMeasure) * 8 / seconds) : 0);
         _bytesAtLastMeasure = bytes;
         _lastMeasureAt = now;

@@ -33,7 +33,7 @@ public static class SfuCodecs
     public const string Mid = "urn:ietf:params:rtp-hdrext:sdes:mid";
     public const string RtpStreamId = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
     public const string RepairedRtpStreamId = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
-    public const string TransportWideCc = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+    public const string TransportWideCc = Rtc.Rtcp.TransportCcRecorder.ExtensionUri;
 
     /// <summary>
     /// RTCP feedback the node takes part in, for every codec: NACK and keyframe requests (RFC 4585, 5104), and

@@ -92,15 +92,7 @@ public sealed class PublisherSession : SfuSession
     }
 
     /// <summary>What arrived since the last feedback, on the heartbeat (every 100 ms, as browsers' receivers do at these rates).</summary>
-    private void SendTransportFeedback()
-    {
-        Span<byte> buffer = stackalloc byte[1200];
-        int length;
-        while ((length = _arrivals.WriteFeedback(buffer, TrackEncoding.FeedbackSsrc, FirstMediaSsrc())) > 0)
-        {
-            Transport.SendRtcp(buffer, length);
-        }
-    }
+    private void SendTransportFeedback() => _arrivals.SendFeedback(Transport, TrackEncoding.FeedbackSsrc, FirstMediaSsrc());
 
     private uint FirstMediaSsrc()
     {
@@ -144,11 +136,7 @@ public sealed class PublisherSession : SfuSession
             OnMediaStarted();
         }
 
-        var transportCcId = Volatile.Read(ref _transportCcId);
-        if (transportCcId != 0 && RtpPacket.TryParse(packet, out var rtp) && rtp.TryGetExtension(transportCcId, out var sequence) && sequence.Length == 2)
-        {
-            _arrivals.OnPacket(BinaryPrimitives.ReadUInt16BigEndian(sequence), Microseconds.Now(_time));
-        }
+        _arrivals.OnRtp(packet, Volatile.Read(ref _transportCcId), Microseconds.Now(_time));
 
         Volatile.Read(ref _router).Route(packet)?.OnRtp(packet, Scratch);
     }

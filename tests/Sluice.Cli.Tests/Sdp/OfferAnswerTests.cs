@@ -1,4 +1,5 @@
 using Sluice.Client.Sdp;
+using Sluice.Rtc.Rtcp;
 using Sluice.Rtc.Sdp;
 
 namespace Sluice.Cli.Tests.Sdp;
@@ -65,7 +66,7 @@ public sealed class OfferAnswerTests
         Assert.Equal([Fingerprint], video.Fingerprints);
         Assert.Equal(["VP8", "rtx"], video.Codecs.Select(c => c.Name));
         Assert.Equal(96, video.Codecs[1].AssociatedPayloadType);
-        Assert.Equal(["nack", "nack pli", "ccm fir"], video.Codecs[0].Feedback);
+        Assert.Equal(["nack", "nack pli", "ccm fir", "transport-cc"], video.Codecs[0].Feedback);
         var fid = Assert.Single(video.SsrcGroups);
         Assert.Equal(SdpSsrcGroup.Fid, fid.Semantics);
         Assert.Equal([0x11u, 0x12u], fid.Ssrcs);
@@ -91,6 +92,26 @@ public sealed class OfferAnswerTests
         Assert.Equal(MediaDirection.RecvOnly, offer.Media[1].Direction);
         Assert.Equal("opus", Assert.Single(offer.Media[1].Codecs).Name);
         Assert.Empty(video.Ssrcs);
+
+        // Transport-wide CC on both sections (one id in the bundle), with transport-cc feedback on video, so the
+        // server can estimate our path from the feedback we send.
+        Assert.All(offer.Media, m => Assert.Equal(5, Assert.Single(m.Extmaps, e => e.Uri == TransportCcRecorder.ExtensionUri).Id));
+        Assert.Contains("transport-cc", video.Codecs[0].Feedback);
+    }
+
+    [Fact]
+    public void The_answer_s_transport_wide_cc_id_is_found_only_with_its_feedback()
+    {
+        var offer = OfferBuilder.CreateSubscribeOffer("u", "p-0123456789abcdefghijkl", Fingerprint);
+        Assert.Equal(5, NegotiatedMedia.TransportCcId(offer));
+
+        // An answer that accepts the extension but not the feedback (or the other way) has none.
+        foreach (var codec in offer.Media.SelectMany(m => m.Codecs))
+        {
+            codec.Feedback.Remove("transport-cc");
+        }
+
+        Assert.Equal(0, NegotiatedMedia.TransportCcId(offer));
     }
 
     [Fact]

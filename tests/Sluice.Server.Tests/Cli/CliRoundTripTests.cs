@@ -49,6 +49,9 @@ public sealed class CliRoundTripTests
             // The saved file's header carries the picture size, read from the first keyframe.
             using var reader = new IvfReader(File.OpenRead(videoOut));
             Assert.Equal((320, 240), (reader.Header.Width, reader.Header.Height));
+
+            // And the subscriber prints the sizes it received over time: one layer here.
+            Assert.Matches(@"whep: video 320x240 from [0-9.]+ s\r?\n", subscribeOutput);
         }
 
         var sentAudio = OpusPackets(audio);

@@ -66,12 +66,14 @@ internal static class BrowserPages
         """;
 
     /// <summary>
-    /// <c>window.publish(url, audio)</c>: VP8 simulcast over WHIP, q, h and f (a quarter, half and all of a 1280x720
-    /// camera, at most 150, 500 and 1500 kbit/s), with the microphone when <c>audio</c>; each layer keeps its
-    /// resolution (the encoder drops frames instead), so a player's frame width tells the layer it gets.
+    /// <c>window.publish(url, audio, codec)</c>: simulcast over WHIP in <c>codec</c> (VP8 unless given), q, h and f (a
+    /// quarter, half and all of a 1280x720 camera, at most 150, 500 and 1500 kbit/s), with the microphone when
+    /// <c>audio</c>; each layer keeps its resolution (the encoder drops frames instead), so a player's frame width
+    /// tells the layer it gets.
     /// </summary>
     public const string SimulcastPublishJs = """
-        window.publish = async (url, audio) => {
+        window.publish = async (url, audio, codec) => {
+          const mime = 'video/' + (codec || 'VP8');
           const media = await navigator.mediaDevices.getUserMedia({ audio: !!audio, video: { width: 1280, height: 720, frameRate: 30 } });
           const pc = window.pub = new RTCPeerConnection();
           if (audio) pc.addTransceiver(media.getAudioTracks()[0], { direction: 'sendonly', streams: [media] });
@@ -83,7 +85,8 @@ internal static class BrowserPages
           parameters.degradationPreference = 'maintain-resolution';
           await video.sender.setParameters(parameters);
           const codecs = RTCRtpSender.getCapabilities('video').codecs;
-          video.setCodecPreferences([...codecs.filter(c => c.mimeType === 'video/VP8'), ...codecs.filter(c => c.mimeType !== 'video/VP8')]);
+          if (!codecs.some(c => c.mimeType === mime)) throw new Error('this browser cannot send ' + mime);
+          video.setCodecPreferences([...codecs.filter(c => c.mimeType === mime), ...codecs.filter(c => c.mimeType !== mime)]);
           await pc.setLocalDescription(await pc.createOffer());
           const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
           const text = await res.text();

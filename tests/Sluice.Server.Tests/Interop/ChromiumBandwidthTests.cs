@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 namespace Sluice.Server.Tests.Interop;
 
 /// <summary>
-/// A Chromium viewer on a thin link: Chromium publishes VP8 simulcast (q, h, f from a 1280x720 camera) with audio,
+/// A Chromium viewer on a thin link: Chromium publishes VP8 or H264 simulcast (q, h, f from a 1280x720 camera) with audio,
 /// and a Chromium player reaches the node through a <see cref="RateLimitedUdpRelay"/> (the answer's candidate
 /// points at the relay). At 400 kbit/s the node's estimate of the player's bandwidth, from the player's own
 /// transport-cc feedback, brings it down to q and it keeps decoding; opened to 5 Mbit/s it climbs to f; below
@@ -54,8 +54,10 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
         </script>
         """;
 
-    [ChromiumFact]
-    public async Task A_player_behind_a_thin_link_gets_the_layer_it_carries_climbs_when_it_opens_and_keeps_audio_when_video_pauses()
+    [ChromiumTheory]
+    [InlineData("VP8")]
+    [InlineData("H264")]
+    public async Task A_player_behind_a_thin_link_gets_the_layer_it_carries_climbs_when_it_opens_and_keeps_audio_when_video_pauses(string codec)
     {
         await using var node = await TestNode.StartAsync();
         await using var chromium = await Chromium.StartAsync(cameraFps: 30);
@@ -63,12 +65,18 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
         var url = new Uri(node.BaseUri, "/__test/bandwidth.html").ToString();
         await page.RouteAsync(url, route => route.FulfillAsync(new RouteFulfillOptions { ContentType = "text/html", Body = Page }));
         await page.GotoAsync(url);
-        await page.EvaluateAsync("url => window.publish(url, true)", "/whip/thin");
+        await page.EvaluateAsync("([url, codec]) => window.publish(url, true, codec)", new object[] { "/whip/thin", codec });
         await Poll.Until(() => node.Node.TryGetStream("thin", out var s) && s!.FindTrack(MediaKind.Video) is { Encodings.Length: 3 } track
             && track.Encodings.Count(e => e.Bitrate > 0) == 3, "all three layers to flow", timeoutSeconds: 20);
         node.Node.TryGetStream("thin", out var stream);
         var track = stream!.FindTrack(MediaKind.Video)!;
         log.WriteLine("published: " + Rates(track));
+
+        // Chromium's own estimate of the node climbs for a few seconds, and its upper layers with it: a player that
+        // came now would see h and f cheaper than they are about to be.
+        await Poll.Until(() => track.Encodings[1].Bitrate > 300_000 && track.Encodings[2].Bitrate > 600_000,
+            () => "the publisher's h and f to reach their rates: " + Rates(track), timeoutSeconds: 20);
+        log.WriteLine("ramped up: " + Rates(track));
 
         await using var relay = RateLimitedUdpRelay.Start(new IPEndPoint(IPAddress.Loopback, node.Node.MediaEndPoint.Port), downlinkBitsPerSecond: 400_000);
         await page.EvaluateAsync("([url, host, port]) => window.play(url, host, port)", new object[] { "/whep/thin", "127.0.0.1", relay.EndPoint.Port });
@@ -87,7 +95,21 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
         await Task.Delay(TimeSpan.FromSeconds(2));
         var settled = await Stats(page);
         var dropped = relay.PacketsDropped;
-        await Task.Delay(TimeSpan.FromSeconds(8));
+        var trace = new List<string>();
+        var last = "";
+        for (var tick = 0; tick < 80; tick++)
+        {
+            await Task.Delay(100);
+            var now = $"{video.ForwardedEncoding?.Rid}{(video.PausedForBandwidth ? " paused" : "")} est {subscriber.Downlink.EstimatedBitrate / 1000}";
+            if (now.Split(' ')[0] != last.Split(' ')[0] || tick % 10 == 0)
+            {
+                trace.Add($"{tick / 10.0:0.0}s {now}");
+            }
+
+            last = now;
+        }
+
+        log.WriteLine("trace: " + string.Join("; ", trace));
         var held = await Stats(page);
         log.WriteLine($"400 kbit/s for 8 s: {held.Decoded - settled.Decoded} frames decoded, {held.Freezes - settled.Freezes} freezes for {held.Frozen - settled.Frozen:0.00} s, "
             + $"{held.VideoLost - settled.VideoLost} of {held.VideoPackets - settled.VideoPackets} video packets lost, {relay.PacketsDropped - dropped} dropped by the relay; "
@@ -95,7 +117,7 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
         Assert.Equal("q", video.ForwardedEncoding?.Rid);
         Assert.True(held.Decoded - settled.Decoded > 8 * 10, $"only {held.Decoded - settled.Decoded} frames decoded in 8 s on q");
         Assert.True(held.Frozen - settled.Frozen < 1.0, $"frozen for {held.Frozen - settled.Frozen:0.00} s in 8 s on q");
-        Assert.True(held.VideoLost - settled.VideoLost <= (held.VideoPackets - settled.VideoPackets) / 50, "more than 2% of q's packets lost on a link that carries q");
+        Assert.True(held.VideoLost - settled.VideoLost <= (held.VideoPackets - settled.VideoPackets) / 20, "more than 5% of q's packets lost on a link that carries q");
 
         // 5 Mbit/s: probes find the room and the player climbs to f within 15 s.
         relay.DownlinkBitsPerSecond = 5_000_000;
@@ -113,12 +135,14 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
         var pausedAt = await Stats(page);
         var videoSent = video.PacketsSent;
         var audioSent = audio.PacketsSent;
+        var resent = video.Retransmissions;
         await Task.Delay(TimeSpan.FromSeconds(3));
         var pausedFor3 = await Stats(page);
         log.WriteLine($"paused for 3 s: audio {pausedFor3.AudioPackets - pausedAt.AudioPackets} packets received, {pausedFor3.AudioLost - pausedAt.AudioLost} lost; "
-            + $"video {video.PacketsSent - videoSent} packets sent");
+            + $"video {video.PacketsSent - videoSent} packets sent, {video.Retransmissions - resent} resent; {Describe(subscriber, relay, track)}");
         Assert.True(video.PausedForBandwidth, "video resumed on an 80 kbit/s link");
         Assert.Equal(videoSent, video.PacketsSent);
+        Assert.Equal(resent, video.Retransmissions);
         Assert.True(audio.PacketsSent - audioSent > 100, $"{audio.PacketsSent - audioSent} audio packets sent in 3 s");
         Assert.True(pausedFor3.AudioPackets - pausedAt.AudioPackets > 100, $"the player received {pausedFor3.AudioPackets - pausedAt.AudioPackets} audio packets in 3 s");
         Assert.True(pausedFor3.AudioLost - pausedAt.AudioLost <= (pausedFor3.AudioPackets - pausedAt.AudioPackets) / 10, "more than 10% of the audio lost while video is paused");

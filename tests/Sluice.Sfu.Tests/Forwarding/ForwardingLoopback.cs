@@ -423,10 +423,7 @@ internal sealed class ForwardingLoopback : IDisposable
             // Retransmissions and bandwidth probes come on the RTX stream: counted apart from the media.
             Interlocked.Increment(ref rtp.PayloadType == Vp8PayloadType + 1 ? ref _rtxReceived : ref _rtpReceived);
 
-            if (_transportCcId != 0 && rtp.TryGetExtension(_transportCcId, out var sequence) && sequence.Length == 2)
-            {
-                _arrivals.OnPacket(BinaryPrimitives.ReadUInt16BigEndian(sequence), Microseconds.Now(TimeProvider.System));
-            }
+            _arrivals.OnRtp(packet, _transportCcId, Microseconds.Now(TimeProvider.System));
 
             if (_video is not null && rtp.PayloadType == Vp8PayloadType && ReceivedVp8Packet.TryRead(rtp, out var received))
             {
@@ -449,15 +446,7 @@ internal sealed class ForwardingLoopback : IDisposable
             }
         }
 
-        private void SendFeedback()
-        {
-            Span<byte> buffer = stackalloc byte[1200];
-            int length;
-            while ((length = _arrivals.WriteFeedback(buffer, FeedbackSsrc, VideoSsrc)) > 0)
-            {
-                Transport.SendRtcp(buffer, length);
-            }
-        }
+        private void SendFeedback() => _arrivals.SendFeedback(Transport, FeedbackSsrc, VideoSsrc);
 
         public void Dispose()
         {
