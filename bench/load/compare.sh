@@ -7,7 +7,8 @@
 # sluice_sent_packets_total) and the node's CPU µs per forwarded packet; over the steady phase (all subscribers
 # connected, from 3 s after the last batch to 3 s before the end: D-6 s) and over the whole run (connect phase included). Run as root from the repository root:
 #   bash bench/load/compare.sh OLD_TREE [SUBSCRIBERS=400] [SECONDS=60] [ROUNDS=1]
-# OLD_TREE is a checkout of the commit to compare with (git worktree add /tmp/old <commit>).
+# OLD_TREE is a checkout of the commit to compare with (git worktree add /tmp/old <commit>), or this tree ('.') with
+# OLD_NODE_ARGS / NEW_NODE_ARGS (node options for each side, e.g. OLD_NODE_ARGS='--CongestionControl false').
 # Environment: QUIET_LOAD (default 0.8): before each run, wait (30 s steps, at most QUIET_WAIT=900 s over the whole script)
 # until the 1-minute load average is below it; the load average at each start is printed.
 set -euo pipefail
@@ -35,9 +36,9 @@ ffmpeg -hide_banner -loglevel error -y -f lavfi -i sine=frequency=440:duration=2
 echo "video: $(( $(stat -c %s "$WORK/clip.ivf") * 8 / 20 / 1000 )) kbit/s, audio 64 kbit/s; $N subscribers, $D s, $ROUNDS round(s)"
 
 cat > "$WORK/scenario.sh" <<'SCENARIO'
-# scenario.sh TREE NAME N D WORK CLI_TREE: one node run; writes WORK/NAME.result (key=value lines).
+# scenario.sh TREE NAME N D WORK CLI_TREE [NODE_ARGS]: one node run; writes WORK/NAME.result (key=value lines).
 set -u
-TREE=$1; NAME=$2; N=$3; D=$4; WORK=$5; CLI=$6/src/Sluice.Cli/bin/Release/net10.0/sluice-cli.dll
+TREE=$1; NAME=$2; N=$3; D=$4; WORK=$5; CLI=$6/src/Sluice.Cli/bin/Release/net10.0/sluice-cli.dll; NODE_ARGS=${7:-}
 OUT=$WORK/$NAME
 cpu() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }          # clock ticks (1/100 s)
 idle() { awk '/^cpu /{print $5+$6; exit}' /proc/stat; }                          # host idle + iowait ticks
@@ -47,8 +48,9 @@ sample() { # sample PREFIX: node CPU, load CPU, host idle, time, node counters
   eval "$1_T=\$(cpu \$SERVER) $1_L=\$(cpu \$LOAD) $1_I=\$(idle) $1_S=\$(now)"
   eval "$1_N=\$(metric sluice_subscribers) $1_P=\$(metric sluice_sent_packets_total) $1_R=\$(metric sluice_received_packets_total) $1_F=\$(metric sluice_ice_failures_total)"
 }
+# shellcheck disable=SC2086
 dotnet "$TREE/src/Sluice.Server/bin/Release/net10.0/sluice.dll" --listen 127.0.0.1:7777 --udp-port 7777 --announce-ip 127.0.0.1 \
-  --Logging:LogLevel:Default Warning > "$OUT-server.log" 2>&1 &
+  --Logging:LogLevel:Default Warning $NODE_ARGS > "$OUT-server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 60); do curl -s --max-time 1 -o /dev/null http://127.0.0.1:7777/metrics && break; sleep 0.5; done
 dotnet "$CLI" whip http://127.0.0.1:7777/whip/load --video "$WORK/clip.ivf" --audio "$WORK/sound.opus" --loop > "$OUT-publisher.log" 2>&1 &
@@ -128,9 +130,10 @@ RUNS=()
 for round in $(seq "$ROUNDS"); do
   for tree in "$OLD:old:$OLDREV" "$NEW:new:$NEWREV"; do
     IFS=: read -r dir kind rev <<< "$tree"; name=$kind$round
+    args=$([ "$kind" = old ] && echo "${OLD_NODE_ARGS:-}" || echo "${NEW_NODE_ARGS:-}")
     wait_quiet
-    echo "== $name: node from $dir (built at $rev); $(date +%T), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-    ../shared/bin/netns-run bash "$WORK/scenario.sh" "$dir" "$name" "$N" "$D" "$WORK" "$NEW"
+    echo "== $name: node from $dir (built at $rev)${args:+ with $args}; $(date +%T), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    ../shared/bin/netns-run bash "$WORK/scenario.sh" "$dir" "$name" "$N" "$D" "$WORK" "$NEW" "$args"
     report "$name" | tee "$WORK/$name.report" | grep -v '^TABLE'
     RUNS+=("$name")
   done

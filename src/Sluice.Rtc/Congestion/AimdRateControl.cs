@@ -24,9 +24,6 @@ internal sealed class AimdRateControl
     private long _lastChange = long.MinValue;
     private long _lastDecrease = long.MinValue;
 
-    /// <summary>True once the rate was ever decreased: the path has shown a limit.</summary>
-    internal bool Decreased => _lastDecrease != long.MinValue;
-
     // Link capacity: exponential average (kbit/s) of the acknowledged bitrate at decreases, and its variance
     // normalised by the average, as in gcc-02 §5.5's "near convergence" test.
     private double _capacityKbps = -1;

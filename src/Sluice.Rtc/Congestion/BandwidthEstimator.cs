@@ -139,10 +139,15 @@ public sealed class BandwidthEstimator
     public long RembsReceived => Volatile.Read(ref _rembsReceived);
 
     /// <summary>
-    /// True once the path has shown a limit: the delay-based or the loss-based rate decreased, or the receiver sent a
-    /// REMB. Until then the estimate is a lower bound the sender has not yet tried to pass.
+    /// True when loss cut the estimate within the last <paramref name="windowMicros"/> before <paramref name="nowMicros"/>,
+    /// or the receiver caps it with a REMB: the path itself says it is full. A delay-based cut alone does not count
+    /// here: a busy receiver's CPU delays packets as a queue would, and only a thin link also drops them.
     /// </summary>
-    public bool LimitSeen => _delayBased.Decreased || _lossBased.Decreased || RembsReceived > 0;
+    public bool LossLimited(long nowMicros, long windowMicros)
+    {
+        long cut = _lossBased.LastDecrease;
+        return (cut != long.MinValue && nowMicros - cut < windowMicros) || (RembsReceived > 0 && nowMicros - _rembTime < RembLifetimeMicros);
+    }
 
     /// <summary>True once any feedback (transport-wide CC or REMB) arrived: before that the estimate is only the initial guess.</summary>
     public bool HasFeedback => FeedbacksReceived > 0 || RembsReceived > 0;

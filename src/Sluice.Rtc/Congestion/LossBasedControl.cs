@@ -21,8 +21,8 @@ internal sealed class LossBasedControl
     private long _lastUpdate = long.MinValue;
     private long _lastDecrease = long.MinValue;
 
-    /// <summary>True once the rate was ever decreased: the path has shown a limit.</summary>
-    internal bool Decreased => _lastDecrease != long.MinValue;
+    /// <summary>When loss last cut the rate (µs), or <see cref="long.MinValue"/> if it never did.</summary>
+    internal long LastDecrease => _lastDecrease;
 
     internal LossBasedControl(long initial, long min, long max)
     {

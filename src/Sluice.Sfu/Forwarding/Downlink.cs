@@ -38,6 +38,9 @@ public sealed class Downlink
     // Heartbeats (100 ms) the estimate must fall short of a flowing track's lowest layer before the track pauses.
     private const int PauseAfterTicks = 10;
 
+    // How recent a loss-based cut must be for a shortfall to pause video.
+    private const long PauseLossWindowMicros = 5_000_000;
+
     // Heartbeats the estimate must carry a paused track's lowest layer before it resumes.
     private const int ResumeAfterTicks = 10;
 
@@ -217,13 +220,14 @@ public sealed class Downlink
 
         // Pass 1: every video track its lowest flowing layer, in section order, while the budget lasts. A track
         // that already flows is paused only once the estimate has fallen short for a while (an estimate dips, on a
-        // probe's queue or a burst of loss, more often than a path really narrows), and only once the path has
-        // shown a limit (an estimate nothing has pushed down yet is only a guess that failed probes did not lift).
+        // probe's queue or a burst of loss, more often than a path really narrows), and only while the path is
+        // losing packets (or the receiver caps it with REMB): a delay-based cut alone may be a busy receiver.
         Span<int> chosen = stackalloc int[subscriptions.Length];
         long paused = 0;
         long wanted = 0;
         var shortfall = false;
         var fits = false;
+        var lossLimited = estimator.LossLimited(now, PauseLossWindowMicros);
         for (var i = 0; i < subscriptions.Length; i++)
         {
             chosen[i] = Unallocated;
@@ -241,7 +245,7 @@ public sealed class Downlink
             }
 
             var cost = Cost(subscription, track.Encodings[lowest]);
-            var spared = cost > budget && !subscription.PausedForBandwidth && (_shortTicks < PauseAfterTicks || !estimator.LimitSeen);
+            var spared = cost > budget && !subscription.PausedForBandwidth && (_shortTicks < PauseAfterTicks || !lossLimited);
             shortfall |= cost > budget && !subscription.PausedForBandwidth;
 
             // A paused track resumes once the estimate has carried it for a second too: a probe through an idle

@@ -56,7 +56,7 @@ public sealed class ClusterInteropTests(PionProgram pion)
             Assert.True(line.Number("audio_packets") > 0, $"no audio at Pion in second {s}: {line}");
         }
 
-        Assert.True(video > 300, $"Pion got {video} video packets through the relay");
+        Assert.True(video > 300, $"Pion got {video} video packets through the relay; " + Downlinks(c));
         Assert.True(keyframes >= 1, "Pion got a keyframe through the relay (Chromium sends one when asked: the relay's PLI reached it)");
 
         // b's dashboard shows its stream's publisher as a relay from a.
@@ -70,6 +70,13 @@ public sealed class ClusterInteropTests(PionProgram pion)
             Assert.True(node.Node.TryGetStream("cam", out var stream) && stream!.Publisher is { Cascade.IsRelay: true }, "the stream is relayed");
         }
     }
+
+    /// <summary>What a node's subscribers' bandwidth estimates say, for failure messages.</summary>
+    private static string Downlinks(TestNode node) =>
+        string.Join("; ", node.Node.Rooms.SelectMany(r => r.Subscribers).Select(s =>
+            $"estimate {s.Downlink.EstimatedBitrate} (feedbacks {s.Downlink.Estimator?.FeedbacksReceived}, ignored {s.Downlink.Estimator?.FeedbacksIgnored}, "
+            + $"probes {s.Downlink.Estimator?.ProbesStarted}/{s.Downlink.Estimator?.ProbesSucceeded}, paused {s.Downlink.PausedTracks}, "
+            + $"usage {s.Downlink.Estimator?.Usage}, acknowledged {s.Downlink.Estimator?.AcknowledgedBitrate})"));
 
     private static Task<TestNode> Node(RedisServer redis, string id) =>
         TestNode.StartAsync("--Cluster:Redis", redis.ConnectionString, "--Cluster:NodeId", id);

@@ -28,6 +28,28 @@ public sealed class BandwidthEstimatorTests
     }
 
     [Fact]
+    public void Only_recent_loss_or_a_live_remb_says_the_path_is_loss_limited()
+    {
+        var estimator = new BandwidthEstimator(Options);
+        Assert.False(estimator.LossLimited(0, 5_000 * Ms));
+
+        // A receiver report with 25 % lost cuts the loss-based rate: limited for the window, not after it.
+        estimator.OnReceiverReportLoss(64, 1_000 * Ms);
+        Assert.True(estimator.LossLimited(2_000 * Ms, 5_000 * Ms));
+        Assert.False(estimator.LossLimited(7_000 * Ms, 5_000 * Ms));
+
+        // 1 % lost cuts nothing.
+        var clean = new BandwidthEstimator(Options);
+        clean.OnReceiverReportLoss(3, 1_000 * Ms);
+        Assert.False(clean.LossLimited(2_000 * Ms, 5_000 * Ms));
+
+        // A REMB caps the path while it lives.
+        clean.OnRemb(500_000, 3_000 * Ms);
+        Assert.True(clean.LossLimited(4_000 * Ms, 5_000 * Ms));
+        Assert.False(clean.LossLimited(3_000 * Ms + BandwidthEstimator.RembLifetimeMicros, 5_000 * Ms));
+    }
+
+    [Fact]
     public void Remb_caps_the_target_until_it_expires()
     {
         var estimator = new BandwidthEstimator(Options);
