@@ -78,7 +78,6 @@ public sealed class Downlink
     private bool _initialProbeDone;
     private int _shortTicks;
     private int _fitTicks;
-    private long _desired;
     private long _pausedTracks;
     private bool _allocating = true;
 
@@ -86,7 +85,7 @@ public sealed class Downlink
     {
         _transport = transport;
         _time = time;
-        _transportCcId = TransportCcId(tracks);
+        _transportCcId = NegotiatedTrack.SessionTransportWideCcId(tracks);
         var remb = tracks.Any(t => t.Codecs.Any(c => c.Remb));
         if (options is not null && (_transportCcId != 0 || remb))
         {
@@ -114,7 +113,7 @@ public sealed class Downlink
     }
 
     /// <summary>A renegotiation may have moved the extension (it may not, in a bundle, but the answer says).</summary>
-    internal void Renegotiated(IReadOnlyList<NegotiatedTrack> tracks) => _transportCcId = TransportCcId(tracks);
+    internal void Renegotiated(IReadOnlyList<NegotiatedTrack> tracks) => _transportCcId = NegotiatedTrack.SessionTransportWideCcId(tracks);
 
     /// <summary>
     /// Sends the RTP packet of <paramref name="length"/> bytes at the start of <paramref name="buffer"/> (which has
@@ -122,32 +121,38 @@ public sealed class Downlink
     /// </summary>
     internal bool Send(Span<byte> buffer, int length, int probeCluster = -1)
     {
-        var sequence = _nextSequence;
         var stamped = false;
-        if (_transportCcId != 0 && RtpHeaderRewriter.SetTwoByteValue(buffer, length, _transportCcId, sequence) is > 0 and var withSequence)
+        if (_transportCcId != 0 && RtpHeaderRewriter.SetTwoByteValue(buffer, length, _transportCcId, _nextSequence) is > 0 and var withSequence)
         {
             length = withSequence;
             stamped = true;
-            _nextSequence++;
         }
 
         if (!_transport.SendRtp(buffer, length))
         {
+            // Not on the wire: its sequence number goes to the next packet, so the numbers the subscriber sees stay gapless.
             return false;
         }
 
         // While a probe is under way, media is part of it (as in a browser's pacer): the probe measures what the
         // path carries of everything sent, and its own packets only fill up to its rate.
         var media = probeCluster < 0 && _probeCluster >= 0;
-        if (stamped && _estimator is { } estimator)
+        if (!stamped && !media)
         {
-            estimator.OnPacketSent(sequence, length + WireOverhead, Microseconds.Now(_time), media ? _probeCluster : probeCluster);
+            return true;
+        }
+
+        var now = Microseconds.Now(_time);
+        if (stamped)
+        {
+            _estimator?.OnPacketSent(_nextSequence, length + WireOverhead, now, media ? _probeCluster : probeCluster);
+            _nextSequence++;
         }
 
         if (media)
         {
             _probeBytes += length;
-            PumpProbe();
+            PumpProbe(now);
         }
 
         return true;
@@ -167,7 +172,7 @@ public sealed class Downlink
     {
         if (_probeCluster >= 0)
         {
-            PumpProbe();
+            PumpProbe(Microseconds.Now(_time));
         }
 
         if (!Allocating)
@@ -190,19 +195,20 @@ public sealed class Downlink
 
         var now = Microseconds.Now(_time);
         EvaluateProbe(estimator, now);
-        var canProbe = ProbeSource(subscriptions) is not null;
-        _desired = Desired(subscriptions);
-        if (_desired == 0)
+        var probeSource = ProbeSource(subscriptions);
+        var canProbe = probeSource is not null;
+        var desired = Desired(subscriptions);
+        if (desired == 0)
         {
             // Nothing flows yet (rates are measured once a second), or everything is muted.
             return;
         }
 
-        if (!_initialProbeDone && canProbe && estimator.TargetBitrate < _desired)
+        if (!_initialProbeDone && canProbe && estimator.TargetBitrate < desired)
         {
             // As browsers do on connecting: probe well above the initial guess before trusting it to choose layers
             // (a guess below what the tracks send would pause video that the path carries).
-            MaybeProbe(estimator, subscriptions, InitialProbe, now);
+            MaybeProbe(estimator, probeSource!, desired, InitialProbe, now);
             return;
         }
 
@@ -317,9 +323,9 @@ public sealed class Downlink
         }
 
         Volatile.Write(ref _pausedTracks, paused);
-        if (wanted > 0)
+        if (wanted > 0 && probeSource is not null)
         {
-            MaybeProbe(estimator, subscriptions, _probeFactor, now, wanted);
+            MaybeProbe(estimator, probeSource, desired, _probeFactor, now, wanted);
         }
     }
 
@@ -342,34 +348,28 @@ public sealed class Downlink
                 continue;
             }
 
-            TrackEncoding? best = null;
-            foreach (var encoding in track.Encodings)
-            {
-                if (encoding.Bitrate > 0 && (best is null || encoding.CompareLayer(best) > 0))
-                {
-                    best = encoding;
-                }
-            }
-
-            desired += best?.PeakBitrate ?? 0;
+            desired += Extreme(track, highest: true)?.PeakBitrate ?? 0;
         }
 
         return desired;
     }
 
     /// <summary>The track's lowest flowing layer (by picture size where known, else bitrate), or -1 when none flows.</summary>
-    private static int Lowest(PublishedTrack track)
+    private static int Lowest(PublishedTrack track) => Extreme(track, highest: false)?.Index ?? -1;
+
+    /// <summary>The track's lowest or highest flowing layer (<see cref="TrackEncoding.CompareLayer"/>), null when none flows.</summary>
+    private static TrackEncoding? Extreme(PublishedTrack track, bool highest)
     {
-        TrackEncoding? lowest = null;
+        TrackEncoding? extreme = null;
         foreach (var encoding in track.Encodings)
         {
-            if (encoding.Bitrate > 0 && (lowest is null || encoding.CompareLayer(lowest) < 0))
+            if (encoding.Bitrate > 0 && (extreme is null || encoding.CompareLayer(extreme) * (highest ? 1 : -1) > 0))
             {
-                lowest = encoding;
+                extreme = encoding;
             }
         }
 
-        return lowest?.Index ?? -1;
+        return extreme;
     }
 
     /// <summary>The next flowing layer above <paramref name="current"/>, or null at the top.</summary>
@@ -413,17 +413,13 @@ public sealed class Downlink
     }
 
     /// <summary>
-    /// Starts a probe at <paramref name="factor"/> times the estimate (no higher than the <paramref name="wanted"/>
-    /// increase needs, when one is given) unless one is under way or the last was too recent.
+    /// Starts a probe copying <paramref name="source"/>'s packets at <paramref name="factor"/> times the estimate (no
+    /// higher than the <paramref name="wanted"/> increase needs, when one is given, nor than half again the
+    /// <paramref name="desired"/> rate of every track's best layer) unless one is under way or the last was too recent.
     /// </summary>
-    private void MaybeProbe(BandwidthEstimator estimator, ImmutableArray<Subscription> subscriptions, double factor, long now, long wanted = 0)
+    private void MaybeProbe(BandwidthEstimator estimator, Subscription source, long desired, double factor, long now, long wanted = 0)
     {
         if (_probeCluster >= 0 || _probeOutcomePending || now < _nextProbeAt)
-        {
-            return;
-        }
-
-        if (ProbeSource(subscriptions) is not { } source)
         {
             return;
         }
@@ -431,7 +427,7 @@ public sealed class Downlink
         // No higher than the factor allows, than what the wanted upgrade needs, or than half again what every
         // track's best layer together would take: more would only prove what the subscriber can never use.
         var target = Math.Max(estimator.TargetBitrate, estimator.AcknowledgedBitrate);
-        var ceiling = _desired * 3 / 2;
+        var ceiling = desired * 3 / 2;
         if (ceiling <= target)
         {
             return;
@@ -467,9 +463,8 @@ public sealed class Downlink
     }
 
     /// <summary>Sends the probe's packets that are due by now at its rate; ends it after its duration.</summary>
-    private void PumpProbe()
+    private void PumpProbe(long now)
     {
-        var now = Microseconds.Now(_time);
         var elapsed = now - _probeStartedAt;
         if (elapsed > BandwidthEstimator.ProbeDurationMicros || _probeSource is not { } source)
         {
@@ -491,18 +486,5 @@ public sealed class Downlink
 
             _probeBytes += sent;
         }
-    }
-
-    private static int TransportCcId(IReadOnlyList<NegotiatedTrack> tracks)
-    {
-        foreach (var track in tracks)
-        {
-            if (track.Extensions.TryGetValue(SfuCodecs.TransportWideCc, out var id) && track.Codecs.Any(c => c.TransportCc))
-            {
-                return id;
-            }
-        }
-
-        return 0;
     }
 }

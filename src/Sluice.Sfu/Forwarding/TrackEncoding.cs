@@ -71,7 +71,7 @@ public sealed class TrackEncoding
         }
 
         _prefersFir = !_codecs.Any(c => c.Pli) && _codecs.Any(c => c.Fir);
-        _sendsRemb = _codecs.Any(c => c.Remb) && !(_codecs.Any(c => c.TransportCc) && track.Negotiated.Extensions.ContainsKey(SfuCodecs.TransportWideCc));
+        _sendsRemb = _codecs.Any(c => c.Remb) && track.Negotiated.TransportWideCcId == 0;
         Nacks = new NackGenerator(time);
         // The SSRC was negotiated (or its rid was): the first packet needs no probation (RFC 3550 A.1).
         Statistics = new ReceiveStatistics(_codecs.Length > 0 ? _codecs[0].ClockRate : 90000, time) { MinSequential = 1 };

@@ -31,6 +31,27 @@ public sealed class NegotiatedTrack
 
     /// <summary>The sender's <c>a=msid</c> (RFC 8830): its stream and track ids, when given.</summary>
     public SdpMsid? Msid { get; init; }
+
+    /// <summary>
+    /// The transport-wide sequence number's extension id when this section negotiated both it and
+    /// <c>transport-cc</c> feedback (what transport-wide congestion control needs), else 0.
+    /// </summary>
+    public int TransportWideCcId =>
+        Extensions.TryGetValue(SfuCodecs.TransportWideCc, out var id) && Codecs.Any(c => c.TransportCc) ? id : 0;
+
+    /// <summary>The session's transport-wide CC extension id: bundled sections share ids (RFC 8843 §9.1), the first that has it says which.</summary>
+    public static int SessionTransportWideCcId(IReadOnlyList<NegotiatedTrack> tracks)
+    {
+        foreach (var track in tracks)
+        {
+            if (track.TransportWideCcId is not 0 and var id)
+            {
+                return id;
+            }
+        }
+
+        return 0;
+    }
 }
 
 /// <summary>One simulcast encoding as the offer announced it: its rid, and its SSRCs when signalled.</summary>

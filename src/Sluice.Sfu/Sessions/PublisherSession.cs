@@ -27,7 +27,7 @@ public sealed class PublisherSession : SfuSession
         _maxBitrate = maxBitrate;
         _published = [.. tracks.Select(t => new PublishedTrack(this, t, transport, time, maxBitrate))];
         _router = new RtpRouter(_published);
-        _transportCcId = TransportCcId(tracks);
+        _transportCcId = NegotiatedTrack.SessionTransportWideCcId(tracks);
         transport.RtpReceived = OnRtp;
         transport.RtcpReceived = OnRtcp;
     }
@@ -74,7 +74,7 @@ public sealed class PublisherSession : SfuSession
 
         // The receive thread reads the router through this field: it sees the old one or the new one, whole.
         Volatile.Write(ref _router, new RtpRouter(_published));
-        Volatile.Write(ref _transportCcId, TransportCcId(tracks));
+        Volatile.Write(ref _transportCcId, NegotiatedTrack.SessionTransportWideCcId(tracks));
         return gone;
     }
 
@@ -104,20 +104,6 @@ public sealed class PublisherSession : SfuSession
                 {
                     return encoding.Ssrc;
                 }
-            }
-        }
-
-        return 0;
-    }
-
-    private static int TransportCcId(IReadOnlyList<NegotiatedTrack> tracks)
-    {
-        // Bundled sections share extension ids (RFC 8843 §9.1): the first section that has it says which.
-        foreach (var track in tracks)
-        {
-            if (track.Extensions.TryGetValue(SfuCodecs.TransportWideCc, out var id))
-            {
-                return id;
             }
         }
 

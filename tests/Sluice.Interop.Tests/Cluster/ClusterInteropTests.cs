@@ -73,10 +73,7 @@ public sealed class ClusterInteropTests(PionProgram pion)
 
     /// <summary>What a node's subscribers' bandwidth estimates say, for failure messages.</summary>
     private static string Downlinks(TestNode node) =>
-        string.Join("; ", node.Node.Rooms.SelectMany(r => r.Subscribers).Select(s =>
-            $"estimate {s.Downlink.EstimatedBitrate} (feedbacks {s.Downlink.Estimator?.FeedbacksReceived}, ignored {s.Downlink.Estimator?.FeedbacksIgnored}, "
-            + $"probes {s.Downlink.Estimator?.ProbesStarted}/{s.Downlink.Estimator?.ProbesSucceeded}, paused {s.Downlink.PausedTracks}, "
-            + $"usage {s.Downlink.Estimator?.Usage}, acknowledged {s.Downlink.Estimator?.AcknowledgedBitrate})"));
+        string.Join("; ", node.Node.Rooms.SelectMany(r => r.Subscribers).Select(BandwidthReport.Estimate));
 
     private static Task<TestNode> Node(RedisServer redis, string id) =>
         TestNode.StartAsync("--Cluster:Redis", redis.ConnectionString, "--Cluster:NodeId", id);

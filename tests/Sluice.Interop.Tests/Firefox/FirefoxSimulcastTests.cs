@@ -31,15 +31,15 @@ public sealed class FirefoxSimulcastTests(ITestOutputHelper log)
         Assert.True(node.Node.TryGetStream("ffsim", out var stream), "the stream is gone");
         var track = stream!.FindTrack(MediaKind.Video)!;
         Assert.Equal(["q", "h", "f"], track.Encodings.Select(e => e.Rid));
-        await Poll.Until(() => track.Encodings.Count(e => e.Bitrate > 0) == 3, () => "Firefox to send all three layers: " + Rates(track), timeoutSeconds: 20);
-        log.WriteLine("published: " + Rates(track));
+        await Poll.Until(() => track.Encodings.Count(e => e.Bitrate > 0) == 3, () => "Firefox to send all three layers: " + BandwidthReport.Rates(track), timeoutSeconds: 20);
+        log.WriteLine("published: " + BandwidthReport.Rates(track));
 
         // 250 kbit/s: the player is brought down to q and decodes on.
         var subscriber = stream.Subscribers.Single();
         var video = subscriber.Subscriptions.Single(s => s.Kind == MediaKind.Video);
         Assert.NotNull(subscriber.Downlink.Estimator);
-        await Poll.Until(() => video.ForwardedEncoding?.Rid == "q", () => "the 250 kbit/s player to get q: " + Describe(subscriber, relay, track), timeoutSeconds: 15);
-        log.WriteLine("250 kbit/s: " + Describe(subscriber, relay, track));
+        await Poll.Until(() => video.ForwardedEncoding?.Rid == "q", () => "the 250 kbit/s player to get q: " + BandwidthReport.Describe(subscriber, relay, track), timeoutSeconds: 15);
+        log.WriteLine("250 kbit/s: " + BandwidthReport.Describe(subscriber, relay, track));
 
         // (What the relay dropped while the estimate came down takes a keyframe to get over.)
         await Task.Delay(TimeSpan.FromSeconds(3));
@@ -48,15 +48,15 @@ public sealed class FirefoxSimulcastTests(ITestOutputHelper log)
         var later = await NextStatsAsync(firefox);
         var decoded = Counter(later, "framesDecoded") - Counter(onQ, "framesDecoded");
         log.WriteLine($"q for 5 s: {decoded} frames decoded, {Counter(later, "lost") - Counter(onQ, "lost")} packets lost, width {Counter(later, "width")}; "
-            + Describe(subscriber, relay, track));
+            + BandwidthReport.Describe(subscriber, relay, track));
         Assert.Equal("q", video.ForwardedEncoding?.Rid);
         Assert.True(decoded >= 50, $"the player decoded {decoded} frames in 5 s on q\n{firefox.Tail(20)}");
 
         // 5 Mbit/s: probes find the room and the player climbs to f.
         relay.DownlinkBitsPerSecond = 5_000_000;
         var opened = DateTime.UtcNow;
-        await Poll.Until(() => video.ForwardedEncoding?.Rid == "f", () => "the opened player to climb to f: " + Describe(subscriber, relay, track), timeoutSeconds: 20);
-        log.WriteLine($"5 Mbit/s: on f {(DateTime.UtcNow - opened).TotalSeconds:0.0} s later; {Describe(subscriber, relay, track)}");
+        await Poll.Until(() => video.ForwardedEncoding?.Rid == "f", () => "the opened player to climb to f: " + BandwidthReport.Describe(subscriber, relay, track), timeoutSeconds: 20);
+        log.WriteLine($"5 Mbit/s: on f {(DateTime.UtcNow - opened).TotalSeconds:0.0} s later; {BandwidthReport.Describe(subscriber, relay, track)}");
         var onF = await NextStatsAsync(firefox);
         await Task.Delay(TimeSpan.FromSeconds(3));
         var top = await NextStatsAsync(firefox);
@@ -73,15 +73,4 @@ public sealed class FirefoxSimulcastTests(ITestOutputHelper log)
     }
 
     private static long Counter(JsonElement video, string name) => video.TryGetProperty(name, out var value) ? value.GetInt64() : 0;
-
-    private static string Rates(PublishedTrack track) => string.Join(", ", track.Encodings.Select(e => $"{e.Rid} {e.Bitrate / 1000} kbit/s"));
-
-    private static string Describe(Sfu.Sessions.SubscriberSession subscriber, RateLimitedUdpRelay relay, PublishedTrack track)
-    {
-        var estimator = subscriber.Downlink.Estimator;
-        var video = subscriber.Subscriptions.Single(s => s.Kind == MediaKind.Video);
-        return $"estimate {subscriber.Downlink.EstimatedBitrate / 1000} kbit/s (feedbacks {estimator?.FeedbacksReceived}, REMBs {estimator?.RembsReceived}, "
-            + $"probes {estimator?.ProbesStarted}/{estimator?.ProbesSucceeded}), forwarding {video.ForwardedEncoding?.Rid ?? "-"}{(video.PausedForBandwidth ? " (paused)" : "")} after {video.LayerSwitches} switches, "
-            + $"relay {relay.DownlinkBitsPerSecondMeasured / 1000} kbit/s, {relay.PacketsDropped} dropped; layers {Rates(track)}";
-    }
 }

@@ -70,13 +70,13 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
             && track.Encodings.Count(e => e.Bitrate > 0) == 3, "all three layers to flow", timeoutSeconds: 20);
         node.Node.TryGetStream("thin", out var stream);
         var track = stream!.FindTrack(MediaKind.Video)!;
-        log.WriteLine("published: " + Rates(track));
+        log.WriteLine("published: " + BandwidthReport.Rates(track));
 
         // Chromium's own estimate of the node climbs for a few seconds, and its upper layers with it: a player that
         // came now would see h and f cheaper than they are about to be.
         await Poll.Until(() => track.Encodings[1].Bitrate > 300_000 && track.Encodings[2].Bitrate > 600_000,
-            () => "the publisher's h and f to reach their rates: " + Rates(track), timeoutSeconds: 20);
-        log.WriteLine("ramped up: " + Rates(track));
+            () => "the publisher's h and f to reach their rates: " + BandwidthReport.Rates(track), timeoutSeconds: 20);
+        log.WriteLine("ramped up: " + BandwidthReport.Rates(track));
 
         await using var relay = RateLimitedUdpRelay.Start(new IPEndPoint(IPAddress.Loopback, node.Node.MediaEndPoint.Port), downlinkBitsPerSecond: 400_000);
         await page.EvaluateAsync("([url, host, port]) => window.play(url, host, port)", new object[] { "/whep/thin", "127.0.0.1", relay.EndPoint.Port });
@@ -87,8 +87,8 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
 
         // 400 kbit/s: down to q within 10 s of the first frame, then decoding on without a freeze longer than 1 s.
         var started = DateTime.UtcNow;
-        await Poll.Until(() => video.ForwardedEncoding?.Rid == "q", () => "the 400 kbit/s player to get q: " + Describe(subscriber, relay, track), timeoutSeconds: 10);
-        log.WriteLine($"400 kbit/s: on q {(DateTime.UtcNow - started).TotalSeconds:0.0} s after the first frame; {Describe(subscriber, relay, track)}");
+        await Poll.Until(() => video.ForwardedEncoding?.Rid == "q", () => "the 400 kbit/s player to get q: " + BandwidthReport.Describe(subscriber, relay, track), timeoutSeconds: 10);
+        log.WriteLine($"400 kbit/s: on q {(DateTime.UtcNow - started).TotalSeconds:0.0} s after the first frame; {BandwidthReport.Describe(subscriber, relay, track)}");
         await page.WaitForFunctionAsync("async () => (await window.stats()).width === 320", null, new PageWaitForFunctionOptions { Timeout = 5_000, PollingInterval = 100 });
 
         // (What the relay dropped while the estimate came down is reported lost as later packets show the gaps.)
@@ -113,7 +113,7 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
         var held = await Stats(page);
         log.WriteLine($"400 kbit/s for 8 s: {held.Decoded - settled.Decoded} frames decoded, {held.Freezes - settled.Freezes} freezes for {held.Frozen - settled.Frozen:0.00} s, "
             + $"{held.VideoLost - settled.VideoLost} of {held.VideoPackets - settled.VideoPackets} video packets lost, {relay.PacketsDropped - dropped} dropped by the relay; "
-            + Describe(subscriber, relay, track));
+            + BandwidthReport.Describe(subscriber, relay, track));
         Assert.Equal("q", video.ForwardedEncoding?.Rid);
         Assert.True(held.Decoded - settled.Decoded > 8 * 10, $"only {held.Decoded - settled.Decoded} frames decoded in 8 s on q");
         Assert.True(held.Frozen - settled.Frozen < 1.0, $"frozen for {held.Frozen - settled.Frozen:0.00} s in 8 s on q");
@@ -122,15 +122,15 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
         // 5 Mbit/s: probes find the room and the player climbs to f within 15 s.
         relay.DownlinkBitsPerSecond = 5_000_000;
         var opened = DateTime.UtcNow;
-        await Poll.Until(() => video.ForwardedEncoding?.Rid == "f", () => "the opened player to climb to f: " + Describe(subscriber, relay, track), timeoutSeconds: 15);
+        await Poll.Until(() => video.ForwardedEncoding?.Rid == "f", () => "the opened player to climb to f: " + BandwidthReport.Describe(subscriber, relay, track), timeoutSeconds: 15);
         await page.WaitForFunctionAsync("async () => (await window.stats()).width === 1280", null, new PageWaitForFunctionOptions { Timeout = 3_000, PollingInterval = 100 });
-        log.WriteLine($"5 Mbit/s: on f {(DateTime.UtcNow - opened).TotalSeconds:0.0} s later; {Describe(subscriber, relay, track)}");
+        log.WriteLine($"5 Mbit/s: on f {(DateTime.UtcNow - opened).TotalSeconds:0.0} s later; {BandwidthReport.Describe(subscriber, relay, track)}");
 
         // 80 kbit/s: no video layer fits; video pauses, audio goes on.
         relay.DownlinkBitsPerSecond = 80_000;
         var narrowed = DateTime.UtcNow;
-        await Poll.Until(() => video.PausedForBandwidth, () => "video to pause at 80 kbit/s: " + Describe(subscriber, relay, track), timeoutSeconds: 15);
-        log.WriteLine($"80 kbit/s: video paused {(DateTime.UtcNow - narrowed).TotalSeconds:0.0} s later; {Describe(subscriber, relay, track)}");
+        await Poll.Until(() => video.PausedForBandwidth, () => "video to pause at 80 kbit/s: " + BandwidthReport.Describe(subscriber, relay, track), timeoutSeconds: 15);
+        log.WriteLine($"80 kbit/s: video paused {(DateTime.UtcNow - narrowed).TotalSeconds:0.0} s later; {BandwidthReport.Describe(subscriber, relay, track)}");
         await Task.Delay(1000);
         var pausedAt = await Stats(page);
         var videoSent = video.PacketsSent;
@@ -139,7 +139,7 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
         await Task.Delay(TimeSpan.FromSeconds(3));
         var pausedFor3 = await Stats(page);
         log.WriteLine($"paused for 3 s: audio {pausedFor3.AudioPackets - pausedAt.AudioPackets} packets received, {pausedFor3.AudioLost - pausedAt.AudioLost} lost; "
-            + $"video {video.PacketsSent - videoSent} packets sent, {video.Retransmissions - resent} resent; {Describe(subscriber, relay, track)}");
+            + $"video {video.PacketsSent - videoSent} packets sent, {video.Retransmissions - resent} resent; {BandwidthReport.Describe(subscriber, relay, track)}");
         Assert.True(video.PausedForBandwidth, "video resumed on an 80 kbit/s link");
         Assert.Equal(videoSent, video.PacketsSent);
         Assert.Equal(resent, video.Retransmissions);
@@ -165,21 +165,11 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
 
         // Opened again: video resumes (at a keyframe) and decodes.
         relay.DownlinkBitsPerSecond = 5_000_000;
-        await Poll.Until(() => !video.PausedForBandwidth, () => "video to resume: " + Describe(subscriber, relay, track), timeoutSeconds: 15);
+        await Poll.Until(() => !video.PausedForBandwidth, () => "video to resume: " + BandwidthReport.Describe(subscriber, relay, track), timeoutSeconds: 15);
         await page.WaitForFunctionAsync($"async () => (await window.stats()).decoded > {pausedFor3.Decoded + 30}", null, new PageWaitForFunctionOptions { Timeout = 10_000, PollingInterval = 100 });
         Assert.True(subscriber.Downlink.Estimator!.ProbesStarted > 0, "no probe was sent");
     }
 
-    private static string Rates(PublishedTrack track) => string.Join(", ", track.Encodings.Select(e => $"{e.Rid} {e.Bitrate / 1000} kbit/s"));
-
-    private static string Describe(SubscriberSession subscriber, RateLimitedUdpRelay relay, PublishedTrack track)
-    {
-        var estimator = subscriber.Downlink.Estimator;
-        var video = subscriber.Subscriptions.Single(s => s.Kind == MediaKind.Video);
-        return $"estimate {subscriber.Downlink.EstimatedBitrate / 1000} kbit/s (acked {estimator?.AcknowledgedBitrate / 1000}, feedbacks {estimator?.FeedbacksReceived}, "
-            + $"probes {estimator?.ProbesStarted}/{estimator?.ProbesSucceeded}), forwarding {video.ForwardedEncoding?.Rid ?? "-"}{(video.PausedForBandwidth ? " (paused)" : "")} after {video.LayerSwitches} switches, "
-            + $"relay {relay.DownlinkBitsPerSecondMeasured / 1000} kbit/s, {relay.PacketsDropped} dropped; layers {Rates(track)}";
-    }
 
     private static async Task<PlayerStats> Stats(IPage page)
     {

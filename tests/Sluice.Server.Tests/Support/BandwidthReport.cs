@@ -1,0 +1,27 @@
+using Sluice.Sfu;
+using Sluice.Sfu.Forwarding;
+using Sluice.Sfu.Sessions;
+using Sluice.Testing;
+
+namespace Sluice.Server.Tests.Support;
+
+/// <summary>One line on a subscriber's congestion control, for the logs and failure messages of the bandwidth tests.</summary>
+internal static class BandwidthReport
+{
+    /// <summary>Each encoding's rid and rate now.</summary>
+    public static string Rates(PublishedTrack track) => string.Join(", ", track.Encodings.Select(e => $"{e.Rid} {e.Bitrate / 1000} kbit/s"));
+
+    /// <summary>The node's estimate of the subscriber's bandwidth, its probes, and what its video section forwards.</summary>
+    public static string Estimate(SubscriberSession subscriber)
+    {
+        var estimator = subscriber.Downlink.Estimator;
+        var video = subscriber.Subscriptions.FirstOrDefault(s => s.Kind == MediaKind.Video);
+        return $"estimate {subscriber.Downlink.EstimatedBitrate / 1000} kbit/s (acked {estimator?.AcknowledgedBitrate / 1000}, feedbacks {estimator?.FeedbacksReceived}, "
+            + $"ignored {estimator?.FeedbacksIgnored}, REMBs {estimator?.RembsReceived}, probes {estimator?.ProbesStarted}/{estimator?.ProbesSucceeded}, usage {estimator?.Usage}), "
+            + $"forwarding {video?.ForwardedEncoding?.Rid ?? "-"}{(video?.PausedForBandwidth == true ? " (paused)" : "")} after {video?.LayerSwitches} switches";
+    }
+
+    /// <summary><see cref="Estimate"/>, with what the relay in front of the subscriber carries and the track's layers.</summary>
+    public static string Describe(SubscriberSession subscriber, RateLimitedUdpRelay relay, PublishedTrack track) =>
+        $"{Estimate(subscriber)}, relay {relay.DownlinkBitsPerSecondMeasured / 1000} kbit/s, {relay.PacketsDropped} dropped; layers {Rates(track)}";
+}
