@@ -32,6 +32,11 @@ public sealed class UdpMux : IDisposable
     private ImmutableArray<UdpMux> _hosted = [];
     private UdpMux? _host;
 
+    // Senders with packets waiting (receive thread only), and when they are served next.
+    private IPacedSender[] _paced = new IPacedSender[16];
+    private int _pacedCount;
+    private long _nextPace;
+
     // Where the datagram being dispatched came from; only the receiving thread touches it.
     private readonly SocketAddress _from;
 
@@ -50,6 +55,9 @@ public sealed class UdpMux : IDisposable
     }
 
     public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>How often senders with packets waiting are served (<see cref="SchedulePacing"/>).</summary>
+    public static TimeSpan PaceInterval { get; } = TimeSpan.FromMilliseconds(1);
 
     public UdpMuxStats Stats { get; } = new();
 
@@ -195,7 +203,11 @@ public sealed class UdpMux : IDisposable
             var hosted = _hosted;
             if (hosted.IsEmpty)
             {
-                ReceiveOne(buffer);
+                // While packets wait to be paced out, wait for a datagram no longer than until they are due.
+                if (_pacedCount == 0 || Readable(_socket, (int)PaceInterval.TotalMicroseconds))
+                {
+                    ReceiveOne(buffer);
+                }
             }
             else
             {
@@ -210,7 +222,7 @@ public sealed class UdpMux : IDisposable
 
                 try
                 {
-                    Socket.Select(ready, null, null, (int)HeartbeatInterval.TotalMicroseconds);
+                    Socket.Select(ready, null, null, (int)(_pacedCount > 0 ? PaceInterval : HeartbeatInterval).TotalMicroseconds);
                 }
                 catch (Exception e) when (e is SocketException or ObjectDisposedException)
                 {
@@ -237,6 +249,12 @@ public sealed class UdpMux : IDisposable
             }
 
             var now = _timeProvider.GetTimestamp();
+            if (_pacedCount > 0 && now >= _nextPace)
+            {
+                _nextPace = now + PaceTicks;
+                Pace();
+            }
+
             if (now >= _nextHeartbeat)
             {
                 _nextHeartbeat = now + HeartbeatTicks;
@@ -288,6 +306,75 @@ public sealed class UdpMux : IDisposable
             }
         }
     }
+
+    private static bool Readable(Socket socket, int microseconds)
+    {
+        try
+        {
+            return socket.Poll(microseconds, SelectMode.SelectRead);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return true; // the receive that follows sees the same and handles it
+        }
+    }
+
+    /// <summary>
+    /// Serves <paramref name="sender"/> from the receive loop until it says nothing waits: every
+    /// <see cref="PaceInterval"/>, between datagrams, so its packets leave on the thread that owns its state. Call
+    /// on the receive thread whenever packets start waiting; a sender already served is not added again.
+    /// </summary>
+    public void SchedulePacing(IPacedSender sender)
+    {
+        ArgumentNullException.ThrowIfNull(sender);
+        if (_host is { } host)
+        {
+            host.SchedulePacing(sender);
+            return;
+        }
+
+        if (sender.PacingScheduled)
+        {
+            return;
+        }
+
+        sender.PacingScheduled = true;
+        if (_pacedCount == _paced.Length)
+        {
+            Array.Resize(ref _paced, _paced.Length * 2);
+        }
+
+        _paced[_pacedCount++] = sender;
+    }
+
+    private void Pace()
+    {
+        for (var i = 0; i < _pacedCount;)
+        {
+            bool waiting;
+            try
+            {
+                waiting = _paced[i].Pace();
+            }
+            catch (Exception)
+            {
+                Interlocked.Increment(ref Stats._handlerErrors);
+                waiting = false;
+            }
+
+            if (waiting)
+            {
+                i++;
+                continue;
+            }
+
+            _paced[i].PacingScheduled = false;
+            _paced[i] = _paced[--_pacedCount];
+            _paced[_pacedCount] = null!;
+        }
+    }
+
+    private long PaceTicks => (long)(PaceInterval.TotalSeconds * _timeProvider.TimestampFrequency);
 
     private long HeartbeatTicks => (long)(HeartbeatInterval.TotalSeconds * _timeProvider.TimestampFrequency);
 

@@ -152,6 +152,9 @@ public sealed class WebRtcTransport : IIceHost, IDisposable
     /// Protects the RTP packet in <paramref name="buffer"/>[..<paramref name="length"/>] in place and sends it.
     /// The buffer needs room for the SRTP tag after the packet. False if not connected or not protectable.
     /// </summary>
+    /// <summary>Has the receive loop serve <paramref name="sender"/> until nothing waits (<see cref="UdpMux.SchedulePacing"/>); on the receive thread.</summary>
+    public void SchedulePacing(IPacedSender sender) => _mux.SchedulePacing(sender);
+
     public bool SendRtp(Span<byte> buffer, int length) => SendProtected(buffer, length, rtcp: false);
 
     /// <inheritdoc cref="SendRtp"/>

@@ -32,9 +32,11 @@ internal sealed record SessionInfo(
 
 /// <summary>
 /// A subscriber's congestion control (null without transport-cc or REMB feedback): the node's estimate of its
-/// bandwidth in bit/s, the video tracks paused because their lowest layer does not fit, and the probes sent.
+/// bandwidth in bit/s, the video tracks paused because their lowest layer does not fit, the probes sent, and the
+/// packets the pacer held back (<c>paced</c>) and dropped because its queue was full.
 /// </summary>
-internal sealed record BandwidthInfo(long EstimatedBitrate, long AcknowledgedBitrate, long PausedTracks, long Probes, long ProbesSucceeded, long Feedbacks);
+internal sealed record BandwidthInfo(long EstimatedBitrate, long AcknowledgedBitrate, long PausedTracks, long Probes, long ProbesSucceeded, long Feedbacks,
+    long Paced, long PacerDropped);
 
 /// <summary>
 /// A subscriber's video section fed by a simulcast track (or paused for bandwidth): the encoding it gets now (rid),

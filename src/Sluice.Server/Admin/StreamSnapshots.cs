@@ -62,7 +62,7 @@ internal static class StreamSnapshots
     private static BandwidthInfo? Bandwidth(SfuSession session) =>
         session is SubscriberSession { Downlink: { Estimator: { } estimator } downlink }
             ? new BandwidthInfo(estimator.TargetBitrate, estimator.AcknowledgedBitrate, downlink.PausedTracks, estimator.ProbesStarted, estimator.ProbesSucceeded,
-                estimator.FeedbacksReceived + estimator.RembsReceived)
+                estimator.FeedbacksReceived + estimator.RembsReceived, downlink.Pacer?.QueuedTotal ?? 0, downlink.Pacer?.Dropped ?? 0)
             : null;
 
     private static IReadOnlyList<LayerState>? Layers(SfuSession session)

@@ -5,6 +5,7 @@ using Sluice.Rtc.Rtcp;
 using Sluice.Rtc.Rtp;
 using Sluice.Rtc.Transport;
 using Sluice.Sfu.Negotiation;
+using Sluice.Sfu.Sessions;
 
 namespace Sluice.Sfu.Forwarding;
 
@@ -18,7 +19,7 @@ namespace Sluice.Sfu.Forwarding;
 /// and does not fit, a probe (RTX copies of recent packets, paced over the sends of the next 100 ms) finds out
 /// whether the path carries more. Receive thread only; nothing allocates per packet.
 /// </summary>
-public sealed class Downlink
+public sealed class Downlink : IPacedSender
 {
     /// <summary>No allocation yet: a subscription forwards its track's preferred encoding.</summary>
     internal const int Unallocated = -1;
@@ -62,6 +63,7 @@ public sealed class Downlink
     private readonly WebRtcTransport _transport;
     private readonly TimeProvider _time;
     private readonly BandwidthEstimator? _estimator;
+    private readonly Pacer? _pacer;
     private int _transportCcId;
     private ushort _nextSequence;
 
@@ -90,6 +92,7 @@ public sealed class Downlink
         if (options is not null && (_transportCcId != 0 || remb))
         {
             _estimator = new BandwidthEstimator(options);
+            _pacer = new Pacer();
         }
     }
 
@@ -98,6 +101,9 @@ public sealed class Downlink
 
     /// <summary>The estimator, for its counters; null without congestion feedback.</summary>
     public BandwidthEstimator? Estimator => _estimator;
+
+    /// <summary>The pacer, for its counters; null without congestion feedback.</summary>
+    public Pacer? Pacer => _pacer;
 
     /// <summary>Video tracks paused now because the estimate does not carry their lowest layer.</summary>
     public long PausedTracks => Volatile.Read(ref _pausedTracks);
@@ -117,9 +123,54 @@ public sealed class Downlink
 
     /// <summary>
     /// Sends the RTP packet of <paramref name="length"/> bytes at the start of <paramref name="buffer"/> (which has
-    /// room for the transport-wide sequence number's element, and for SRTP): stamped, protected, sent, recorded.
+    /// room for the transport-wide sequence number's element, and for SRTP): stamped, protected, sent, recorded. A
+    /// <paramref name="paced"/> packet (video, retransmissions) may wait in the pacer behind others and leave within
+    /// a few hundred milliseconds, in order; audio and probes leave at once. False when it did not leave and will not.
     /// </summary>
-    internal bool Send(Span<byte> buffer, int length, int probeCluster = -1)
+    internal bool Send(Span<byte> buffer, int length, int probeCluster = -1, bool paced = false)
+    {
+        var now = 0L;
+        if (_pacer is { } pacer && (pacer.Rate > 0 || pacer.QueuedPackets > 0))
+        {
+            now = Microseconds.Now(_time);
+            if (!paced)
+            {
+                pacer.Charge(now, length);
+            }
+            else if (!pacer.TryTake(now, length))
+            {
+                if (!pacer.Enqueue(buffer[..length]))
+                {
+                    return false;
+                }
+
+                _transport.SchedulePacing(this);
+                return true;
+            }
+        }
+
+        return SendNow(buffer, length, probeCluster, now);
+    }
+
+    /// <summary>The receive loop's call while packets wait: sends those due by now.</summary>
+    bool IPacedSender.Pace()
+    {
+        var pacer = _pacer!;
+        var now = Microseconds.Now(_time);
+        var scratch = SfuSession.Scratch;
+        int length;
+        while ((length = pacer.Dequeue(now, scratch)) > 0)
+        {
+            SendNow(scratch, length, -1, now);
+        }
+
+        return pacer.QueuedPackets > 0;
+    }
+
+    bool IPacedSender.PacingScheduled { get; set; }
+
+    // Stamps, protects, sends and records one packet; now is 0 when not read yet.
+    private bool SendNow(Span<byte> buffer, int length, int probeCluster, long now)
     {
         var stamped = false;
         if (_transportCcId != 0 && RtpHeaderRewriter.SetTwoByteValue(buffer, length, _transportCcId, _nextSequence) is > 0 and var withSequence)
@@ -142,7 +193,11 @@ public sealed class Downlink
             return true;
         }
 
-        var now = Microseconds.Now(_time);
+        if (now == 0)
+        {
+            now = Microseconds.Now(_time);
+        }
+
         if (stamped)
         {
             _estimator?.OnPacketSent(_nextSequence, length + WireOverhead, now, media ? _probeCluster : probeCluster);
@@ -183,6 +238,12 @@ public sealed class Downlink
             }
 
             Volatile.Write(ref _pausedTracks, 0);
+            if (_pacer is { } unpaced)
+            {
+                // A node-to-node relay goes at the rate its source sends.
+                unpaced.Rate = 0;
+            }
+
             return;
         }
 
@@ -194,6 +255,7 @@ public sealed class Downlink
         }
 
         var now = Microseconds.Now(_time);
+        _pacer!.Rate = (long)(estimator.TargetBitrate * Pacer.PacingFactor);
         EvaluateProbe(estimator, now);
         var probeSource = ProbeSource(subscriptions);
         var canProbe = probeSource is not null;

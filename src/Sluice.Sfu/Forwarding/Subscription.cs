@@ -255,7 +255,7 @@ public sealed class Subscription : ITrackSink
             _lastSentAt = now;
         }
 
-        if (_downlink.Send(scratch, length))
+        if (_downlink.Send(scratch, length, paced: Kind == MediaKind.Video))
         {
             _packetsSent++;
             _bytesSent += length;
@@ -335,7 +335,7 @@ public sealed class Subscription : ITrackSink
             length = Rtx.WrapInPlace(scratch, length, rtxPayloadType, rtxSsrc, _rtxSequence++);
         }
 
-        if (length > 0 && _downlink.Send(scratch, length, probeCluster))
+        if (length > 0 && _downlink.Send(scratch, length, probeCluster, paced: probeCluster < 0 && Kind == MediaKind.Video))
         {
             if (probeCluster < 0)
             {

@@ -1,9 +1,12 @@
+using Sluice.Rtc.Transport;
+
 namespace Sluice.Sfu.Tests.Forwarding;
 
 /// <summary>
 /// The forward path allocates nothing per packet: on the node's receive thread, from the publisher transport's
 /// plain-RTP hand-off through parse, duplicate check, retransmission cache, keyframe detection, fan-out, the
-/// per-subscriber rewrite, SRTP protect and send. Real clients over UDP on 127.0.0.1 on both sides.
+/// per-subscriber rewrite, SRTP protect and send; and, when subscribers' estimates hold the node back, neither the
+/// pacer's queueing nor its sending what waited. Real clients over UDP on 127.0.0.1 on both sides.
 /// </summary>
 public sealed class ForwardPathAllocationTests
 {
@@ -19,21 +22,56 @@ public sealed class ForwardPathAllocationTests
     private long _allocated;
     private int _forwarded;
 
-    [Fact]
-    public async Task Forwarding_to_three_subscribers_allocates_nothing_per_packet()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Forwarding_to_three_subscribers_allocates_nothing_per_packet(bool paced)
     {
-        using var loopback = await ForwardingLoopback.StartAsync(Subscribers);
+        // Paced: the subscribers' estimates are held at 3 Mbit/s, so the node sends no faster than 7.5 Mbit/s to
+        // each and the packets the test sends faster wait in the pacers.
+        using var loopback = await ForwardingLoopback.StartAsync(Subscribers, maxSubscriberBitrate: paced ? 3_000_000 : 1_000_000_000);
         var server = loopback.ServerPublisherTransport;
         var forward = server.RtpReceived ?? throw new InvalidOperationException("the publisher session set no RTP handler");
+
+        // The pacers' sending, measured the same way: the node's receive loop also serves this sender, which has each
+        // subscriber's downlink send what has fallen due (as the loop does for the downlinks themselves).
+        var downlinks = loopback.Stream.Subscribers.Select(s => (IPacedSender)s.Downlink).ToArray();
+        var estimators = loopback.Stream.Subscribers.Select(s => s.Downlink.Estimator!).ToArray();
+
+        // Measured once warm: past the first packets, and (paced) a while after every subscriber's first probe
+        // started, so its RTX stream's first packet, which sets up that stream's SRTP state, is behind us too.
+        var warmFrom = paced ? int.MaxValue : WarmUp;
+        bool Warm()
+        {
+            if (warmFrom == int.MaxValue && _forwarded >= WarmUp)
+            {
+                var probed = true;
+                foreach (var estimator in estimators)
+                {
+                    probed &= estimator.ProbesStarted > 0;
+                }
+
+                warmFrom = probed ? _forwarded + WarmUp : int.MaxValue;
+            }
+
+            return _forwarded >= warmFrom;
+        }
+
+        var measuring = new MeasuringPacedSender(downlinks, Warm, () => Volatile.Read(ref _forwarded) < Packets);
 
         // Runs on the node's receive thread. The closure is allocated here, once; the wrapper itself
         // allocates nothing per call, so whatever is counted comes from the forward path.
         server.RtpReceived = (transport, packet) =>
         {
+            if (_forwarded == 0)
+            {
+                transport.SchedulePacing(measuring);
+            }
+
             var before = GC.GetAllocatedBytesForCurrentThread();
             forward(transport, packet);
             var after = GC.GetAllocatedBytesForCurrentThread();
-            if (_forwarded >= WarmUp)
+            if (Warm())
             {
                 _allocated += after - before;
             }
@@ -59,6 +97,17 @@ public sealed class ForwardPathAllocationTests
         Assert.All(loopback.Subscribers, s => Assert.Equal(Packets, s.RtpReceived));
         Assert.All(loopback.VideoSubscriptions, t => Assert.Equal(Packets, t.PacketsSent));
         Assert.Equal(0, _allocated);
+        Assert.Equal(0, measuring.Allocated);
+        Assert.True(measuring.Calls > 0, "nothing measured: the subscribers were never probed");
+        var queued = loopback.Stream.Subscribers.Select(s => s.Downlink.Pacer!.QueuedTotal).ToList();
+        if (paced)
+        {
+            Assert.All(queued, q => Assert.True(q > Packets / 4, $"the pacers held back [{string.Join(", ", queued)}] packets"));
+        }
+        else
+        {
+            Assert.All(queued, q => Assert.Equal(0, q));
+        }
 
         // The path measured is the congestion-controlled one: every packet stamped with a transport-wide sequence
         // number and recorded by the subscriber's estimator, whose feedback came back.
@@ -106,6 +155,34 @@ public sealed class ForwardPathAllocationTests
             }
 
             await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Has each downlink send what waits, counting what that allocates once <paramref name="counting"/> says so.</summary>
+    private sealed class MeasuringPacedSender(IPacedSender[] downlinks, Func<bool> counting, Func<bool> running) : IPacedSender
+    {
+        public long Allocated { get; private set; }
+
+        public long Calls { get; private set; }
+
+        public bool PacingScheduled { get; set; }
+
+        public bool Pace()
+        {
+            var measure = counting();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            foreach (var downlink in downlinks)
+            {
+                downlink.Pace();
+            }
+
+            if (measure)
+            {
+                Allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+                Calls++;
+            }
+
+            return running();
         }
     }
 }

@@ -80,7 +80,11 @@ internal sealed class ForwardingLoopback : IDisposable
     /// Whether the publisher offers <see cref="SimulcastEncodings"/> VP8 encodings (see <see cref="SimulcastSsrc"/>)
     /// instead of one; subscribers then record the VP8 packets they receive (<see cref="Client.ReceivedVideo"/>).
     /// </param>
-    public static async Task<ForwardingLoopback> StartAsync(int subscriberCount, bool congestionControl = true, bool simulcast = false)
+    /// <param name="maxSubscriberBitrate">
+    /// The most any subscriber's estimate may be (and where it starts): low enough, and the node paces what it
+    /// sends faster than 2.5 times that.
+    /// </param>
+    public static async Task<ForwardingLoopback> StartAsync(int subscriberCount, bool congestionControl = true, bool simulcast = false, long maxSubscriberBitrate = 1_000_000_000)
     {
         var node = new SfuNode(new SfuOptions
         {
@@ -89,8 +93,8 @@ internal sealed class ForwardingLoopback : IDisposable
             CongestionControl = congestionControl,
 
             // Tests and benchmarks send as fast as loopback carries: start the estimates where that is.
-            InitialSubscriberBitrate = 200_000_000,
-            MaxSubscriberBitrate = 1_000_000_000,
+            InitialSubscriberBitrate = Math.Min(200_000_000, maxSubscriberBitrate),
+            MaxSubscriberBitrate = maxSubscriberBitrate,
         });
         var clients = new List<Client>();
         try
