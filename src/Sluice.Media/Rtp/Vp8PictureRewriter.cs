@@ -24,9 +24,102 @@ public struct Vp8PictureRewriter
         _resyncTl0 = true;
     }
 
+    /// <summary>
+    /// The picture starting with <paramref name="payload"/> is not forwarded (an upper temporal layer the receiver
+    /// does not get): the pictures after it close the gap, so the receiver's PictureIDs stay consecutive. Call once,
+    /// on the picture's first packet.
+    /// </summary>
+    public void Skip(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length > 2 && (payload[0] & Vp8PayloadDescriptor.X) != 0 && (payload[1] & Vp8PayloadDescriptor.I) != 0 && _hasPicture && !_resyncPicture)
+        {
+            _pictureOffset--;
+        }
+    }
+
+    /// <summary>
+    /// The offsets the last <see cref="Rewrite"/> applied, packed (PictureID in the low 15 bits, TL0PICIDX in the 8
+    /// above): what <see cref="Reapply"/> needs to rewrite a copy of that packet the same way later (a retransmission),
+    /// whatever pictures were skipped since.
+    /// </summary>
+    public readonly int Offsets => (_pictureOffset & 0x7FFF) | ((_tl0Offset & 0xFF) << 15);
+
     /// <summary>Rewrites the descriptor at the start of <paramref name="payload"/>; false (and nothing changed) when it is malformed.</summary>
     public bool Rewrite(Span<byte> payload)
     {
+        if (!TryLocate(payload, out var pictureAt, out var wide, out var tl0At))
+        {
+            return false;
+        }
+
+        if (pictureAt > 0)
+        {
+            var mask = wide ? 0x7FFF : 0x7F;
+            var picture = Picture(payload, pictureAt, wide);
+            if (_resyncPicture || !_hasPicture)
+            {
+                _pictureOffset = _hasPicture ? _lastPicture + 1 - picture : 0;
+                _resyncPicture = false;
+            }
+
+            var rewritten = (picture + _pictureOffset) & mask;
+            if (!_hasPicture || Newer(rewritten, _lastPicture, mask))
+            {
+                _lastPicture = rewritten;
+                _hasPicture = true;
+            }
+
+            WritePicture(payload, pictureAt, wide, rewritten);
+        }
+
+        if (tl0At > 0)
+        {
+            var tl0 = payload[tl0At];
+            if (_resyncTl0 || !_hasTl0)
+            {
+                _tl0Offset = _hasTl0 ? _lastTl0 + 1 - tl0 : 0;
+                _resyncTl0 = false;
+            }
+
+            var rewritten = (tl0 + _tl0Offset) & 0xFF;
+            if (!_hasTl0 || Newer(rewritten, _lastTl0, 0xFF))
+            {
+                _lastTl0 = rewritten;
+                _hasTl0 = true;
+            }
+
+            payload[tl0At] = (byte)rewritten;
+        }
+
+        return true;
+    }
+
+    /// <summary>Rewrites <paramref name="payload"/> with <paramref name="offsets"/> a <see cref="Rewrite"/> applied before (<see cref="Offsets"/>).</summary>
+    public static bool Reapply(Span<byte> payload, int offsets)
+    {
+        if (!TryLocate(payload, out var pictureAt, out var wide, out var tl0At))
+        {
+            return false;
+        }
+
+        if (pictureAt > 0)
+        {
+            WritePicture(payload, pictureAt, wide, (Picture(payload, pictureAt, wide) + offsets) & (wide ? 0x7FFF : 0x7F));
+        }
+
+        if (tl0At > 0)
+        {
+            payload[tl0At] = (byte)(payload[tl0At] + (offsets >> 15));
+        }
+
+        return true;
+    }
+
+    // Where the PictureID and TL0PICIDX are (0: absent).
+    private static bool TryLocate(ReadOnlySpan<byte> payload, out int pictureAt, out bool wide, out int tl0At)
+    {
+        pictureAt = tl0At = 0;
+        wide = false;
         if (!Vp8PayloadDescriptor.TryGetLength(payload, out _))
         {
             return false;
@@ -41,55 +134,33 @@ public struct Vp8PictureRewriter
         var offset = 2;
         if ((extension & Vp8PayloadDescriptor.I) != 0)
         {
-            var wide = (payload[offset] & Vp8PayloadDescriptor.M) != 0;
-            var mask = wide ? 0x7FFF : 0x7F;
-            var picture = wide ? ((payload[offset] & 0x7F) << 8) | payload[offset + 1] : payload[offset] & 0x7F;
-            if (_resyncPicture || !_hasPicture)
-            {
-                _pictureOffset = _hasPicture ? _lastPicture + 1 - picture : 0;
-                _resyncPicture = false;
-            }
-
-            var rewritten = (picture + _pictureOffset) & mask;
-            if (!_hasPicture || Newer(rewritten, _lastPicture, mask))
-            {
-                _lastPicture = rewritten;
-                _hasPicture = true;
-            }
-
-            if (wide)
-            {
-                payload[offset] = (byte)(Vp8PayloadDescriptor.M | (rewritten >> 8));
-                payload[offset + 1] = (byte)rewritten;
-                offset += 2;
-            }
-            else
-            {
-                payload[offset] = (byte)rewritten;
-                offset++;
-            }
+            pictureAt = offset;
+            wide = (payload[offset] & Vp8PayloadDescriptor.M) != 0;
+            offset += wide ? 2 : 1;
         }
 
         if ((extension & Vp8PayloadDescriptor.L) != 0)
         {
-            var tl0 = payload[offset];
-            if (_resyncTl0 || !_hasTl0)
-            {
-                _tl0Offset = _hasTl0 ? _lastTl0 + 1 - tl0 : 0;
-                _resyncTl0 = false;
-            }
-
-            var rewritten = (tl0 + _tl0Offset) & 0xFF;
-            if (!_hasTl0 || Newer(rewritten, _lastTl0, 0xFF))
-            {
-                _lastTl0 = rewritten;
-                _hasTl0 = true;
-            }
-
-            payload[offset] = (byte)rewritten;
+            tl0At = offset;
         }
 
         return true;
+    }
+
+    private static int Picture(ReadOnlySpan<byte> payload, int at, bool wide) =>
+        wide ? ((payload[at] & 0x7F) << 8) | payload[at + 1] : payload[at] & 0x7F;
+
+    private static void WritePicture(Span<byte> payload, int at, bool wide, int picture)
+    {
+        if (wide)
+        {
+            payload[at] = (byte)(Vp8PayloadDescriptor.M | (picture >> 8));
+            payload[at + 1] = (byte)picture;
+        }
+        else
+        {
+            payload[at] = (byte)picture;
+        }
     }
 
     /// <summary>Serial-number order in a <paramref name="mask"/>+1 space (RFC 1982): a is after b.</summary>

@@ -291,6 +291,7 @@ public sealed class Downlink : IPacedSender
         // probe's queue or a burst of loss, more often than a path really narrows), and only while the path is
         // losing packets (or the receiver caps it with REMB): a delay-based cut alone may be a busy receiver.
         Span<int> chosen = stackalloc int[subscriptions.Length];
+        Span<int> temporal = stackalloc int[subscriptions.Length];
         long paused = 0;
         long wanted = 0;
         var shortfall = false;
@@ -299,6 +300,7 @@ public sealed class Downlink : IPacedSender
         for (var i = 0; i < subscriptions.Length; i++)
         {
             chosen[i] = Unallocated;
+            temporal[i] = Subscription.AllTemporal;
             var subscription = subscriptions[i];
             if (subscription.Kind != MediaKind.Video || subscription.Source is not { } track || !subscription.Enabled)
             {
@@ -312,7 +314,12 @@ public sealed class Downlink : IPacedSender
                 continue;
             }
 
-            var cost = Cost(subscription, track.Encodings[lowest]);
+            // A flowing track's floor is the lowest encoding's base temporal layer (a third to a half of its rate at
+            // a quarter of its frame rate with VP8 L1T3; all of it where the encoding has one layer). A paused track
+            // resumes only when the whole lowest encoding fits: an estimate made while only audio and probes flowed
+            // can read high (a policer's burst allowance carries a short probe whole), so resuming asks for a margin.
+            var floor = subscription.PausedForBandwidth ? track.Encodings[lowest].TemporalLayerCount - 1 : 0;
+            var cost = Cost(subscription, track.Encodings[lowest], floor);
             var spared = cost > budget && !subscription.PausedForBandwidth && (_shortTicks < PauseAfterTicks || !lossLimited);
             shortfall |= cost > budget && !subscription.PausedForBandwidth;
 
@@ -324,6 +331,7 @@ public sealed class Downlink : IPacedSender
             {
                 // (Without a way to probe, a paused track could never find out that it fits again: it keeps its lowest layer.)
                 chosen[i] = lowest;
+                temporal[i] = floor;
                 budget -= cost;
             }
             else
@@ -354,10 +362,11 @@ public sealed class Downlink : IPacedSender
             var subscription = subscriptions[i];
             var track = subscription.Source!;
             var current = track.Encodings[chosen[i]];
-            var refund = Cost(subscription, current);
-            while (Above(track, current) is { } candidate)
+            var layer = temporal[i];
+            var refund = Cost(subscription, current, layer);
+            while (Above(track, current, layer) is ({ } candidate, var candidateLayer))
             {
-                var cost = Cost(subscription, candidate);
+                var cost = Cost(subscription, candidate, candidateLayer);
                 if (cost - refund > budget)
                 {
                     // The first upgrade that does not fit: what a probe must show the path carries.
@@ -371,8 +380,9 @@ public sealed class Downlink : IPacedSender
 
                 budget -= cost - refund;
                 refund = cost;
-                current = candidate;
+                (current, layer) = (candidate, candidateLayer);
                 chosen[i] = candidate.Index;
+                temporal[i] = layer;
             }
         }
 
@@ -380,7 +390,9 @@ public sealed class Downlink : IPacedSender
         {
             if (subscriptions[i].Kind == MediaKind.Video)
             {
-                subscriptions[i].Allocate(chosen[i]);
+                var encodings = subscriptions[i].Source?.Encodings;
+                var all = chosen[i] >= 0 && encodings is { } e && chosen[i] < e.Length && temporal[i] >= e[chosen[i]].TemporalLayerCount - 1;
+                subscriptions[i].Allocate(chosen[i], all ? Subscription.AllTemporal : temporal[i]);
             }
         }
 
@@ -391,12 +403,17 @@ public sealed class Downlink : IPacedSender
         }
     }
 
-    /// <summary>A layer's cost: its rate, with the upgrade margin unless it is what the subscription forwards now or below.</summary>
-    private static long Cost(Subscription subscription, TrackEncoding encoding)
+    /// <summary>
+    /// A layer's cost (an encoding up to a temporal layer): its rate, with the upgrade margin unless it is what the
+    /// subscription forwards now or below.
+    /// </summary>
+    private static long Cost(Subscription subscription, TrackEncoding encoding, int temporal)
     {
         var forwarded = subscription.ForwardedEncoding;
-        var held = forwarded is not null && forwarded.Track == encoding.Track && encoding.CompareLayer(forwarded) <= 0 && !subscription.PausedForBandwidth;
-        return held ? encoding.PeakBitrate : (long)(encoding.PeakBitrate * UpgradeMargin);
+        var rate = encoding.TemporalPeakBitrate(temporal);
+        var order = forwarded is not null && forwarded.Track == encoding.Track ? encoding.CompareLayer(forwarded) : 1;
+        var held = !subscription.PausedForBandwidth && (order < 0 || (order == 0 && temporal <= subscription.TemporalLayer));
+        return held ? rate : (long)(rate * UpgradeMargin);
     }
 
     /// <summary>What the subscriptions would take with every video track on its best flowing layer, in bit/s.</summary>
@@ -434,7 +451,18 @@ public sealed class Downlink : IPacedSender
         return extreme;
     }
 
-    /// <summary>The next flowing layer above <paramref name="current"/>, or null at the top.</summary>
+    /// <summary>
+    /// The next layer above <paramref name="current"/> up to <paramref name="temporal"/>: its next temporal layer, else
+    /// the next flowing encoding whole; null at the top. Temporal layers are steps below the lowest encoding's full
+    /// frame rate only: a bigger picture comes at its full frame rate or not at all (a viewer takes 320x180 at 30
+    /// frames per second over 640x360 at 7.5).
+    /// </summary>
+    private static (TrackEncoding? Encoding, int Temporal) Above(PublishedTrack track, TrackEncoding current, int temporal) =>
+        temporal < current.TemporalLayerCount - 1 ? (current, temporal + 1)
+        : Above(track, current) is { } next ? (next, next.TemporalLayerCount - 1)
+        : (null, 0);
+
+    /// <summary>The next flowing encoding above <paramref name="current"/>, or null at the top.</summary>
     private static TrackEncoding? Above(PublishedTrack track, TrackEncoding current)
     {
         TrackEncoding? next = null;

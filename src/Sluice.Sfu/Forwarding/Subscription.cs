@@ -52,6 +52,22 @@ public sealed class Subscription : ITrackSink
     private long _packetsLostReported;
     private int _pinned = -1;
     private int _allocated = Downlink.Unallocated;
+
+    // The temporal layers (VP8 TID) the allocation lets through (the highest TID kept; AllTemporal: every one), the
+    // ones forwarded now (it follows the target at frame starts: down at any, up at a layer sync or TID 0), and
+    // whether the packet's frame is being dropped.
+    internal const int AllTemporal = TrackEncoding.TemporalLayers - 1;
+    private int _temporalTarget = AllTemporal;
+    private int _temporal = AllTemporal;
+    private long _framesDropped;
+
+    // Our sequence number -> the source's, for the last SequenceMapSize packets sent: with upper temporal layers
+    // dropped the offset between the two changes from packet to packet, and NACKs and probes name ours. An entry
+    // holds, from the low bits: theirs (16), ours (16), the VP8 PictureID/TL0PICIDX offsets it was sent with (23),
+    // and a 1 (written), so a retransmission is the very packet sent.
+    private const int SequenceMapSize = 1024;
+    private const int Written = 55;
+    private readonly long[] _sequenceMap;
     private byte _probePayloadType = None;
     private long _layerSwitches;
     private volatile bool _enabled = true;
@@ -68,6 +84,7 @@ public sealed class Subscription : ITrackSink
         _lastSequence = (ushort)RandomNumberGenerator.GetInt32(1 << 15);
         _lastTimestamp = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
         _rtxSequence = (ushort)RandomNumberGenerator.GetInt32(1 << 15);
+        _sequenceMap = negotiated.Kind == MediaKind.Video ? new long[SequenceMapSize] : [];
     }
 
     public NegotiatedTrack Negotiated { get; }
@@ -110,6 +127,12 @@ public sealed class Subscription : ITrackSink
 
     /// <summary>True while the subscriber's bandwidth estimate does not carry the track's lowest layer: video waits, audio goes on.</summary>
     public bool PausedForBandwidth => Volatile.Read(ref _allocated) == Downlink.Paused;
+
+    /// <summary>The highest VP8 temporal layer (TID) forwarded now; <see cref="TrackEncoding.TemporalLayers"/> - 1 when none is dropped.</summary>
+    public int TemporalLayer => Volatile.Read(ref _temporal);
+
+    /// <summary>Frames of upper temporal layers not forwarded, so this subscriber gets fewer frames per second.</summary>
+    public long FramesDropped => Volatile.Read(ref _framesDropped);
 
     /// <summary>The encoding the bandwidth allocation chose for this subscriber, if it chose one.</summary>
     public int? AllocatedEncoding => Volatile.Read(ref _allocated) is >= 0 and var allocated ? allocated : null;
@@ -225,6 +248,35 @@ public sealed class Subscription : ITrackSink
             _waitingForKeyframe = false;
         }
 
+        var vp8 = _isVp8[codec.PayloadType & 0x7F];
+        if (vp8 && Vp8TemporalLayer.TryRead(rtp.Payload, out var temporal, out var layerSync))
+        {
+            // A pinned encoding (the layer API) comes whole; otherwise the allocation says how many layers fit.
+            var target = Volatile.Read(ref _pinned) >= 0 ? AllTemporal : Volatile.Read(ref _temporalTarget);
+            if (keyframeStart || _resync)
+            {
+                Volatile.Write(ref _temporal, target);
+            }
+            else if (Vp8TemporalLayer.IsFrameStart(rtp.Payload) && _temporal != target && (target < _temporal || temporal == 0 || layerSync))
+            {
+                // Down at any frame; up where the frames that follow reference nothing the subscriber lacks.
+                Volatile.Write(ref _temporal, target);
+            }
+
+            if (temporal > _temporal)
+            {
+                // Not forwarded: the packets after it close the gap in our sequence numbers and PictureIDs.
+                if (Vp8TemporalLayer.IsFrameStart(rtp.Payload))
+                {
+                    _vp8.Skip(rtp.Payload);
+                    _framesDropped++;
+                }
+
+                _sequenceOffset--;
+                return;
+            }
+        }
+
         var sequenceNumber = rtp.SequenceNumber;
         var timestamp = rtp.Timestamp;
         if (_resync)
@@ -242,10 +294,15 @@ public sealed class Subscription : ITrackSink
         var outSequence = (ushort)(sequenceNumber + _sequenceOffset);
         var outTimestamp = timestamp + _timestampOffset;
         var length = Rewrite(rtp.Packet, scratch, payloadType, outSequence, outTimestamp);
-        if (_isVp8[codec.PayloadType & 0x7F])
+        if (vp8)
         {
             // One PictureID / TL0PICIDX series for the subscriber across sources (RFC 7741 §4.2).
             _vp8.Rewrite(scratch.Slice(rtp.HeaderLength, rtp.Packet.Length - rtp.HeaderLength - rtp.PaddingLength));
+        }
+
+        if (_sequenceMap.Length > 0)
+        {
+            _sequenceMap[outSequence % SequenceMapSize] = (1L << Written) | ((long)(vp8 ? _vp8.Offsets : 0) << 32) | ((long)outSequence << 16) | sequenceNumber;
         }
 
         if ((short)(outSequence - _lastSequence) > 0)
@@ -306,9 +363,9 @@ public sealed class Subscription : ITrackSink
                 continue;
             }
 
-            if (current.Cache.TryGet((ushort)(lost - _sequenceOffset), out var original))
+            if (TryGetSource(lost, out var theirs, out var offsets) && current.Cache.TryGet(theirs, out var original))
             {
-                Retransmit(original, scratch);
+                Retransmit(original, lost, offsets, scratch);
             }
         }
     }
@@ -319,14 +376,14 @@ public sealed class Subscription : ITrackSink
         _source?.RequestKeyframe();
     }
 
-    private int Retransmit(ReadOnlySpan<byte> original, Span<byte> scratch, int probeCluster = -1)
+    private int Retransmit(ReadOnlySpan<byte> original, ushort ours, int vp8Offsets, Span<byte> scratch, int probeCluster = -1)
     {
         var payloadType = original[1] & 0x7F;
         var rtxPayloadType = _rtxPayloadTypes[payloadType];
-        var length = Rewrite(original, scratch, _payloadTypes[payloadType], OutSequence(original), OutTimestamp(original));
+        var length = Rewrite(original, scratch, _payloadTypes[payloadType], ours, OutTimestamp(original));
         if (_isVp8[payloadType] && RtpPacket.TryParse(original, out var rtp))
         {
-            _vp8.Rewrite(scratch.Slice(rtp.HeaderLength, rtp.Packet.Length - rtp.HeaderLength - rtp.PaddingLength));
+            Vp8PictureRewriter.Reapply(scratch.Slice(rtp.HeaderLength, rtp.Packet.Length - rtp.HeaderLength - rtp.PaddingLength), vp8Offsets);
         }
 
         if (rtxPayloadType != None && RtxSsrc is { } rtxSsrc)
@@ -349,7 +406,11 @@ public sealed class Subscription : ITrackSink
     }
 
     /// <summary>The bandwidth allocation's choice (an encoding index, <see cref="Downlink.Paused"/> or <see cref="Downlink.Unallocated"/>); the heartbeat's.</summary>
-    internal void Allocate(int encoding) => Volatile.Write(ref _allocated, encoding);
+    internal void Allocate(int encoding, int temporal = AllTemporal)
+    {
+        Volatile.Write(ref _allocated, encoding);
+        Volatile.Write(ref _temporalTarget, temporal);
+    }
 
     /// <summary>True when probes can be copies of this subscription's packets: video, forwarding, with an RTX stream.</summary>
     internal bool CanProbe => Kind == MediaKind.Video && _started && RtxSsrc is not null && _probePayloadType != None;
@@ -369,9 +430,9 @@ public sealed class Subscription : ITrackSink
         // Not while paused (a paused track's link is thin: small padding packets keep a probe from crowding out the
         // audio), nor while a new source waits for its keyframe (our numbering does not map onto its packets yet).
         if (!_paused && !_resync && _current is { } current && back < 64 && (short)(ours - _firstSequenceOfEpoch) >= 0
-            && current.Cache.TryGet((ushort)(ours - _sequenceOffset), out var original))
+            && TryGetSource(ours, out var theirs, out var offsets) && current.Cache.TryGet(theirs, out var original))
         {
-            return Retransmit(original, SfuSession.Scratch, probeCluster);
+            return Retransmit(original, ours, offsets, SfuSession.Scratch, probeCluster);
         }
 
         // Nothing to copy (paused, or a short history): padding only, on the RTX stream (RFC 4588 §4 packets
@@ -402,7 +463,22 @@ public sealed class Subscription : ITrackSink
         return allocated == Downlink.Paused ? -1 : allocated >= 0 && allocated < track.Encodings.Length ? allocated : track.PreferredEncoding;
     }
 
-    private ushort OutSequence(ReadOnlySpan<byte> original) => (ushort)(BinaryPrimitives.ReadUInt16BigEndian(original[2..]) + _sequenceOffset);
+    /// <summary>The source's sequence number of the packet we sent as <paramref name="ours"/>, if it is among the last sent.</summary>
+    private bool TryGetSource(ushort ours, out ushort theirs, out int vp8Offsets)
+    {
+        if (_sequenceMap.Length == 0)
+        {
+            // Audio has no layers to drop: one offset maps every packet.
+            theirs = (ushort)(ours - _sequenceOffset);
+            vp8Offsets = 0;
+            return true;
+        }
+
+        var entry = _sequenceMap[ours % SequenceMapSize];
+        theirs = (ushort)entry;
+        vp8Offsets = (int)((entry >> 32) & 0x7F_FFFF);
+        return entry >> Written == 1 && (ushort)(entry >> 16) == ours;
+    }
 
     private uint OutTimestamp(ReadOnlySpan<byte> original) => BinaryPrimitives.ReadUInt32BigEndian(original[4..]) + _timestampOffset;
 

@@ -149,6 +149,26 @@ public sealed class TrackEncoding
     private long _bytesAtLastMeasure;
     private long _lastMeasureAt;
 
+    // Bytes per VP8 temporal layer (TID 0-3) since the last measure, and each layer's share (per mille) of the
+    // encoding's bytes up to and including it, as last measured.
+    private readonly long[] _temporalBytes = new long[TemporalLayers];
+    private readonly int[] _temporalShare = new int[TemporalLayers];
+    private int _temporalLayers = 1;
+    private int _temporalLayersSeen;
+
+    /// <summary>The most temporal layers a VP8 encoding may carry (TID is two bits).</summary>
+    public const int TemporalLayers = 4;
+
+    /// <summary>
+    /// How many temporal layers this encoding carried over the last measure (1 when it carries no TID, as
+    /// Chromium's single-layer VP8, H264 and others): the allocation can forward fewer to one subscriber.
+    /// </summary>
+    public int TemporalLayerCount => Volatile.Read(ref _temporalLayers);
+
+    /// <summary>What the encoding's layers up to <paramref name="temporal"/> take of its <see cref="PeakBitrate"/>, in bit/s.</summary>
+    public long TemporalPeakBitrate(int temporal) =>
+        temporal >= TemporalLayerCount - 1 ? PeakBitrate : PeakBitrate * Volatile.Read(ref _temporalShare[Math.Max(0, temporal)]) / 1000;
+
     /// <summary>Measures <see cref="Bitrate"/> since the last measure; called once a second by the node's report timer.</summary>
     internal void MeasureBitrate()
     {
@@ -160,6 +180,23 @@ public sealed class TrackEncoding
         Volatile.Write(ref _bitrate, seconds > 0 ? (long)((bytes - _bytesAtLastMeasure) * 8 / seconds) : 0);
         _bytesAtLastMeasure = bytes;
         _lastMeasureAt = now;
+
+        long total = 0;
+        foreach (var layer in _temporalBytes)
+        {
+            total += layer;
+        }
+
+        long upTo = 0;
+        for (var t = 0; t < TemporalLayers; t++)
+        {
+            upTo += _temporalBytes[t];
+            Volatile.Write(ref _temporalShare[t], total > 0 ? (int)(upTo * 1000 / total) : 1000);
+            _temporalBytes[t] = 0;
+        }
+
+        Volatile.Write(ref _temporalLayers, Math.Max(1, _temporalLayersSeen));
+        _temporalLayersSeen = 0;
     }
 
     public long NacksSent => Volatile.Read(ref _nacksSent);
@@ -216,6 +253,12 @@ public sealed class TrackEncoding
         Statistics.OnPacket(rtp.SequenceNumber, rtp.Timestamp, now, isRetransmission);
 
         Cache.Store(rtp.SequenceNumber, packet);
+        if (codec.Codec == Media.MediaCodec.VP8 && Vp8TemporalLayer.TryRead(rtp.Payload, out var temporal, out _))
+        {
+            _temporalBytes[temporal] += packet.Length;
+            _temporalLayersSeen = Math.Max(_temporalLayersSeen, temporal + 1);
+        }
+
         var keyframeStart = Kind == MediaKind.Video && RtpKeyframe.IsKeyframeStart(codec.Codec, rtp.Payload);
         if (keyframeStart && RtpKeyframe.TryGetKeyframeSize(codec.Codec, rtp.Payload, out var width, out var height))
         {

@@ -107,6 +107,52 @@ public sealed class Vp8PictureRewriterTests
         Assert.Equal([0x10, 0x9d, 0x01, 0x2a], plain);
     }
 
+    [Fact]
+    public void Skipped_pictures_leave_no_gap_and_a_retransmission_is_rewritten_as_first_sent()
+    {
+        // L1T3 from a source at PictureID 0x7FFD (it wraps): TID 0, 2, 1, 2, ...; only TID 0 is forwarded.
+        var rewriter = new Vp8PictureRewriter();
+        var sent = new List<(int Picture, int Offsets, byte[] Original)>();
+        for (var i = 0; i < 12; i++)
+        {
+            var picture = (0x7FFD + i) & 0x7FFF;
+            var packet = Descriptor(picture, tl0: 7 + (i / 4));
+            if (i % 4 != 0)
+            {
+                rewriter.Skip(packet);
+                continue;
+            }
+
+            var original = packet.ToArray();
+            Assert.True(rewriter.Rewrite(packet));
+            sent.Add((Read(packet).Picture, rewriter.Offsets, original));
+            Assert.Equal(7 + (i / 4), Read(packet).Tl0);
+        }
+
+        // Consecutive PictureIDs (across the wrap) for the pictures forwarded.
+        Assert.Equal([0x7FFD, 0x7FFE, 0x7FFF], sent.Select(s => s.Picture));
+
+        // Much later (more pictures skipped since), a copy of the first one rewritten with its own offsets.
+        var copy = sent[0].Original.ToArray();
+        Assert.True(Vp8PictureRewriter.Reapply(copy, sent[0].Offsets));
+        Assert.Equal((0x7FFD, 7), Read(copy));
+        copy = sent[2].Original.ToArray();
+        Assert.True(Vp8PictureRewriter.Reapply(copy, sent[2].Offsets));
+        Assert.Equal((0x7FFF, 9), Read(copy));
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x90, 0xE0, 0x80, 0x01, 0x05, 0x80 }, true, 2, false)] // X, I (15 bits), L, T: TID 2
+    [InlineData(new byte[] { 0x90, 0xA0, 0x01, 0x60 }, true, 1, true)] // X, I (7 bits), T: TID 1, Y
+    [InlineData(new byte[] { 0x90, 0x90, 0x01, 0x60 }, false, 0, false)] // K without T: no TID
+    [InlineData(new byte[] { 0x10, 0x9d }, false, 0, false)] // no X
+    [InlineData(new byte[] { 0x90, 0xE0, 0x80 }, false, 0, false)] // cut short
+    public void The_temporal_layer_is_read_only_where_the_t_bit_says_so(byte[] payload, bool present, int temporalId, bool layerSync)
+    {
+        Assert.Equal(present, Vp8TemporalLayer.TryRead(payload, out var tid, out var y));
+        Assert.Equal((temporalId, layerSync), (tid, y));
+    }
+
     /// <summary>X, I (15-bit PictureID), L: a frame start with a payload byte after the descriptor.</summary>
     private static byte[] Descriptor(int picture, int tl0) =>
         [0x90, 0xC0, (byte)(0x80 | (picture >> 8)), (byte)picture, (byte)tl0, 0x9d];

@@ -126,6 +126,24 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
         await page.WaitForFunctionAsync("async () => (await window.stats()).width === 1280", null, new PageWaitForFunctionOptions { Timeout = 3_000, PollingInterval = 100 });
         log.WriteLine($"5 Mbit/s: on f {(DateTime.UtcNow - opened).TotalSeconds:0.0} s later; {BandwidthReport.Describe(subscriber, relay, track)}");
 
+        if (codec == "VP8")
+        {
+            // 170 kbit/s: q whole (about 150 kbit/s) and the audio do not fit, q's lower temporal layers (Chromium sends
+            // VP8 simulcast as L1T3) do: the player keeps decoding q at a lower frame rate instead of pausing.
+            relay.DownlinkBitsPerSecond = 170_000;
+            await Poll.Until(() => video.ForwardedEncoding?.Rid == "q" && video.TemporalLayer < 2,
+                () => "the player to take fewer of q's temporal layers at 170 kbit/s: " + BandwidthReport.Describe(subscriber, relay, track), timeoutSeconds: 15);
+            await Task.Delay(1000);
+            var thinner = await Stats(page);
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            var thinnerFor4 = await Stats(page);
+            log.WriteLine($"170 kbit/s for 4 s: {thinnerFor4.Decoded - thinner.Decoded} frames decoded, {thinnerFor4.Frozen - thinner.Frozen:0.00} s frozen; {BandwidthReport.Describe(subscriber, relay, track)}");
+            Assert.False(video.PausedForBandwidth, "video paused at 170 kbit/s, where q's base layer fits");
+            Assert.True(thinnerFor4.Decoded - thinner.Decoded >= 4 * 5, $"only {thinnerFor4.Decoded - thinner.Decoded} frames decoded in 4 s at 170 kbit/s");
+            Assert.True(thinnerFor4.Frozen - thinner.Frozen < 1.0, $"frozen for {thinnerFor4.Frozen - thinner.Frozen:0.00} s in 4 s at 170 kbit/s");
+            Assert.True(video.FramesDropped > 0);
+        }
+
         // 80 kbit/s: no video layer fits; video pauses, audio goes on.
         relay.DownlinkBitsPerSecond = 80_000;
         var narrowed = DateTime.UtcNow;

@@ -9,7 +9,8 @@ namespace Sluice.Server.Tests.Support;
 internal static class BandwidthReport
 {
     /// <summary>Each encoding's rid and rate now.</summary>
-    public static string Rates(PublishedTrack track) => string.Join(", ", track.Encodings.Select(e => $"{e.Rid} {e.Bitrate / 1000} kbit/s"));
+    public static string Rates(PublishedTrack track) =>
+        string.Join(", ", track.Encodings.Select(e => $"{e.Rid} {e.Bitrate / 1000} kbit/s{(e.TemporalLayerCount > 1 ? $" (T0 {e.TemporalPeakBitrate(0) / 1000})" : "")}"));
 
     /// <summary>The node's estimate of the subscriber's bandwidth, its probes, and what its video section forwards.</summary>
     public static string Estimate(SubscriberSession subscriber)
@@ -18,7 +19,14 @@ internal static class BandwidthReport
         var video = subscriber.Subscriptions.FirstOrDefault(s => s.Kind == MediaKind.Video);
         return $"estimate {subscriber.Downlink.EstimatedBitrate / 1000} kbit/s (acked {estimator?.AcknowledgedBitrate / 1000}, feedbacks {estimator?.FeedbacksReceived}, "
             + $"ignored {estimator?.FeedbacksIgnored}, REMBs {estimator?.RembsReceived}, probes {estimator?.ProbesStarted}/{estimator?.ProbesSucceeded}, usage {estimator?.Usage}), "
-            + $"forwarding {video?.ForwardedEncoding?.Rid ?? "-"}{(video?.PausedForBandwidth == true ? " (paused)" : "")} after {video?.LayerSwitches} switches";
+            + $"forwarding {video?.ForwardedEncoding?.Rid ?? "-"}{Temporal(video)}{(video?.PausedForBandwidth == true ? " (paused)" : "")} after {video?.LayerSwitches} switches";
+    }
+
+    // The temporal layers forwarded of those the encoding has, where it has more than one.
+    private static string Temporal(Subscription? video)
+    {
+        var layers = video?.ForwardedEncoding?.TemporalLayerCount ?? 1;
+        return layers > 1 ? $" T{Math.Min(video!.TemporalLayer, layers - 1)} of {layers} ({video.FramesDropped} frames dropped)" : "";
     }
 
     /// <summary><see cref="Estimate"/>, with what the relay in front of the subscriber carries and the track's layers.</summary>

@@ -84,7 +84,8 @@ public sealed class ForwardPathAllocationTests
         for (var i = 0; i < Packets; i++)
         {
             // The first packet starts a keyframe, so every subscriber starts forwarding at once.
-            var packet = i == 0 ? keyframe : delta;
+            // A copy each time: sending protects the buffer in place, and the next packet must carry plain VP8 again.
+            var packet = (i == 0 ? keyframe : delta).ToArray();
             ForwardingLoopback.SetSequenceAndTimestamp(packet, (ushort)(1000 + i), 90_000u + (uint)(i / 10 * 3000));
             Assert.True(loopback.Publisher.Transport.SendRtp(packet, PacketLength), "the publisher client refused to send");
             await WaitForWindow(loopback, sent: i + 1);
@@ -142,7 +143,10 @@ public sealed class ForwardPathAllocationTests
     }
 
     private string Describe(ForwardingLoopback loopback) =>
-        $"node forwarded {Volatile.Read(ref _forwarded)} of {Packets}; subscribers received [{string.Join(", ", loopback.Subscribers.Select(s => s.RtpReceived))}]";
+        $"node forwarded {Volatile.Read(ref _forwarded)} of {Packets}; subscribers received [{string.Join(", ", loopback.Subscribers.Select(s => s.RtpReceived))}]; "
+        + $"the node sent [{string.Join(", ", loopback.VideoSubscriptions.Select(s => $"{s.PacketsSent}{(s.PausedForBandwidth ? " paused" : "")}"))}], "
+        + $"pacers hold [{string.Join(", ", loopback.Stream.Subscribers.Select(s => s.Downlink.Pacer?.QueuedPackets))}], "
+        + $"keyframe requests {loopback.Stream.FindTrack(Sluice.Sfu.MediaKind.Video)!.Encodings[0].KeyframeRequests}, estimates [{string.Join(", ", loopback.Stream.Subscribers.Select(s => $"{s.Downlink.EstimatedBitrate} loss-limited {s.Downlink.Estimator!.LossLimited(Sluice.Rtc.Microseconds.Now(TimeProvider.System), 5_000_000)}"))}]";
 
     private static async Task WaitFor(Func<bool> condition, Func<string> what)
     {

@@ -359,6 +359,7 @@ internal sealed class ForwardingLoopback : IDisposable
         private readonly TransportCcRecorder _arrivals = new();
         private readonly int _transportCcId;
         private readonly List<ReceivedVp8Packet>? _video;
+        private readonly List<ReceivedVp8Packet> _retransmitted = [];
         private long _rtpReceived;
         private long _rtxReceived;
 
@@ -396,6 +397,30 @@ internal sealed class ForwardingLoopback : IDisposable
 
         /// <summary>Transport-cc feedback packets sent to the node.</summary>
         public long FeedbacksSent => _arrivals.FeedbacksWritten;
+
+        /// <summary>
+        /// The VP8 packets received on the RTX stream as the originals they carry (sequence number: the OSN), when
+        /// the client records video; probes that copy packets come here too, padding does not.
+        /// </summary>
+        public ReceivedVp8Packet[] Retransmitted
+        {
+            get
+            {
+                lock (_retransmitted)
+                {
+                    return [.. _retransmitted];
+                }
+            }
+        }
+
+        /// <summary>Asks the node to resend <paramref name="sequenceNumbers"/> of the video stream <paramref name="mediaSsrc"/> (a generic NACK).</summary>
+        public void SendNack(uint mediaSsrc, params ushort[] sequenceNumbers)
+        {
+            Span<byte> buffer = stackalloc byte[256];
+            var writer = new RtcpWriter(buffer);
+            writer.WriteNack(FeedbackSsrc, mediaSsrc, sequenceNumbers);
+            Transport.SendRtcp(buffer, writer.Length);
+        }
 
         /// <summary>Called with the media SSRC of every PLI the node sends, on the client's receive thread.</summary>
         public Action<uint>? KeyframeRequested { get; set; }
@@ -436,6 +461,16 @@ internal sealed class ForwardingLoopback : IDisposable
                     _video.Add(received);
                 }
             }
+
+            if (_video is not null && rtp.PayloadType == Vp8PayloadType + 1 && rtp.Payload.Length > 2
+                && Rtx.TryUnwrapInPlace(packet, Vp8PayloadType, rtp.Ssrc, out var original) && RtpPacket.TryParse(original, out var inner)
+                && ReceivedVp8Packet.TryRead(inner, out var resent))
+            {
+                lock (_retransmitted)
+                {
+                    _retransmitted.Add(resent);
+                }
+            }
         }
 
         private void OnRtcp(WebRtcTransport transport, Span<byte> datagram)
@@ -463,15 +498,17 @@ internal sealed class ForwardingLoopback : IDisposable
     /// One VP8 encoding of the simulcast publisher, with its own sequence-number, timestamp, PictureID and TL0PICIDX
     /// series from the bases given, as each encoder of a real simulcast publisher has. Every packet's descriptor has
     /// X=1, I=1 with the 15-bit PictureID (M=1), L=1 and T=1 (RFC 7741 §4.2). Frames come in two temporal layers
-    /// (L1T2, libwebrtc's default): TID 0 and 1 alternate, a keyframe restarts the pattern, and TL0PICIDX counts the
-    /// TID 0 frames. The last payload octet of every packet is the encoding's index (<see cref="ReceivedVp8Packet.Tag"/>).
+    /// (L1T2: TID 0 and 1 alternate) or three (L1T3, Chromium's for VP8 simulcast: TID 0, 2, 1, 2; Y set on the
+    /// frames that reference only TID 0); a keyframe restarts the pattern, and TL0PICIDX counts the TID 0 frames. The
+    /// last payload octet of every packet is the encoding's index (<see cref="ReceivedVp8Packet.Tag"/>).
     /// </summary>
-    internal sealed class Vp8Encoding(int index, ushort sequenceNumber, uint timestamp, int pictureId, byte tl0PicIdx)
+    internal sealed class Vp8Encoding(int index, ushort sequenceNumber, uint timestamp, int pictureId, byte tl0PicIdx, int temporalLayers = 2)
     {
         /// <summary>90 kHz ticks per frame at 30 frames per second.</summary>
         public const uint FrameTicks = 3000;
 
         private const int DescriptorLength = 6;
+        private static readonly int[] L1T3 = [0, 2, 1, 2];
         private ushort _sequenceNumber = sequenceNumber;
         private uint _timestamp = timestamp;
         private int _pictureId = pictureId & 0x7FFF;
@@ -490,7 +527,9 @@ internal sealed class ForwardingLoopback : IDisposable
         public byte[][] NextFrame(bool keyframe, int packets, int length)
         {
             _sinceKeyframe = keyframe ? 0 : _sinceKeyframe + 1;
-            var temporalId = _sinceKeyframe % 2;
+            var position = _sinceKeyframe % (temporalLayers == 3 ? 4 : 2);
+            var temporalId = temporalLayers == 3 ? L1T3[position] : position;
+            var layerSync = temporalLayers != 3 || position != 3;
             if (temporalId == 0 && _started)
             {
                 _tl0PicIdx++;
@@ -513,7 +552,7 @@ internal sealed class ForwardingLoopback : IDisposable
                 descriptor[2] = (byte)(0x80 | (_pictureId >> 8)); // M=1: 15-bit PictureID
                 descriptor[3] = (byte)_pictureId;
                 descriptor[4] = _tl0PicIdx;
-                descriptor[5] = (byte)((temporalId << 6) | 0x20); // TID, Y=1 (depends only on TID 0), KEYIDX unused
+                descriptor[5] = (byte)((temporalId << 6) | (layerSync ? 0x20 : 0)); // TID, Y, KEYIDX unused
                 FillPayload(packet, HeaderLength + DescriptorLength, length);
 
                 // The VP8 payload header's P bit (RFC 7741 §4.3): 0 for a keyframe; only the first packet has the header.
@@ -534,7 +573,7 @@ internal sealed class ForwardingLoopback : IDisposable
     /// <see cref="Tag"/>, its last payload octet (the encoding index a <see cref="Vp8Encoding"/> writes there).
     /// </summary>
     internal readonly record struct ReceivedVp8Packet(
-        uint Ssrc, ushort SequenceNumber, uint Timestamp, int? PictureId, int? Tl0PicIdx, bool FrameStart, bool KeyframeStart, byte Tag)
+        uint Ssrc, ushort SequenceNumber, uint Timestamp, int? PictureId, int? Tl0PicIdx, bool FrameStart, bool KeyframeStart, byte Tag, int? TemporalId = null, bool LayerSync = false)
     {
         /// <summary>Reads <paramref name="rtp"/>; false when its payload is too short for the descriptor it announces.</summary>
         public static bool TryRead(in RtpPacket rtp, out ReceivedVp8Packet received)
@@ -565,7 +604,8 @@ internal sealed class ForwardingLoopback : IDisposable
             }
 
             received = new ReceivedVp8Packet(rtp.Ssrc, rtp.SequenceNumber, rtp.Timestamp, pictureId, tl0PicIdx,
-                RtpKeyframe.IsFrameStart(MediaCodec.VP8, payload), RtpKeyframe.IsKeyframeStart(MediaCodec.VP8, payload), payload[^1]);
+                RtpKeyframe.IsFrameStart(MediaCodec.VP8, payload), RtpKeyframe.IsKeyframeStart(MediaCodec.VP8, payload), payload[^1],
+                Vp8TemporalLayer.TryRead(payload, out var temporalId, out var layerSync) ? temporalId : null, layerSync);
             return true;
         }
     }

@@ -42,20 +42,8 @@ public sealed class LayerSwitchContinuityTests
             new(2, sequenceNumber: 0xFFE0, timestamp: 0xFFFF_0000, pictureId: 77, tl0PicIdx: 0xF8),
         ];
 
-        // Keyframe requests (PLI) arrive on the publisher client's receive thread; the sender answers on its next frame.
-        var requested = new int[SimulcastEncodings];
-        loopback.Publisher.KeyframeRequested = ssrc =>
-        {
-            if (Array.FindIndex(encodings, e => e.Ssrc == ssrc) is >= 0 and var index)
-            {
-                Volatile.Write(ref requested[index], 1);
-            }
-        };
-
         subscription.Pin(0);
-        using var stop = new CancellationTokenSource();
-        var sending = SendAsync(loopback, encodings, requested, stop.Token);
-        try
+        var received = await SendWhileAsync(loopback, encodings, subscription, async () =>
         {
             await Until(() => subscription.ForwardedEncoding?.Index == 0 && subscriber.ReceivedVideo.Length >= FramesAfterSwitch * PacketsPerFrame,
                 () => $"the subscriber to start on encoding 0 ({subscriber.ReceivedVideo.Length} packets received)");
@@ -69,18 +57,8 @@ public sealed class LayerSwitchContinuityTests
                 await Until(() => subscriber.ReceivedVideo.Length >= sentAtSwitch + FramesAfterSwitch * PacketsPerFrame,
                     () => $"frames of encoding {target} after switch {i} ({subscriber.ReceivedVideo.Length} packets received, {subscription.PacketsSent} sent)");
             }
-        }
-        finally
-        {
-            // A sender that failed shows here, rather than the timeout it caused.
-            stop.Cancel();
-            await sending;
-        }
+        });
 
-        // Whatever the node sent has arrived: loopback loses nothing.
-        await Until(() => subscriber.ReceivedVideo.Length == subscription.PacketsSent,
-            () => $"the last packets ({subscriber.ReceivedVideo.Length} received of {subscription.PacketsSent} sent)");
-        var received = subscriber.ReceivedVideo;
         Assert.True(subscription.LayerSwitches >= Switches, $"{subscription.LayerSwitches} layer switches");
         Assert.All(received, p => Assert.Equal(subscription.Ssrc, p.Ssrc));
         AssertContinuous(received);
@@ -101,11 +79,47 @@ public sealed class LayerSwitchContinuityTests
     }
 
     /// <summary>
+    /// Runs the simulcast publisher (<see cref="SendAsync"/>, answering the node's keyframe requests) while
+    /// <paramref name="during"/> runs, then stops it and returns every VP8 packet the subscriber of
+    /// <paramref name="subscription"/> received, once all that the node sent has arrived (loopback loses nothing).
+    /// </summary>
+    internal static async Task<ReceivedVp8Packet[]> SendWhileAsync(ForwardingLoopback loopback, Vp8Encoding[] encodings, Subscription subscription, Func<Task> during)
+    {
+        // Keyframe requests (PLI) arrive on the publisher client's receive thread; the sender answers on its next frame.
+        var requested = new int[SimulcastEncodings];
+        loopback.Publisher.KeyframeRequested = ssrc =>
+        {
+            if (Array.FindIndex(encodings, e => e.Ssrc == ssrc) is >= 0 and var index)
+            {
+                Volatile.Write(ref requested[index], 1);
+            }
+        };
+
+        using var stop = new CancellationTokenSource();
+        var sending = SendAsync(loopback, encodings, requested, stop.Token);
+        try
+        {
+            await during();
+        }
+        finally
+        {
+            // A sender that failed shows here, rather than the timeout it caused.
+            await stop.CancelAsync();
+            await sending;
+        }
+
+        var subscriber = loopback.Subscribers[0];
+        await Until(() => subscriber.ReceivedVideo.Length == subscription.PacketsSent,
+            () => $"the last packets ({subscriber.ReceivedVideo.Length} received of {subscription.PacketsSent} sent)");
+        return subscriber.ReceivedVideo;
+    }
+
+    /// <summary>
     /// The stream's own numbering is one series: sequence numbers one apart; within a frame the timestamp, PictureID
     /// and TL0PICIDX stay; from one frame to the next the timestamp goes forward, the PictureID by one and TL0PICIDX
     /// by at most one (serial arithmetic in 32, 15 and 8 bits: every series here wraps somewhere).
     /// </summary>
-    private static void AssertContinuous(ReceivedVp8Packet[] received)
+    internal static void AssertContinuous(ReceivedVp8Packet[] received)
     {
         for (var i = 1; i < received.Length; i++)
         {
