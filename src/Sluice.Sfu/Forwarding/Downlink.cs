@@ -62,8 +62,9 @@ public sealed class Downlink : IPacedSender
 
     private readonly WebRtcTransport _transport;
     private readonly TimeProvider _time;
-    private readonly BandwidthEstimator? _estimator;
-    private readonly Pacer? _pacer;
+    private readonly BandwidthEstimatorOptions? _options;
+    private BandwidthEstimator? _estimator;
+    private Pacer? _pacer;
     private int _transportCcId;
     private ushort _nextSequence;
 
@@ -87,13 +88,8 @@ public sealed class Downlink : IPacedSender
     {
         _transport = transport;
         _time = time;
-        _transportCcId = NegotiatedTrack.SessionTransportWideCcId(tracks);
-        var remb = tracks.Any(t => t.Codecs.Any(c => c.Remb));
-        if (options is not null && (_transportCcId != 0 || remb))
-        {
-            _estimator = new BandwidthEstimator(options);
-            _pacer = new Pacer();
-        }
+        _options = options;
+        Renegotiated(tracks);
     }
 
     /// <summary>The bandwidth estimate toward this subscriber in bit/s; null when it negotiated no congestion feedback.</summary>
@@ -118,8 +114,21 @@ public sealed class Downlink : IPacedSender
         set => Volatile.Write(ref _allocating, value);
     }
 
-    /// <summary>A renegotiation may have moved the extension (it may not, in a bundle, but the answer says).</summary>
-    internal void Renegotiated(IReadOnlyList<NegotiatedTrack> tracks) => _transportCcId = NegotiatedTrack.SessionTransportWideCcId(tracks);
+    /// <summary>
+    /// The session's media sections as negotiated now: the transport-wide sequence number's extension id (a
+    /// renegotiation may not move it in a bundle, but the answer says), and the estimator once the subscriber has
+    /// a way to give feedback (a room subscriber starts with a data channel only and gets its media sections later).
+    /// </summary>
+    internal void Renegotiated(IReadOnlyList<NegotiatedTrack> tracks)
+    {
+        _transportCcId = NegotiatedTrack.SessionTransportWideCcId(tracks);
+        if (_estimator is null && _options is not null && (_transportCcId != 0 || tracks.Any(t => t.Codecs.Any(c => c.Remb))))
+        {
+            // The pacer first: the receive thread reads the estimator to decide whether there is one.
+            _pacer = new Pacer();
+            Volatile.Write(ref _estimator, new BandwidthEstimator(_options));
+        }
+    }
 
     /// <summary>
     /// Sends the RTP packet of <paramref name="length"/> bytes at the start of <paramref name="buffer"/> (which has
@@ -247,7 +256,7 @@ public sealed class Downlink : IPacedSender
             return;
         }
 
-        if (_estimator is not { } estimator || !estimator.HasFeedback)
+        if (Volatile.Read(ref _estimator) is not { } estimator || !estimator.HasFeedback)
         {
             // No estimate yet (or a subscriber that negotiated feedback and never sends it): nothing to share out,
             // every track forwards its preferred layer, as without congestion control.

@@ -1,6 +1,8 @@
+using System.Net;
 using System.Text.Json;
 using Microsoft.Playwright;
 using Sluice.Server.Tests.Interop;
+using Sluice.Testing;
 
 namespace Sluice.Server.Tests.Rooms;
 
@@ -25,23 +27,36 @@ internal sealed class WeeverTab
           if (pc.iceGatheringState === 'complete') return resolve();
           pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
         });
-        async function post(pc, url) {
+        async function post(pc, url, answerTo) {
           await pc.setLocalDescription(await pc.createOffer());
           await gathered(pc);
           const res = await fetch(url, { method: 'POST', body: pc.localDescription.sdp });
           const text = await res.text();
           if (res.status !== 201) throw new Error(`POST ${url}: ${res.status} ${text}`);
-          await pc.setRemoteDescription({ type: 'answer', sdp: text });
+          await pc.setRemoteDescription({ type: 'answer', sdp: answerTo ? answerTo(text) : text });
         }
-        window.publish = async (room, id, video, audio) => {
-          const media = await navigator.mediaDevices.getUserMedia({ video: video ? { width: 320, height: 180, frameRate: 30 } : false, audio });
+        window.publish = async (room, id, video, audio, simulcast) => {
+          const size = simulcast ? { width: 640, height: 360 } : { width: 320, height: 180 };
+          const media = await navigator.mediaDevices.getUserMedia({ video: video ? { ...size, frameRate: 30 } : false, audio });
           const pc = window.pub = new RTCPeerConnection();
           window.pubControl = pc.createDataChannel('control');
           window.pubControl.onmessage = e => window.log.push('pub< ' + e.data.split(' ')[0]);
-          media.getTracks().forEach(t => pc.addTrack(t, media));
+          if (simulcast && video) {
+            // Two layers (what Chromium sends of 640x360): q at 320x180, f at 640x360.
+            if (audio) pc.addTransceiver(media.getAudioTracks()[0], { direction: 'sendonly', streams: [media] });
+            const sender = pc.addTransceiver(media.getVideoTracks()[0], { direction: 'sendonly', streams: [media], sendEncodings: [
+              { rid: 'q', scaleResolutionDownBy: 2, maxBitrate: 150000 }, { rid: 'f', maxBitrate: 700000 } ] }).sender;
+            const parameters = sender.getParameters();
+            parameters.degradationPreference = 'maintain-resolution';
+            await sender.setParameters(parameters);
+          } else {
+            media.getTracks().forEach(t => pc.addTrack(t, media));
+          }
           await post(pc, `/pub/${room}/${id}`);
         };
-        window.subscribe = async (room, id) => {
+        // With a relay, every description from the node is pointed at it: the subscriber connection crosses its link.
+        window.subscribe = async (room, id, relayHost, relayPort) => {
+          const viaRelay = sdp => relayHost ? pointCandidatesAt(sdp, relayHost, relayPort) : sdp;
           const pc = window.sub = new RTCPeerConnection();
           const dc = window.subControl = pc.createDataChannel('control');
           pc.ontrack = e => {
@@ -53,7 +68,7 @@ internal sealed class WeeverTab
             const cmd = space < 0 ? text : text.slice(0, space), arg = space < 0 ? '' : text.slice(space + 1);
             if (cmd === 'SDP_OFFER') {
               window.offers++;
-              await pc.setRemoteDescription({ type: 'offer', sdp: arg });
+              await pc.setRemoteDescription({ type: 'offer', sdp: viaRelay(arg) });
               const answer = await pc.createAnswer();
               await pc.setLocalDescription(answer);
               dc.send('SDP_ANSWER ' + answer.sdp);
@@ -62,7 +77,7 @@ internal sealed class WeeverTab
               if (cmd === 'PUB_LEFT') delete window.remote[arg];
             }
           };
-          await post(pc, `/sub/${room}/${id}`);
+          await post(pc, `/sub/${room}/${id}`, viaRelay);
         };
         // n audio-only publishers at once (one connection each, like n people), posted together.
         window.publishMany = async (room, prefix, n) => {
@@ -86,14 +101,20 @@ internal sealed class WeeverTab
           window.sub.getReceivers().forEach(r => { byTrack[r.track.id] = r; });
           const stats = await window.sub.getStats();
           for (const [stream, tracks] of Object.entries(window.remote)) {
-            const entry = out[stream] = { framesDecoded: 0, audioPackets: 0 };
+            const entry = out[stream] = { framesDecoded: 0, audioPackets: 0, frameWidth: 0 };
             stats.forEach(s => {
               if (s.type !== 'inbound-rtp' || !tracks.includes(s.trackIdentifier)) return;
-              if (s.kind === 'video') entry.framesDecoded += s.framesDecoded || 0; else entry.audioPackets += s.packetsReceived || 0;
+              if (s.kind === 'video') {
+                entry.framesDecoded += s.framesDecoded || 0;
+                entry.frameWidth = Math.max(entry.frameWidth, s.frameWidth || 0);
+              } else {
+                entry.audioPackets += s.packetsReceived || 0;
+              }
             });
           }
           return JSON.stringify(out);
         };
+        """ + RateLimitedUdpRelay.CandidateRewriteJs + """
         </script>
         """;
 
@@ -110,16 +131,20 @@ internal sealed class WeeverTab
         return new WeeverTab(page);
     }
 
-    /// <summary>Joins <paramref name="room"/> as <paramref name="id"/> (a full id is made of it), publishing and subscribing.</summary>
-    public async Task JoinAsync(string room, string id, bool video = true, bool audio = true)
+    /// <summary>
+    /// Joins <paramref name="room"/> as <paramref name="id"/> (a full id is made of it), publishing (a 640x360 camera
+    /// as two simulcast layers when <paramref name="simulcast"/>) and subscribing (through <paramref name="relay"/>
+    /// when given: every description from the node points at it).
+    /// </summary>
+    public async Task JoinAsync(string room, string id, bool video = true, bool audio = true, bool simulcast = false, IPEndPoint? relay = null)
     {
         var suffix = "+" + Environment.TickCount64.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (video || audio)
         {
-            await Page.EvaluateAsync("([r, i, v, a]) => window.publish(r, i, v, a)", new object[] { room, id + suffix, video, audio });
+            await Page.EvaluateAsync("([r, i, v, a, s]) => window.publish(r, i, v, a, s)", new object[] { room, id + suffix, video, audio, simulcast });
         }
 
-        await Page.EvaluateAsync("([r, i]) => window.subscribe(r, i)", new object[] { room, id + suffix });
+        await Page.EvaluateAsync("([r, i, h, p]) => window.subscribe(r, i, h, p)", new object?[] { room, id + suffix, relay?.Address.ToString(), relay?.Port ?? 0 });
     }
 
     /// <summary>What this participant receives, by the publisher's full id.</summary>
@@ -140,5 +165,5 @@ internal sealed class WeeverTab
 
     public Task<string> SubscriberStateAsync() => Page.EvaluateAsync<string>("() => window.subState()");
 
-    internal sealed record Received(long FramesDecoded, long AudioPackets);
+    internal sealed record Received(long FramesDecoded, long AudioPackets, int FrameWidth = 0);
 }

@@ -1,0 +1,95 @@
+using System.Net;
+using Sluice.Server.Tests.Interop;
+using Sluice.Server.Tests.Support;
+using Sluice.Sfu;
+using Sluice.Sfu.Sessions;
+using Sluice.Testing;
+using Xunit.Abstractions;
+
+namespace Sluice.Server.Tests.Rooms;
+
+/// <summary>
+/// Bandwidth in a room (issue 11): four Chromium participants speaking weever-streaming's protocol each publish a
+/// 640x360 camera as two simulcast layers (q 320x180, f 640x360) with audio; one of them receives through a
+/// <see cref="RateLimitedUdpRelay"/> at 550 kbit/s, every description the node sends it pointed at the relay.
+/// The node shares that subscriber's estimate among its three publishers' tracks (audio first, then video): it
+/// gets q from everyone (about 150 kbit/s each, f about 350: three q and the audio about fill the link, some q
+/// may lose a temporal layer) and keeps decoding them all, while the other three, unlimited, get f from everyone.
+/// </summary>
+[Collection(ChromiumCollection.Name)]
+public sealed class ChromiumRoomBandwidthTests(ITestOutputHelper log)
+{
+    private static readonly string[] People = ["ann", "bob", "cy", "dan"];
+    private const string Limited = "dan";
+
+    [ChromiumFact]
+    public async Task A_participant_on_a_thin_link_gets_every_publishers_low_layer_while_the_others_keep_the_high_ones()
+    {
+        await using var node = await TestNode.StartAsync();
+        await using var chromium = await Chromium.StartAsync(cameraFps: 30);
+        await using var relay = RateLimitedUdpRelay.Start(new IPEndPoint(IPAddress.Loopback, node.Node.MediaEndPoint.Port), downlinkBitsPerSecond: 550_000);
+        var tabs = new Dictionary<string, WeeverTab>();
+        foreach (var person in People)
+        {
+            tabs[person] = await WeeverTab.OpenAsync(chromium.Browser, node.BaseUri);
+            await tabs[person].JoinAsync("crowd", person, simulcast: true, relay: person == Limited ? relay.EndPoint : null);
+        }
+
+        Assert.True(node.Node.TryGetRoom(RoomId.Conference("crowd"), out var room));
+        await Poll.Until(() => room!.Publishers.Length == 4 && room.Subscribers.Length == 4, "all four to join");
+
+        // Everyone's two layers flow before anyone is judged.
+        await Poll.Until(() => room!.Publishers.All(p => p.PublishedTracks.Any(t => t.Kind == MediaKind.Video && t.Encodings.Length == 2 && t.Encodings.All(e => e.Bitrate > 0))),
+            () => "every publisher's q and f to flow: " + string.Join("; ", room!.Publishers.Select(p => $"{p.Participant?.Id}: {Layers(p)}")), timeoutSeconds: 30);
+
+        // Chromium's estimate of the node climbs for a few seconds, and its f layers with it: judged before, the
+        // limited participant would see f cheaper than it is about to be.
+        await Poll.Until(() => room!.Publishers.All(p => p.PublishedTracks.Any(t => t.Kind == MediaKind.Video && t.Encodings.Length == 2 && t.Encodings[1].Bitrate > 300_000)),
+            () => "every publisher's f to pass 300 kbit/s: " + string.Join("; ", room!.Publishers.Select(p => $"{p.Participant?.Id}: {Layers(p)}")), timeoutSeconds: 30);
+        log.WriteLine("ramped up: " + string.Join("; ", room!.Publishers.Select(p => $"{p.Participant?.Id}: {Layers(p)}")));
+
+        SubscriberSession Subscriber(string person) => room!.Subscribers.Single(s => s.Participant?.Id == person);
+        string Forwarded(string person) => string.Join(", ", Subscriber(person).Subscriptions.Where(s => s.Kind == MediaKind.Video && s.Source is not null)
+            .Select(s => $"{s.Source!.Publisher.Participant?.Id} {s.ForwardedEncoding?.Rid ?? "-"}{(s.PausedForBandwidth ? " (paused)" : "")}"));
+        bool Gets(string person, string rid) =>
+            Subscriber(person).Subscriptions.Count(s => s.Kind == MediaKind.Video && s.ForwardedEncoding?.Rid == rid && !s.PausedForBandwidth) == People.Length - 1;
+
+        // The limited participant settles on q from all three; the others get f from all three.
+        await Poll.Until(() => Gets(Limited, "q"), () => $"{Limited} to get q from everyone: {Forwarded(Limited)}; {BandwidthReport.Estimate(Subscriber(Limited))}", timeoutSeconds: 20);
+        foreach (var person in People.Where(p => p != Limited))
+        {
+            await Poll.Until(() => Gets(person, "f"), () => $"{person} to get f from everyone: {Forwarded(person)}; {BandwidthReport.Estimate(Subscriber(person))}", timeoutSeconds: 20);
+        }
+
+        // And it holds: five seconds later the limited participant still has q from all three, decoding each, and
+        // the others decode everyone at 640 wide.
+        var before = await tabs[Limited].ReceivedAsync();
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var after = await tabs[Limited].ReceivedAsync();
+        log.WriteLine($"{Limited}: {Forwarded(Limited)}; {BandwidthReport.Estimate(Subscriber(Limited))}; relay {relay.DownlinkBitsPerSecondMeasured / 1000} kbit/s, {relay.PacketsDropped} dropped; "
+            + "layers " + string.Join("; ", room!.Publishers.Select(p => $"{p.Participant?.Id}: {Layers(p)}")));
+        Assert.True(Gets(Limited, "q"), $"{Limited} left q: {Forwarded(Limited)}");
+        foreach (var other in People.Where(p => p != Limited))
+        {
+            var (then, now) = (Of(before, other), Of(after, other));
+            log.WriteLine($"{Limited} from {other}: {now.FramesDecoded - then.FramesDecoded} frames in 5 s, {now.FrameWidth} wide");
+            Assert.True(now.FramesDecoded - then.FramesDecoded >= 5 * 5, $"{Limited} decoded {now.FramesDecoded - then.FramesDecoded} frames of {other} in 5 s");
+            Assert.Equal(320, now.FrameWidth);
+            Assert.True(now.AudioPackets > then.AudioPackets, $"{Limited} got no audio from {other}");
+        }
+
+        foreach (var person in People.Where(p => p != Limited))
+        {
+            var received = await tabs[person].WaitAsync(r => People.Where(p => p != person).All(o => Of(r, o).FrameWidth == 640),
+                $"{person} decoding everyone at 640 wide", seconds: 15);
+            log.WriteLine($"{person}: {Forwarded(person)}; {string.Join(", ", People.Where(p => p != person).Select(o => $"{o} {Of(received, o).FrameWidth} wide"))}");
+            Assert.True(Gets(person, "f"), $"{person} left f: {Forwarded(person)}");
+        }
+    }
+
+    private static WeeverTab.Received Of(Dictionary<string, WeeverTab.Received> received, string person) =>
+        received.Where(r => r.Key.StartsWith(person + "+", StringComparison.Ordinal)).Select(r => r.Value).FirstOrDefault() ?? new WeeverTab.Received(0, 0);
+
+    private static string Layers(PublisherSession publisher) =>
+        string.Join(" ", publisher.PublishedTracks.Where(t => t.Kind == MediaKind.Video).Select(BandwidthReport.Rates));
+}
