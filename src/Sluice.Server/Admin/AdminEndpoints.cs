@@ -67,6 +67,7 @@ internal static partial class AdminEndpoints
         rooms.MapDelete("/{room}", async (string room, ISfu sfu) =>
             await sfu.DeleteRoomAsync(RoomId.Conference(room)) ? Results.NoContent() : RoomNotFound(room));
         rooms.MapDelete("/{room}/participants/{participant}", KickParticipant);
+        rooms.MapRoomSubscriptions();
         return rooms;
     }
 

@@ -92,4 +92,5 @@ internal sealed record NodeInfo(string Version, string Build, long UptimeSeconds
 [JsonSerializable(typeof(RoomInfo))]
 [JsonSerializable(typeof(RoomInfo[]))]
 [JsonSerializable(typeof(Cluster.NodeEntry[]))]
+[JsonSerializable(typeof(RoomSubscriptionState[]))]
 internal sealed partial class AdminJson : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Sluice.Server.Tests.Interop;
 using Sluice.Server.Tests.Support;
 using Sluice.Sfu;
@@ -15,6 +16,7 @@ namespace Sluice.Server.Tests.Rooms;
 /// The node shares that subscriber's estimate among its three publishers' tracks (audio first, then video): it
 /// gets q from everyone (about 150 kbit/s each, f about 350: three q and the audio about fill the link, some q
 /// may lose a temporal layer) and keeps decoding them all, while the other three, unlimited, get f from everyone.
+/// And the room API's per-subscription controls: a pinned layer, the automatic choice again, a muted kind.
 /// </summary>
 [Collection(ChromiumCollection.Name)]
 public sealed class ChromiumRoomBandwidthTests(ITestOutputHelper log)
@@ -86,6 +88,82 @@ public sealed class ChromiumRoomBandwidthTests(ITestOutputHelper log)
             Assert.True(Gets(person, "f"), $"{person} left f: {Forwarded(person)}");
         }
     }
+
+    [ChromiumFact]
+    public async Task The_room_api_pins_a_layer_returns_to_automatic_and_mutes_a_kind_per_subscription()
+    {
+        await using var node = await TestNode.StartAsync();
+        await using var chromium = await Chromium.StartAsync(cameraFps: 30);
+        var ann = await WeeverTab.OpenAsync(chromium.Browser, node.BaseUri);
+        var bob = await WeeverTab.OpenAsync(chromium.Browser, node.BaseUri);
+        await ann.JoinAsync("pins", "ann", simulcast: true);
+        await bob.JoinAsync("pins", "bob", simulcast: true);
+        await ann.WaitAsync(r => Of(r, "bob").FrameWidth == 640, "ann decoding bob at 640 wide");
+
+        // Pin bob's q for ann: 320 wide within 3 s.
+        using (var pinned = await Post(node, "ann", """{"from": "bob", "kind": "video", "encodingId": "q"}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, pinned.StatusCode);
+            var state = JsonDocument.Parse(await pinned.Content.ReadAsStringAsync()).RootElement;
+            var only = Assert.Single(state.EnumerateArray());
+            Assert.Equal(("bob", "video", true, "q"), (only.GetProperty("from").GetString(), only.GetProperty("kind").GetString(), only.GetProperty("enabled").GetBoolean(), only.GetProperty("pinned").GetString()));
+            Assert.StartsWith("TR_", only.GetProperty("track").GetString(), StringComparison.Ordinal);
+        }
+
+        await ann.WaitAsync(r => Of(r, "bob").FrameWidth == 320, "ann's picture of bob to drop to 320 wide", seconds: 3);
+
+        // Back to the automatic choice: f again.
+        using (var automatic = await Post(node, "ann", """{"from": "bob", "encodingId": null}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, automatic.StatusCode);
+        }
+
+        await ann.WaitAsync(r => Of(r, "bob").FrameWidth == 640, "ann's picture of bob back to 640 wide", seconds: 10);
+
+        // Mute bob's audio for ann: nothing arrives for two seconds; unmuted, it comes again. Video goes on.
+        using (var muted = await Post(node, "ann", """{"from": "bob", "kind": "audio", "enabled": false}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, muted.StatusCode);
+        }
+
+        await Task.Delay(500);
+        var quiet = Of(await ann.ReceivedAsync(), "bob");
+        await Task.Delay(2000);
+        var stillQuiet = Of(await ann.ReceivedAsync(), "bob");
+        Assert.Equal(quiet.AudioPackets, stillQuiet.AudioPackets);
+        Assert.True(stillQuiet.FramesDecoded > quiet.FramesDecoded + 20, "bob's video stopped with his audio");
+        using (var unmuted = await Post(node, "ann", """{"from": "bob", "kind": "audio", "enabled": true}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, unmuted.StatusCode);
+        }
+
+        await ann.WaitAsync(r => Of(r, "bob").AudioPackets > stillQuiet.AudioPackets + 20, "bob's audio to reach ann again", seconds: 5);
+
+        // Bad requests name what is wrong and change nothing.
+        foreach (var (participant, body, status, says) in new[]
+        {
+            ("ann", """{"from": "bob", "encodingId": "x"}""", HttpStatusCode.BadRequest, "no encoding 'x'"),
+            ("ann", """{"from": "bob"}""", HttpStatusCode.BadRequest, "say what to change"),
+            ("ann", """{"kind": "screen", "enabled": false}""", HttpStatusCode.BadRequest, "\"kind\" is"),
+            ("ann", "[]", HttpStatusCode.BadRequest, "JSON object"),
+            ("ann", "{", HttpStatusCode.BadRequest, "not JSON"),
+            ("zed", """{"enabled": false}""", HttpStatusCode.NotFound, "'zed' receives nothing"),
+        })
+        {
+            using var response = await Post(node, participant, body);
+            Assert.Equal(status, response.StatusCode);
+            var detail = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString();
+            Assert.Contains(says, detail, StringComparison.Ordinal);
+        }
+
+        Assert.True(node.Node.TryGetRoom(RoomId.Conference("pins"), out var room));
+        var annSubscriptions = room!.Subscribers.Single(s => s.Participant?.Id == "ann").Subscriptions;
+        Assert.All(annSubscriptions, s => Assert.True(s.Enabled));
+        Assert.All(annSubscriptions, s => Assert.Null(s.PinnedEncoding));
+    }
+
+    private static Task<HttpResponseMessage> Post(TestNode node, string participant, string body) =>
+        node.Http.PostAsync($"/api/rooms/pins/participants/{participant}/subscriptions", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
 
     private static WeeverTab.Received Of(Dictionary<string, WeeverTab.Received> received, string person) =>
         received.Where(r => r.Key.StartsWith(person + "+", StringComparison.Ordinal)).Select(r => r.Value).FirstOrDefault() ?? new WeeverTab.Received(0, 0);
