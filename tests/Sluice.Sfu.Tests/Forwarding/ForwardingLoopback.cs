@@ -81,8 +81,8 @@ internal sealed class ForwardingLoopback : IDisposable
     /// instead of one; subscribers then record the VP8 packets they receive (<see cref="Client.ReceivedVideo"/>).
     /// </param>
     /// <param name="maxSubscriberBitrate">
-    /// The most any subscriber's estimate may be (and where it starts): low enough, and the node paces what it
-    /// sends faster than 2.5 times that.
+    /// The most any subscriber's estimate may be (and where it starts, up to 200 Mbit/s, or all of it above 1 Gbit/s):
+    /// low enough, and the node paces what it sends faster than 2.5 times that.
     /// </param>
     public static async Task<ForwardingLoopback> StartAsync(int subscriberCount, bool congestionControl = true, bool simulcast = false, long maxSubscriberBitrate = 1_000_000_000)
     {
@@ -93,7 +93,7 @@ internal sealed class ForwardingLoopback : IDisposable
             CongestionControl = congestionControl,
 
             // Tests and benchmarks send as fast as loopback carries: start the estimates where that is.
-            InitialSubscriberBitrate = Math.Min(200_000_000, maxSubscriberBitrate),
+            InitialSubscriberBitrate = maxSubscriberBitrate > 1_000_000_000 ? maxSubscriberBitrate : Math.Min(200_000_000, maxSubscriberBitrate),
             MaxSubscriberBitrate = maxSubscriberBitrate,
         });
         var clients = new List<Client>();
