@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Sluice.Media;
 using Sluice.Media.Rtp;
 using Sluice.Rtc.Rtcp;
 using Sluice.Rtc.Rtp;
@@ -27,8 +28,9 @@ public sealed class Subscription : ITrackSink
     private readonly byte[] _payloadTypes = new byte[128];
     private readonly byte[] _rtxPayloadTypes = new byte[128];
     private readonly byte[] _extensionIds = new byte[256];
-    private readonly bool[] _isVp8 = new bool[128];
-    private Vp8PictureRewriter _vp8;
+    // The codec of each source payload type whose PictureIDs are rewritten and temporal layers dropped (VP8).
+    private readonly MediaCodec?[] _layered = new MediaCodec?[128];
+    private PictureIdRewriter _pictures;
     private volatile PublishedTrack? _source;
     private PublishedTrack? _mappedSource;
     private TrackEncoding? _current;
@@ -248,8 +250,8 @@ public sealed class Subscription : ITrackSink
             _waitingForKeyframe = false;
         }
 
-        var vp8 = _isVp8[codec.PayloadType & 0x7F];
-        if (vp8 && Vp8TemporalLayer.TryRead(rtp.Payload, out var temporal, out var layerSync))
+        var layered = _layered[codec.PayloadType & 0x7F];
+        if (layered is { } layeredCodec && RtpTemporalLayer.TryRead(layeredCodec, rtp.Payload, out var temporal, out var layerSync))
         {
             // A pinned encoding (the layer API) comes whole; otherwise the allocation says how many layers fit.
             var target = Volatile.Read(ref _pinned) >= 0 ? AllTemporal : Volatile.Read(ref _temporalTarget);
@@ -257,7 +259,7 @@ public sealed class Subscription : ITrackSink
             {
                 Volatile.Write(ref _temporal, target);
             }
-            else if (Vp8TemporalLayer.IsFrameStart(rtp.Payload) && _temporal != target && (target < _temporal || temporal == 0 || layerSync))
+            else if (RtpTemporalLayer.IsPictureStart(layeredCodec, rtp.Payload) && _temporal != target && (target < _temporal || temporal == 0 || layerSync))
             {
                 // Down at any frame; up where the frames that follow reference nothing the subscriber lacks.
                 Volatile.Write(ref _temporal, target);
@@ -266,9 +268,9 @@ public sealed class Subscription : ITrackSink
             if (temporal > _temporal)
             {
                 // Not forwarded: the packets after it close the gap in our sequence numbers and PictureIDs.
-                if (Vp8TemporalLayer.IsFrameStart(rtp.Payload))
+                if (RtpTemporalLayer.IsPictureStart(layeredCodec, rtp.Payload))
                 {
-                    _vp8.Skip(rtp.Payload);
+                    _pictures.Skip(layeredCodec, rtp.Payload);
                     _framesDropped++;
                 }
 
@@ -294,15 +296,15 @@ public sealed class Subscription : ITrackSink
         var outSequence = (ushort)(sequenceNumber + _sequenceOffset);
         var outTimestamp = timestamp + _timestampOffset;
         var length = Rewrite(rtp.Packet, scratch, payloadType, outSequence, outTimestamp);
-        if (vp8)
+        if (layered is { } pictured)
         {
-            // One PictureID / TL0PICIDX series for the subscriber across sources (RFC 7741 §4.2).
-            _vp8.Rewrite(scratch.Slice(rtp.HeaderLength, rtp.Packet.Length - rtp.HeaderLength - rtp.PaddingLength));
+            // One PictureID / TL0PICIDX series for the subscriber across sources (RFC 7741 §4.2, RFC 9628 §4.2).
+            _pictures.Rewrite(pictured, scratch.Slice(rtp.HeaderLength, rtp.Packet.Length - rtp.HeaderLength - rtp.PaddingLength));
         }
 
         if (_sequenceMap.Length > 0)
         {
-            _sequenceMap[outSequence % SequenceMapSize] = (1L << Written) | ((long)(vp8 ? _vp8.Offsets : 0) << 32) | ((long)outSequence << 16) | sequenceNumber;
+            _sequenceMap[outSequence % SequenceMapSize] = (1L << Written) | ((long)(layered is null ? 0 : _pictures.Offsets) << 32) | ((long)outSequence << 16) | sequenceNumber;
         }
 
         if ((short)(outSequence - _lastSequence) > 0)
@@ -376,14 +378,14 @@ public sealed class Subscription : ITrackSink
         _source?.RequestKeyframe();
     }
 
-    private int Retransmit(ReadOnlySpan<byte> original, ushort ours, int vp8Offsets, Span<byte> scratch, int probeCluster = -1)
+    private int Retransmit(ReadOnlySpan<byte> original, ushort ours, int pictureOffsets, Span<byte> scratch, int probeCluster = -1)
     {
         var payloadType = original[1] & 0x7F;
         var rtxPayloadType = _rtxPayloadTypes[payloadType];
         var length = Rewrite(original, scratch, _payloadTypes[payloadType], ours, OutTimestamp(original));
-        if (_isVp8[payloadType] && RtpPacket.TryParse(original, out var rtp))
+        if (_layered[payloadType] is { } layered && RtpPacket.TryParse(original, out var rtp))
         {
-            Vp8PictureRewriter.Reapply(scratch.Slice(rtp.HeaderLength, rtp.Packet.Length - rtp.HeaderLength - rtp.PaddingLength), vp8Offsets);
+            PictureIdRewriter.Reapply(layered, scratch.Slice(rtp.HeaderLength, rtp.Packet.Length - rtp.HeaderLength - rtp.PaddingLength), pictureOffsets);
         }
 
         if (rtxPayloadType != None && RtxSsrc is { } rtxSsrc)
@@ -464,19 +466,19 @@ public sealed class Subscription : ITrackSink
     }
 
     /// <summary>The source's sequence number of the packet we sent as <paramref name="ours"/>, if it is among the last sent.</summary>
-    private bool TryGetSource(ushort ours, out ushort theirs, out int vp8Offsets)
+    private bool TryGetSource(ushort ours, out ushort theirs, out int pictureOffsets)
     {
         if (_sequenceMap.Length == 0)
         {
             // Audio has no layers to drop: one offset maps every packet.
             theirs = (ushort)(ours - _sequenceOffset);
-            vp8Offsets = 0;
+            pictureOffsets = 0;
             return true;
         }
 
         var entry = _sequenceMap[ours % SequenceMapSize];
         theirs = (ushort)entry;
-        vp8Offsets = (int)((entry >> 32) & 0x7F_FFFF);
+        pictureOffsets = (int)((entry >> 32) & 0x7F_FFFF);
         return entry >> Written == 1 && (ushort)(entry >> 16) == ours;
     }
 
@@ -510,7 +512,7 @@ public sealed class Subscription : ITrackSink
         _generation = encoding.Generation;
         _resync = true;
         _waitingForKeyframe = Kind == MediaKind.Video;
-        _vp8.Resync();
+        _pictures.Resync();
         if (encoding.Track != _mappedSource)
         {
             Map(encoding.Track);
@@ -523,11 +525,12 @@ public sealed class Subscription : ITrackSink
         _payloadTypes.AsSpan().Fill(None);
         _rtxPayloadTypes.AsSpan().Fill(None);
         _extensionIds.AsSpan().Clear();
-        _isVp8.AsSpan().Clear();
+        _layered.AsSpan().Clear();
         _probePayloadType = None;
         foreach (var theirs in source.Codecs)
         {
-            _isVp8[theirs.PayloadType & 0x7F] = theirs.Codec == Media.MediaCodec.VP8;
+            // VP8 only for now: VP9's layers are read (RtpTemporalLayer, PictureIdRewriter) but not yet dropped here.
+            _layered[theirs.PayloadType & 0x7F] = theirs.Codec is MediaCodec.VP8 ? theirs.Codec : null;
             foreach (var ours in Negotiated.Codecs)
             {
                 if (theirs.Matches(ours))

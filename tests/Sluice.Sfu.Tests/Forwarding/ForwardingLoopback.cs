@@ -605,7 +605,7 @@ internal sealed class ForwardingLoopback : IDisposable
 
             received = new ReceivedVp8Packet(rtp.Ssrc, rtp.SequenceNumber, rtp.Timestamp, pictureId, tl0PicIdx,
                 RtpKeyframe.IsFrameStart(MediaCodec.VP8, payload), RtpKeyframe.IsKeyframeStart(MediaCodec.VP8, payload), payload[^1],
-                Vp8TemporalLayer.TryRead(payload, out var temporalId, out var layerSync) ? temporalId : null, layerSync);
+                RtpTemporalLayer.TryRead(MediaCodec.VP8, payload, out var temporalId, out var layerSync) ? temporalId : null, layerSync);
             return true;
         }
     }

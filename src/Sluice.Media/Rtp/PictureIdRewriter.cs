@@ -1,12 +1,14 @@
 namespace Sluice.Media.Rtp;
 
 /// <summary>
-/// Keeps the VP8 PictureID and TL0PICIDX (RFC 7741 §4.2) one continuous series for a receiver whose source changes
-/// (another publisher, an encoder restart, a simulcast layer switch): after <see cref="Resync"/>, the next picture
-/// continues where the last one sent left off, and every later one keeps the same offset. Rewrites in place, in the
-/// width the packet has (7 or 15 bits); allocates nothing. One instance per receiver stream, on one thread.
+/// Keeps the PictureID and TL0PICIDX of VP8 (RFC 7741 §4.2) and VP9 (RFC 9628 §4.2, TL0PICIDX in non-flexible
+/// mode) one continuous series for a receiver whose source changes (another publisher, an encoder restart, a
+/// simulcast layer switch) or whose upper temporal layers are dropped: after <see cref="Resync"/>, the next picture
+/// continues where the last one sent left off, every later one keeps the same offset, and a <see cref="Skip"/>ped
+/// picture leaves no gap. Rewrites in place, in the width the packet has (7 or 15 bits); allocates nothing. One
+/// instance per receiver stream, on one thread; other codecs pass untouched.
 /// </summary>
-public struct Vp8PictureRewriter
+public struct PictureIdRewriter
 {
     private int _pictureOffset;
     private int _tl0Offset;
@@ -29,9 +31,9 @@ public struct Vp8PictureRewriter
     /// does not get): the pictures after it close the gap, so the receiver's PictureIDs stay consecutive. Call once,
     /// on the picture's first packet.
     /// </summary>
-    public void Skip(ReadOnlySpan<byte> payload)
+    public void Skip(MediaCodec codec, ReadOnlySpan<byte> payload)
     {
-        if (payload.Length > 2 && (payload[0] & Vp8PayloadDescriptor.X) != 0 && (payload[1] & Vp8PayloadDescriptor.I) != 0 && _hasPicture && !_resyncPicture)
+        if (TryLocate(codec, payload, out var pictureAt, out _, out _) && pictureAt > 0 && _hasPicture && !_resyncPicture)
         {
             _pictureOffset--;
         }
@@ -45,9 +47,9 @@ public struct Vp8PictureRewriter
     public readonly int Offsets => (_pictureOffset & 0x7FFF) | ((_tl0Offset & 0xFF) << 15);
 
     /// <summary>Rewrites the descriptor at the start of <paramref name="payload"/>; false (and nothing changed) when it is malformed.</summary>
-    public bool Rewrite(Span<byte> payload)
+    public bool Rewrite(MediaCodec codec, Span<byte> payload)
     {
-        if (!TryLocate(payload, out var pictureAt, out var wide, out var tl0At))
+        if (!TryLocate(codec, payload, out var pictureAt, out var wide, out var tl0At))
         {
             return false;
         }
@@ -95,9 +97,9 @@ public struct Vp8PictureRewriter
     }
 
     /// <summary>Rewrites <paramref name="payload"/> with <paramref name="offsets"/> a <see cref="Rewrite"/> applied before (<see cref="Offsets"/>).</summary>
-    public static bool Reapply(Span<byte> payload, int offsets)
+    public static bool Reapply(MediaCodec codec, Span<byte> payload, int offsets)
     {
-        if (!TryLocate(payload, out var pictureAt, out var wide, out var tl0At))
+        if (!TryLocate(codec, payload, out var pictureAt, out var wide, out var tl0At))
         {
             return false;
         }
@@ -115,11 +117,47 @@ public struct Vp8PictureRewriter
         return true;
     }
 
-    // Where the PictureID and TL0PICIDX are (0: absent).
-    private static bool TryLocate(ReadOnlySpan<byte> payload, out int pictureAt, out bool wide, out int tl0At)
+    // Where the PictureID and TL0PICIDX are (0: absent); false for a malformed descriptor.
+    private static bool TryLocate(MediaCodec codec, ReadOnlySpan<byte> payload, out int pictureAt, out bool wide, out int tl0At)
     {
         pictureAt = tl0At = 0;
         wide = false;
+        switch (codec)
+        {
+            case MediaCodec.VP8:
+                return TryLocateVp8(payload, ref pictureAt, ref wide, ref tl0At);
+            case MediaCodec.VP9:
+                return TryLocateVp9(payload, ref pictureAt, ref wide, ref tl0At);
+            default:
+                return true;
+        }
+    }
+
+    private static bool TryLocateVp9(ReadOnlySpan<byte> payload, ref int pictureAt, ref bool wide, ref int tl0At)
+    {
+        if (!Vp9PayloadDescriptor.TryGetLength(payload, out _))
+        {
+            return false;
+        }
+
+        var first = payload[0];
+        if ((first & Vp9PayloadDescriptor.I) != 0)
+        {
+            pictureAt = 1;
+            wide = (payload[1] & Vp9PayloadDescriptor.M) != 0;
+        }
+
+        var layer = Vp9PayloadDescriptor.LayerIndexOffset(payload);
+        if (layer > 0 && (first & Vp9PayloadDescriptor.F) == 0)
+        {
+            tl0At = layer + 1;
+        }
+
+        return true;
+    }
+
+    private static bool TryLocateVp8(ReadOnlySpan<byte> payload, ref int pictureAt, ref bool wide, ref int tl0At)
+    {
         if (!Vp8PayloadDescriptor.TryGetLength(payload, out _))
         {
             return false;
@@ -154,7 +192,7 @@ public struct Vp8PictureRewriter
     {
         if (wide)
         {
-            payload[at] = (byte)(Vp8PayloadDescriptor.M | (picture >> 8));
+            payload[at] = (byte)(0x80 | (picture >> 8)); // M: 15 bits (the same bit in VP8 and VP9)
             payload[at + 1] = (byte)picture;
         }
         else

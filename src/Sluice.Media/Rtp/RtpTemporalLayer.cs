@@ -1,0 +1,63 @@
+namespace Sluice.Media.Rtp;
+
+/// <summary>
+/// The temporal layer a VP8 or VP9 packet belongs to, from its payload descriptor: what a forwarder needs to drop the
+/// upper temporal layers of an encoding for a receiver with less bandwidth. VP8 (RFC 7741 §4.2): TID and Y, present
+/// when the T bit is set. VP9 (RFC 9628 §4.2): TID and U (a switching-up point) in the layer indices, present when
+/// the L bit is set. Every packet of a picture carries its picture's TID; a picture of layer 0, or one marked as a
+/// switching point, is where a receiver can start taking a higher layer.
+/// </summary>
+public static class RtpTemporalLayer
+{
+    /// <summary>
+    /// Reads the packet's <paramref name="temporalId"/> and whether its picture is a switching point
+    /// (<paramref name="layerSync"/>: VP8's Y, VP9's U); false for another codec, when the descriptor carries no TID,
+    /// or when it is malformed (such a packet belongs to no droppable layer).
+    /// </summary>
+    public static bool TryRead(MediaCodec codec, ReadOnlySpan<byte> payload, out int temporalId, out bool layerSync)
+    {
+        temporalId = 0;
+        layerSync = false;
+        switch (codec)
+        {
+            case MediaCodec.VP8:
+                if (!Vp8PayloadDescriptor.TryGetLength(payload, out var length) || (payload[0] & Vp8PayloadDescriptor.X) == 0
+                    || (payload[1] & Vp8PayloadDescriptor.T) == 0)
+                {
+                    return false;
+                }
+
+                // The T/K octet is the descriptor's last.
+                temporalId = payload[length - 1] >> 6;
+                layerSync = (payload[length - 1] & 0x20) != 0;
+                return true;
+            case MediaCodec.VP9:
+                var at = Vp9PayloadDescriptor.LayerIndexOffset(payload);
+                if (at < 0 || !Vp9PayloadDescriptor.TryGetLength(payload, out _))
+                {
+                    return false;
+                }
+
+                temporalId = payload[at] >> 5;
+                layerSync = (payload[at] & 0x10) != 0;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// The packet starts a picture (the only place a forwarder changes which layers it keeps): VP8's S=1 and PID=0,
+    /// VP9's B=1 on the lowest spatial layer (SID 0, or no layer indices).
+    /// </summary>
+    public static bool IsPictureStart(MediaCodec codec, ReadOnlySpan<byte> payload)
+    {
+        if (codec is not (MediaCodec.VP8 or MediaCodec.VP9) || !RtpKeyframe.IsFrameStart(codec, payload))
+        {
+            return false;
+        }
+
+        var at = codec == MediaCodec.VP9 ? Vp9PayloadDescriptor.LayerIndexOffset(payload) : -1;
+        return at < 0 || ((payload[at] >> 1) & 0x07) == 0;
+    }
+}
