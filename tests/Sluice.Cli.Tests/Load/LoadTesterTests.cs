@@ -14,7 +14,7 @@ public sealed class LoadTesterTests
     {
         using var server = new FakeWhepServer(packetsPerSession: 60, skip: new HashSet<int> { 10, 11, 30 });
         using var http = new HttpClient();
-        var tester = new LoadTester(new LoadTesterOptions(server.Endpoint, Subscribers: 3, Duration: TimeSpan.FromSeconds(1.5)) { BatchSize = 2 }, http);
+        var tester = new LoadTester(new LoadTesterOptions(server.Endpoint, Subscribers: 3, Duration: TimeSpan.FromSeconds(5)) { BatchSize = 2 }, http);
 
         var report = await Await.WithTimeout(tester.RunAsync(CancellationToken.None), TimeSpan.FromSeconds(30), "the load test");
 

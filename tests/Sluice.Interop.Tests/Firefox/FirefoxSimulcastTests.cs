@@ -31,7 +31,7 @@ public sealed class FirefoxSimulcastTests(ITestOutputHelper log)
         Assert.True(node.Node.TryGetStream("ffsim", out var stream), "the stream is gone");
         var track = stream!.FindTrack(MediaKind.Video)!;
         Assert.Equal(["q", "h", "f"], track.Encodings.Select(e => e.Rid));
-        await Poll.Until(() => track.Encodings.Count(e => e.Bitrate > 0) == 3, () => "Firefox to send all three layers: " + BandwidthReport.Rates(track), timeoutSeconds: 20);
+        await Poll.Until(() => track.Encodings.Count(e => e.Bitrate > 0) == 3, () => "Firefox to send all three layers: " + BandwidthReport.Rates(track), timeoutSeconds: 40);
         log.WriteLine("published: " + BandwidthReport.Rates(track));
 
         // 250 kbit/s: the player is brought down to q and decodes on.
