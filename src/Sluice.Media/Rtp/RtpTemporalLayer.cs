@@ -9,6 +9,10 @@ namespace Sluice.Media.Rtp;
 /// </summary>
 public static class RtpTemporalLayer
 {
+    /// <summary>All a forwarder needs of the packet's layer, read once: <see cref="TemporalLayerInfo.None"/> without a TID.</summary>
+    public static TemporalLayerInfo Read(MediaCodec codec, ReadOnlySpan<byte> payload) =>
+        TryRead(codec, payload, out var temporalId, out var layerSync) ? new(temporalId, layerSync, IsPictureStart(codec, payload)) : TemporalLayerInfo.None;
+
     /// <summary>
     /// Reads the packet's <paramref name="temporalId"/> and whether its picture is a switching point
     /// (<paramref name="layerSync"/>: VP8's Y, VP9's U); false for another codec, when the descriptor carries no TID,
@@ -60,4 +64,13 @@ public static class RtpTemporalLayer
         var at = codec == MediaCodec.VP9 ? Vp9PayloadDescriptor.LayerIndexOffset(payload) : -1;
         return at < 0 || ((payload[at] >> 1) & 0x07) == 0;
     }
+}
+
+/// <summary>
+/// A packet's temporal layer as <see cref="RtpTemporalLayer.Read"/> found it: the TID (-1: none, the packet is in no
+/// droppable layer), whether its picture is a switching point (VP8's Y, VP9's U), and whether it starts a picture.
+/// </summary>
+public readonly record struct TemporalLayerInfo(int TemporalId, bool LayerSync, bool PictureStart)
+{
+    public static TemporalLayerInfo None => new(-1, false, false);
 }

@@ -96,17 +96,11 @@ internal static class RoomSubscriptionEndpoints
                 $"'{participant}' receives nothing in room '{room}' on this node that matches (GET /api/rooms/{room} lists who receives what)");
         }
 
+        // Checked for all first, so a request naming an encoding one of them lacks changes nothing.
         var encodingId = pin ? encodingValue.GetString() : null;
-        if (encodingId is not null)
+        if (encodingId is not null && chosen.FirstOrDefault(s => s.Kind != MediaKind.Video || s.Source!.FindEncoding(encodingId) is null) is { } lacking)
         {
-            foreach (var subscription in chosen)
-            {
-                if (subscription.Kind != MediaKind.Video || subscription.Source!.FindEncoding(encodingId) is null)
-                {
-                    var known = string.Join(", ", subscription.Source!.Encodings.Select(e => e.Name));
-                    return Invalid($"the {subscription.Kind.ToString().ToLowerInvariant()} track {subscription.Source.Id} has no encoding '{encodingId}' (it has: {known})");
-                }
-            }
+            return Invalid($"the {lacking.Kind.ToString().ToLowerInvariant()} track {lacking.Source!.Id} has no encoding '{encodingId}' (it has: {lacking.Source.EncodingNames})");
         }
 
         foreach (var subscription in chosen)
@@ -118,7 +112,7 @@ internal static class RoomSubscriptionEndpoints
 
             if (pin && subscription.Kind == MediaKind.Video)
             {
-                subscription.Pin(encodingId is null ? null : subscription.Source!.FindEncoding(encodingId)!.Index);
+                subscription.TryPin(encodingId);
             }
         }
 

@@ -144,20 +144,11 @@ internal static class LayerEndpoints
 
         foreach (var subscription in sections)
         {
-            if (encodingId is null)
+            if (!subscription.TryPin(encodingId))
             {
-                subscription.Pin(null);
-                continue;
+                return Problems.Problem(StatusCodes.Status400BadRequest, "No such encoding",
+                    $"the video has no encoding '{encodingId}' (it has: {subscription.Source?.EncodingNames ?? "none yet"})");
             }
-
-            var encoding = subscription.Source?.FindEncoding(encodingId);
-            if (encoding is null)
-            {
-                var known = subscription.Source is { } track ? string.Join(", ", track.Encodings.Select(e => e.Name)) : "none yet";
-                return Problems.Problem(StatusCodes.Status400BadRequest, "No such encoding", $"the video has no encoding '{encodingId}' (it has: {known})");
-            }
-
-            subscription.Pin(encoding.Index);
         }
 
         return Results.NoContent();

@@ -148,6 +148,9 @@ public sealed class PublishedTrack
         }
     }
 
+    /// <summary>The names of the track's encodings, for a message naming the ones there are.</summary>
+    public string EncodingNames => string.Join(", ", Encodings.Select(e => e.Name));
+
     /// <summary>The encoding the API calls <paramref name="name"/> (<see cref="TrackEncoding.Name"/>), if the track has it.</summary>
     public TrackEncoding? FindEncoding(string name)
     {

@@ -148,6 +148,27 @@ public sealed class Subscription : ITrackSink
     /// <summary>Pins an encoding by index (null: back to the automatic choice); the switch happens at its next keyframe.</summary>
     public void Pin(int? encoding) => Volatile.Write(ref _pinned, encoding ?? -1);
 
+    /// <summary>
+    /// Pins the encoding the layer APIs call <paramref name="name"/> (<see cref="TrackEncoding.Name"/>; null: back to
+    /// the automatic choice); false, and nothing changed, when the source track has no such encoding.
+    /// </summary>
+    public bool TryPin(string? name)
+    {
+        if (name is null)
+        {
+            Pin(null);
+            return true;
+        }
+
+        if (Source?.FindEncoding(name) is not { } encoding)
+        {
+            return false;
+        }
+
+        Pin(encoding.Index);
+        return true;
+    }
+
     /// <summary>Called once, after this subscription's first packet is sent (the session's setup-time hook).</summary>
     public Action? FirstPacketSent { get; set; }
 
@@ -174,7 +195,7 @@ public sealed class Subscription : ITrackSink
     internal void OnReceptionReport(in ReportBlock block) => Volatile.Write(ref _packetsLostReported, Math.Max(0, block.CumulativeLost));
 
     /// <summary>Forwards one publisher packet: map, rewrite a copy in <paramref name="scratch"/>, protect, send.</summary>
-    public void OnRtp(TrackEncoding encoding, NegotiatedCodec codec, in RtpPacket rtp, bool keyframeStart, long now, Span<byte> scratch)
+    public void OnRtp(TrackEncoding encoding, NegotiatedCodec codec, in RtpPacket rtp, bool keyframeStart, in TemporalLayerInfo layer, long now, Span<byte> scratch)
     {
         // A packet from a track we were just unbound from (its sink array was read before the swap): not ours.
         if (encoding.Track != _source)
@@ -251,7 +272,7 @@ public sealed class Subscription : ITrackSink
         }
 
         var layered = _layered[codec.PayloadType & 0x7F];
-        if (layered is { } layeredCodec && RtpTemporalLayer.TryRead(layeredCodec, rtp.Payload, out var temporal, out var layerSync))
+        if (layer.TemporalId >= 0)
         {
             // A pinned encoding (the layer API) comes whole; otherwise the allocation says how many layers fit.
             var target = Volatile.Read(ref _pinned) >= 0 ? AllTemporal : Volatile.Read(ref _temporalTarget);
@@ -259,18 +280,18 @@ public sealed class Subscription : ITrackSink
             {
                 Volatile.Write(ref _temporal, target);
             }
-            else if (RtpTemporalLayer.IsPictureStart(layeredCodec, rtp.Payload) && _temporal != target && (target < _temporal || temporal == 0 || layerSync))
+            else if (layer.PictureStart && _temporal != target && (target < _temporal || layer.TemporalId == 0 || layer.LayerSync))
             {
                 // Down at any frame; up where the frames that follow reference nothing the subscriber lacks.
                 Volatile.Write(ref _temporal, target);
             }
 
-            if (temporal > _temporal)
+            if (layer.TemporalId > _temporal)
             {
                 // Not forwarded: the packets after it close the gap in our sequence numbers and PictureIDs.
-                if (RtpTemporalLayer.IsPictureStart(layeredCodec, rtp.Payload))
+                if (layer.PictureStart)
                 {
-                    _pictures.Skip(layeredCodec, rtp.Payload);
+                    _pictures.Skip(codec.Codec, rtp.Payload);
                     _framesDropped++;
                 }
 

@@ -257,10 +257,12 @@ public sealed class TrackEncoding
         Statistics.OnPacket(rtp.SequenceNumber, rtp.Timestamp, now, isRetransmission);
 
         Cache.Store(rtp.SequenceNumber, packet);
-        if (codec.Codec == Media.MediaCodec.VP8 && RtpTemporalLayer.TryRead(codec.Codec, rtp.Payload, out var temporal, out _))
+        // Once for every sink: the node drops VP8's temporal layers (not yet VP9's).
+        var layer = codec.Codec == Media.MediaCodec.VP8 ? RtpTemporalLayer.Read(codec.Codec, rtp.Payload) : TemporalLayerInfo.None;
+        if (layer.TemporalId >= 0)
         {
-            _temporalBytes[temporal] += packet.Length;
-            _temporalLayersSeen = Math.Max(_temporalLayersSeen, temporal + 1);
+            _temporalBytes[layer.TemporalId] += packet.Length;
+            _temporalLayersSeen = Math.Max(_temporalLayersSeen, layer.TemporalId + 1);
         }
 
         var keyframeStart = Kind == MediaKind.Video && RtpKeyframe.IsKeyframeStart(codec.Codec, rtp.Payload);
@@ -270,7 +272,7 @@ public sealed class TrackEncoding
         }
         foreach (var sink in Track.Sinks)
         {
-            sink.OnRtp(this, codec, rtp, keyframeStart, now, scratch);
+            sink.OnRtp(this, codec, rtp, keyframeStart, layer, now, scratch);
         }
 
         if (codec.Nack)
