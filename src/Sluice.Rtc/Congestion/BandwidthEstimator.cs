@@ -108,6 +108,9 @@ public sealed class BandwidthEstimator
     /// <summary>The estimate: what may be sent to this peer now, bit/s, within [Min, Max].</summary>
     public long TargetBitrate => Volatile.Read(ref _target);
 
+    /// <summary>The round-trip time seen in transport-wide feedback (smoothed, µs): from a packet's sending to the feedback that acknowledges it.</summary>
+    public long RoundTripMicros => Volatile.Read(ref _rtt);
+
     /// <summary>What the peer acknowledged receiving recently, bit/s; 0 when unknown.</summary>
     public long AcknowledgedBitrate => _acknowledged.Bitrate;
 
@@ -339,7 +342,7 @@ public sealed class BandwidthEstimator
             long sample = nowMicros - newestAckedSend;
             if (sample > 0 && sample < 10_000_000)
             {
-                _rtt = ((7 * _rtt) + sample) / 8;
+                Volatile.Write(ref _rtt, ((7 * _rtt) + sample) / 8);
             }
         }
 

@@ -95,6 +95,13 @@ public sealed class Downlink : IPacedSender
     /// <summary>The bandwidth estimate toward this subscriber in bit/s; null when it negotiated no congestion feedback.</summary>
     public long? EstimatedBitrate => _estimator?.TargetBitrate;
 
+    /// <summary>
+    /// How long a resent packet waits before it is resent again on another NACK (µs): the round trip the feedback
+    /// shows (a receiver asks again each round trip until the first resend could have arrived), at least 50 ms;
+    /// 100 ms without an estimate.
+    /// </summary>
+    internal long ResendIntervalMicros => _estimator is { } estimator ? Math.Max(50_000, estimator.RoundTripMicros) : 100_000;
+
     /// <summary>The estimator, for its counters; null without congestion feedback.</summary>
     public BandwidthEstimator? Estimator => _estimator;
 

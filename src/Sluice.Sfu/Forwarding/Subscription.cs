@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Sluice.Media;
 using Sluice.Media.Rtp;
+using Sluice.Rtc;
 using Sluice.Rtc.Rtcp;
 using Sluice.Rtc.Rtp;
 using Sluice.Rtc.Transport;
@@ -70,6 +71,14 @@ public sealed class Subscription : ITrackSink
     private const int SequenceMapSize = 1024;
     private const int Written = 55;
     private readonly long[] _sequenceMap;
+
+    // Per entry of the map: how often the packet was resent and when last (µs). A receiver behind a full queue asks
+    // for the same packets every round trip, and resending each time fills the queue further (a thin link then
+    // carried seven resends per packet sent): a packet is resent at most MaxResends times, one round trip apart.
+    private const int MaxResends = 3;
+    private readonly byte[] _resends;
+    private readonly long[] _resentAt;
+    private long _resendsRefused;
     private byte _probePayloadType = None;
     private long _layerSwitches;
     private volatile bool _enabled = true;
@@ -87,6 +96,8 @@ public sealed class Subscription : ITrackSink
         _lastTimestamp = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
         _rtxSequence = (ushort)RandomNumberGenerator.GetInt32(1 << 15);
         _sequenceMap = negotiated.Kind == MediaKind.Video ? new long[SequenceMapSize] : [];
+        _resends = new byte[_sequenceMap.Length];
+        _resentAt = new long[_sequenceMap.Length];
     }
 
     public NegotiatedTrack Negotiated { get; }
@@ -117,6 +128,9 @@ public sealed class Subscription : ITrackSink
     public long Retransmissions => Volatile.Read(ref _retransmissions);
 
     public long KeyframeRequestsReceived => Volatile.Read(ref _keyframeRequestsReceived);
+
+    /// <summary>Packets NACKed again before a round trip had passed since their last resend, or resent too often already: not resent.</summary>
+    public long ResendsRefused => Volatile.Read(ref _resendsRefused);
 
     /// <summary>The encoding pinned for this subscriber (live777's layer API), or null: the track's <see cref="PublishedTrack.PreferredEncoding"/>.</summary>
     public int? PinnedEncoding => Volatile.Read(ref _pinned) is >= 0 and var pinned ? pinned : null;
@@ -326,6 +340,7 @@ public sealed class Subscription : ITrackSink
         if (_sequenceMap.Length > 0)
         {
             _sequenceMap[outSequence % SequenceMapSize] = (1L << Written) | ((long)(layered is null ? 0 : _pictures.Offsets) << 32) | ((long)outSequence << 16) | sequenceNumber;
+            _resends[outSequence % SequenceMapSize] = 0;
         }
 
         if ((short)(outSequence - _lastSequence) > 0)
@@ -378,6 +393,8 @@ public sealed class Subscription : ITrackSink
             return;
         }
 
+        var now = Microseconds.Now(_time);
+        var interval = _downlink.ResendIntervalMicros;
         foreach (var lost in nack.GetLostSequenceNumbers())
         {
             // Before this source's first packet, our sequence numbers meant another source's packets.
@@ -386,9 +403,18 @@ public sealed class Subscription : ITrackSink
                 continue;
             }
 
-            if (TryGetSource(lost, out var theirs, out var offsets) && current.Cache.TryGet(theirs, out var original))
+            var slot = lost % SequenceMapSize;
+            if (_resends.Length > 0 && _resends[slot] > 0 && (_resends[slot] >= MaxResends || now - _resentAt[slot] < interval))
             {
-                Retransmit(original, lost, offsets, scratch);
+                _resendsRefused++;
+                continue;
+            }
+
+            if (TryGetSource(lost, out var theirs, out var offsets) && current.Cache.TryGet(theirs, out var original)
+                && Retransmit(original, lost, offsets, scratch) > 0 && _resends.Length > 0)
+            {
+                _resends[slot]++;
+                _resentAt[slot] = now;
             }
         }
     }

@@ -161,13 +161,11 @@ public sealed class TrackEncoding
 
     /// <summary>
     /// How many temporal layers the allocation may choose among for this encoding: those it carried over the last
-    /// measure, where that has been verified with real receivers, else 1 (forwarded whole). Verified: the encodings
-    /// of a simulcast track in three temporal layers (Chromium's VP8 simulcast, L1T3). Not yet: two layers (Firefox
-    /// sends its VP8 simulcast as L1T2; its player decoded 31 frames in 5 s when given only TID 0 of q) and a single
-    /// encoding in temporal layers (Chromium with scalabilityMode L1T3: its player lost packets and the estimate
-    /// collapsed); docs/congestion-control.md.
+    /// measure when there are three or more (Chromium's VP8 L1T3, in simulcast or as one encoding), else 1 (forwarded
+    /// whole). Two layers are not dropped: Firefox sends its VP8 simulcast as L1T2, and its player, given only TID 0
+    /// of q, decoded 31 frames in 5 s; docs/congestion-control.md.
     /// </summary>
-    public int TemporalLayerCount => Volatile.Read(ref _temporalLayers) is >= 3 and var layers && Track.Encodings.Length > 1 ? layers : 1;
+    public int TemporalLayerCount => Volatile.Read(ref _temporalLayers) is >= 3 and var layers ? layers : 1;
 
     /// <summary>What the encoding's layers up to <paramref name="temporal"/> take of its <see cref="PeakBitrate"/>, in bit/s.</summary>
     public long TemporalPeakBitrate(int temporal) =>

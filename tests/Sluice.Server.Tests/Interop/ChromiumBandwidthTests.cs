@@ -24,33 +24,7 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
         <!doctype html>
         <title>sluice bandwidth test</title>
         <script>
-        """ + BrowserPages.SimulcastPublishJs + """
-        // The player's answer is pointed at the relay: every packet between it and the node crosses the thin link.
-        window.play = async (url, host, port) => {
-          const pc = window.sub = new RTCPeerConnection();
-          pc.addTransceiver('audio', { direction: 'recvonly' });
-          pc.addTransceiver('video', { direction: 'recvonly' });
-          await pc.setLocalDescription(await pc.createOffer());
-          const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
-          const text = await res.text();
-          if (res.status !== 201) throw new Error(res.status + ' ' + text);
-          await pc.setRemoteDescription({ type: 'answer', sdp: pointCandidatesAt(text, host, port) });
-        };
-        window.stats = async () => {
-          const out = { width: 0, decoded: 0, freezes: 0, frozen: 0, videoLost: 0, videoPackets: 0, audioPackets: 0, audioLost: 0 };
-          (await window.sub.getStats()).forEach(r => {
-            if (r.type !== 'inbound-rtp') return;
-            if (r.kind === 'video') {
-              out.width = r.frameWidth || 0; out.decoded = r.framesDecoded || 0;
-              out.freezes = r.freezeCount || 0; out.frozen = r.totalFreezesDuration || 0;
-              out.videoLost = r.packetsLost || 0; out.videoPackets = r.packetsReceived || 0;
-            } else if (r.kind === 'audio') {
-              out.audioPackets = r.packetsReceived || 0; out.audioLost = r.packetsLost || 0;
-            }
-          });
-          return out;
-        };
-        """ + RateLimitedUdpRelay.CandidateRewriteJs + """
+        """ + BrowserPages.SimulcastPublishJs + BrowserPages.ThinPlayerJs + RateLimitedUdpRelay.CandidateRewriteJs + """
         </script>
         """;
 
@@ -93,7 +67,7 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
 
         // (What the relay dropped while the estimate came down is reported lost as later packets show the gaps.)
         await Task.Delay(TimeSpan.FromSeconds(2));
-        var settled = await Stats(page);
+        var settled = await ThinPlayer.StatsAsync(page);
         var dropped = relay.PacketsDropped;
         var trace = new List<string>();
         var last = "";
@@ -110,7 +84,7 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
         }
 
         log.WriteLine("trace: " + string.Join("; ", trace));
-        var held = await Stats(page);
+        var held = await ThinPlayer.StatsAsync(page);
         log.WriteLine($"400 kbit/s for 8 s: {held.Decoded - settled.Decoded} frames decoded, {held.Freezes - settled.Freezes} freezes for {held.Frozen - settled.Frozen:0.00} s, "
             + $"{held.VideoLost - settled.VideoLost} of {held.VideoPackets - settled.VideoPackets} video packets lost, {relay.PacketsDropped - dropped} dropped by the relay; "
             + BandwidthReport.Describe(subscriber, relay, track));
@@ -128,9 +102,9 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
             await Poll.Until(() => video.ForwardedEncoding?.Rid == "q" && video.TemporalLayer < 2,
                 () => "the player to take fewer of q's temporal layers at 170 kbit/s: " + BandwidthReport.Describe(subscriber, relay, track), timeoutSeconds: 15);
             await Task.Delay(1000);
-            var thinner = await Stats(page);
+            var thinner = await ThinPlayer.StatsAsync(page);
             await Task.Delay(TimeSpan.FromSeconds(4));
-            var thinnerFor4 = await Stats(page);
+            var thinnerFor4 = await ThinPlayer.StatsAsync(page);
             log.WriteLine($"170 kbit/s for 4 s: {thinnerFor4.Decoded - thinner.Decoded} frames decoded, {thinnerFor4.Frozen - thinner.Frozen:0.00} s frozen; {BandwidthReport.Describe(subscriber, relay, track)}");
             Assert.False(video.PausedForBandwidth, "video paused at 170 kbit/s, where q's base layer fits");
             Assert.True(thinnerFor4.Decoded - thinner.Decoded >= 4 * 5, $"only {thinnerFor4.Decoded - thinner.Decoded} frames decoded in 4 s at 170 kbit/s");
@@ -151,12 +125,12 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
         await Poll.Until(() => video.PausedForBandwidth, () => "video to pause at 80 kbit/s: " + BandwidthReport.Describe(subscriber, relay, track), timeoutSeconds: 15);
         log.WriteLine($"80 kbit/s: video paused {(DateTime.UtcNow - narrowed).TotalSeconds:0.0} s later; {BandwidthReport.Describe(subscriber, relay, track)}");
         await Task.Delay(1000);
-        var pausedAt = await Stats(page);
+        var pausedAt = await ThinPlayer.StatsAsync(page);
         var videoSent = video.PacketsSent;
         var audioSent = audio.PacketsSent;
         var resent = video.Retransmissions;
         await Task.Delay(TimeSpan.FromSeconds(3));
-        var pausedFor3 = await Stats(page);
+        var pausedFor3 = await ThinPlayer.StatsAsync(page);
         log.WriteLine($"paused for 3 s: audio {pausedFor3.AudioPackets - pausedAt.AudioPackets} packets received, {pausedFor3.AudioLost - pausedAt.AudioLost} lost; "
             + $"video {video.PacketsSent - videoSent} packets sent, {video.Retransmissions - resent} resent; {BandwidthReport.Describe(subscriber, relay, track)}");
         Assert.True(video.PausedForBandwidth, "video resumed on an 80 kbit/s link");
@@ -188,15 +162,4 @@ public sealed class ChromiumBandwidthTests(ITestOutputHelper log)
         await page.WaitForFunctionAsync($"async () => (await window.stats()).decoded > {pausedFor3.Decoded + 30}", null, new PageWaitForFunctionOptions { Timeout = 10_000, PollingInterval = 100 });
         Assert.True(subscriber.Downlink.Estimator!.ProbesStarted > 0, "no probe was sent");
     }
-
-
-    private static async Task<PlayerStats> Stats(IPage page)
-    {
-        var stats = await page.EvaluateAsync<JsonElement>("() => window.stats()");
-        return new PlayerStats(stats.GetProperty("width").GetInt32(), stats.GetProperty("decoded").GetInt64(), stats.GetProperty("freezes").GetInt64(),
-            stats.GetProperty("frozen").GetDouble(), stats.GetProperty("videoLost").GetInt64(), stats.GetProperty("videoPackets").GetInt64(),
-            stats.GetProperty("audioPackets").GetInt64(), stats.GetProperty("audioLost").GetInt64());
-    }
-
-    private sealed record PlayerStats(int Width, long Decoded, long Freezes, double Frozen, long VideoLost, long VideoPackets, long AudioPackets, long AudioLost);
 }

@@ -64,4 +64,47 @@ public sealed class TemporalLayerTests
         Assert.True(frames[firstUpper].LayerSync, $"the climb began at a TID {frames[firstUpper].TemporalId} frame without Y");
         Assert.Equal(Subscription.AllTemporal, subscription.TemporalLayer);
     }
+
+    [Fact]
+    public async Task A_packet_nacked_again_and_again_is_resent_once_per_round_trip_and_at_most_three_times()
+    {
+        // A receiver behind a full queue asks for the same packets every round trip; resending each time fills the
+        // queue further. Without an estimator (so no measured round trip) resends of one packet are 100 ms apart.
+        using var loopback = await StartAsync(subscriberCount: 1, congestionControl: false, simulcast: true);
+        var subscriber = loopback.Subscribers[0];
+        var subscription = Assert.Single(loopback.VideoSubscriptions);
+        Vp8Encoding[] encodings =
+        [
+            new(0, sequenceNumber: 100, timestamp: 1_000, pictureId: 10, tl0PicIdx: 1, temporalLayers: 3),
+            new(1, sequenceNumber: 200, timestamp: 9_000, pictureId: 20, tl0PicIdx: 2, temporalLayers: 3),
+            new(2, sequenceNumber: 300, timestamp: 90_000, pictureId: 30, tl0PicIdx: 3, temporalLayers: 3),
+        ];
+        subscription.Allocate(1);
+        await LayerSwitchContinuityTests.SendWhileAsync(loopback, encodings, subscription, async () =>
+        {
+            await Until(() => subscriber.ReceivedVideo.Length >= 20, () => $"20 packets ({subscriber.ReceivedVideo.Length} received)");
+            var asked = subscriber.ReceivedVideo[10].SequenceNumber;
+            int Resent() => subscriber.Retransmitted.Count(p => p.SequenceNumber == asked);
+
+            // Five NACKs at once: one resend.
+            for (var i = 0; i < 5; i++)
+            {
+                subscriber.SendNack(subscription.Ssrc, asked);
+            }
+
+            await Until(() => Resent() == 1, () => $"the first resend ({Resent()} so far)");
+            await Task.Delay(50);
+            Assert.Equal(1, Resent());
+            Assert.True(subscription.ResendsRefused >= 4, $"{subscription.ResendsRefused} NACKs refused");
+
+            // A round trip later, again; twice more at most.
+            for (var round = 2; round <= 5; round++)
+            {
+                await Task.Delay(150);
+                subscriber.SendNack(subscription.Ssrc, asked);
+                await Task.Delay(100);
+                Assert.Equal(Math.Min(round, 3), Resent());
+            }
+        });
+    }
 }
