@@ -1,17 +1,40 @@
 namespace Sluice.Media.Rtp;
 
 /// <summary>
-/// The temporal layer a VP8 or VP9 packet belongs to, from its payload descriptor: what a forwarder needs to drop the
-/// upper temporal layers of an encoding for a receiver with less bandwidth. VP8 (RFC 7741 §4.2): TID and Y, present
+/// The temporal (and VP9's spatial) layer a VP8 or VP9 packet belongs to, from its payload descriptor: what a forwarder
+/// needs to drop the upper layers of an encoding for a receiver with less bandwidth. VP8 (RFC 7741 §4.2): TID and Y, present
 /// when the T bit is set. VP9 (RFC 9628 §4.2): TID and U (a switching-up point) in the layer indices, present when
 /// the L bit is set. Every packet of a picture carries its picture's TID; a picture of layer 0, or one marked as a
 /// switching point, is where a receiver can start taking a higher layer.
 /// </summary>
 public static class RtpTemporalLayer
 {
-    /// <summary>All a forwarder needs of the packet's layer, read once: <see cref="TemporalLayerInfo.None"/> without a TID.</summary>
-    public static TemporalLayerInfo Read(MediaCodec codec, ReadOnlySpan<byte> payload) =>
-        TryRead(codec, payload, out var temporalId, out var layerSync) ? new(temporalId, layerSync, IsPictureStart(codec, payload)) : TemporalLayerInfo.None;
+    /// <summary>
+    /// All a forwarder needs of the packet's layer, read once: <see cref="TemporalLayerInfo.None"/> without a TID, and
+    /// for VP9 outside flexible mode. In flexible mode (Chromium's VP9 SVC) a picture names its references as PictureID
+    /// differences, which stay true when pictures between are dropped; in non-flexible mode a receiver infers them from
+    /// the group of frames and TL0PICIDX, which a forwarder dropping pictures would have to rewrite.
+    /// </summary>
+    public static TemporalLayerInfo Read(MediaCodec codec, ReadOnlySpan<byte> payload)
+    {
+        if (!TryRead(codec, payload, out var temporalId, out var layerSync))
+        {
+            return TemporalLayerInfo.None;
+        }
+
+        if (codec != MediaCodec.VP9)
+        {
+            return new(temporalId, layerSync, IsPictureStart(codec, payload));
+        }
+
+        if ((payload[0] & Vp9PayloadDescriptor.F) == 0)
+        {
+            return TemporalLayerInfo.None;
+        }
+
+        var spatialId = (payload[Vp9PayloadDescriptor.LayerIndexOffset(payload)] >> 1) & 0x07;
+        return new(temporalId, layerSync, IsPictureStart(codec, payload), spatialId, (payload[0] & Vp9PayloadDescriptor.E) != 0);
+    }
 
     /// <summary>
     /// Reads the packet's <paramref name="temporalId"/> and whether its picture is a switching point
@@ -67,10 +90,12 @@ public static class RtpTemporalLayer
 }
 
 /// <summary>
-/// A packet's temporal layer as <see cref="RtpTemporalLayer.Read"/> found it: the TID (-1: none, the packet is in no
-/// droppable layer), whether its picture is a switching point (VP8's Y, VP9's U), and whether it starts a picture.
+/// A packet's layers as <see cref="RtpTemporalLayer.Read"/> found them: the TID (-1: none, the packet is in no
+/// droppable layer), whether its picture is a switching point (VP8's Y, VP9's U), whether it starts a picture, and for
+/// VP9 the spatial layer (SID) and whether the packet ends that layer's frame (E: where a forwarder that drops the
+/// spatial layers above sets the marker bit, which otherwise ends the whole picture).
 /// </summary>
-public readonly record struct TemporalLayerInfo(int TemporalId, bool LayerSync, bool PictureStart)
+public readonly record struct TemporalLayerInfo(int TemporalId, bool LayerSync, bool PictureStart, int SpatialId = 0, bool EndOfLayerFrame = false)
 {
     public static TemporalLayerInfo None => new(-1, false, false);
 }

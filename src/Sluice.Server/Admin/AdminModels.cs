@@ -42,11 +42,11 @@ internal sealed record BandwidthInfo(long EstimatedBitrate, long AcknowledgedBit
 /// A subscriber's video section fed by a simulcast track (or paused for bandwidth): the encoding it gets now (rid),
 /// the one pinned through the layer API (null: automatic), the one the bandwidth allocation chose (null: none yet),
 /// whether it is paused because the subscriber's estimate does not carry the lowest layer, how often it switched; and
-/// of the encoding's <c>temporalLayers</c> (VP8 TID 0 to n-1), the highest forwarded (<c>temporal</c>) and the frames of
-/// the others dropped so far.
+/// of the encoding's <c>temporalLayers</c> (VP8 and VP9 TID 0 to n-1), the highest forwarded (<c>temporal</c>) and the
+/// frames of the others dropped so far; of its <c>spatialLayers</c> (VP9 SVC's SID 0 to n-1), the highest forwarded (<c>spatial</c>).
 /// </summary>
 internal sealed record LayerState(string Mid, string? Encoding, string? Pinned, long Switches, string? Allocated = null, bool Paused = false,
-    int Temporal = 0, int TemporalLayers = 1, long FramesDropped = 0);
+    int Temporal = 0, int TemporalLayers = 1, long FramesDropped = 0, int Spatial = 0, int SpatialLayers = 1);
 
 /// <summary>
 /// A session for which the node is another server's client (live777's cascade): the WHEP URL pulled from or the

@@ -76,12 +76,14 @@ internal static class StreamSnapshots
         foreach (var subscription in subscriber.Subscriptions)
         {
             var temporalLayers = subscription.ForwardedEncoding?.TemporalLayerCount ?? 1;
-            if (subscription.Source is { } track && (track.Encodings.Length > 1 || subscription.PausedForBandwidth || temporalLayers > 1))
+            var spatialLayers = subscription.ForwardedEncoding?.SpatialLayerCount ?? 1;
+            if (subscription.Source is { } track && (track.Encodings.Length > 1 || subscription.PausedForBandwidth || temporalLayers > 1 || spatialLayers > 1))
             {
                 var pinned = subscription.PinnedEncoding is { } index && index < track.Encodings.Length ? track.Encodings[index].Name : null;
                 var allocated = subscription.AllocatedEncoding is { } chosen && chosen < track.Encodings.Length ? track.Encodings[chosen].Name : null;
                 (layers ??= []).Add(new LayerState(subscription.Mid, subscription.ForwardedEncoding?.Name, pinned, subscription.LayerSwitches, allocated,
-                    subscription.PausedForBandwidth, Math.Min(subscription.TemporalLayer, temporalLayers - 1), temporalLayers, subscription.FramesDropped));
+                    subscription.PausedForBandwidth, Math.Min(subscription.TemporalLayer, temporalLayers - 1), temporalLayers, subscription.FramesDropped,
+                    Math.Min(subscription.SpatialLayer, spatialLayers - 1), spatialLayers));
             }
         }
 

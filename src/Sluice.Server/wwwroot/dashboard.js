@@ -281,12 +281,15 @@ function cascadeNote(c) {
   return `<span class="cascade" title="${escape(c.sessionUrl || '')}">${c.relay ? 'relay' : 'cascade'} ${escape(where)}</span>`;
 }
 
-// A subscriber's simulcast layer: the encoding it gets, whether the layer API pinned it, and video paused for bandwidth.
+// A subscriber's layers: the encoding it gets, whether the layer API pinned it, the spatial and temporal layers sent
+// of those the encoding has, and video paused for bandwidth.
 function layerNote(layers) {
   if (!layers || layers.length === 0) return '';
+  const within = l => (l.spatialLayers > 1 ? ` S${l.spatial}/${l.spatialLayers}` : '')
+    + (l.temporalLayers > 1 ? ` T${l.temporal}/${l.temporalLayers}` : '');
   return layers.map(l => l.paused
     ? `<span class="cascade paused" title="the estimate does not carry the lowest layer">video paused</span>`
-    : `<span class="cascade">layer ${escape(l.encoding || '—')}${l.pinned ? ' (pinned)' : ''}</span>`).join('');
+    : `<span class="cascade" title="${l.framesDropped} frames of upper temporal layers not sent">layer ${escape(l.encoding || '—')}${within(l)}${l.pinned ? ' (pinned)' : ''}</span>`).join('');
 }
 
 // A subscriber's bandwidth as the node estimates it from its feedback, with the probes that looked for more.

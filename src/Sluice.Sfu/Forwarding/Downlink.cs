@@ -307,7 +307,7 @@ public sealed class Downlink : IPacedSender
         // probe's queue or a burst of loss, more often than a path really narrows), and only while the path is
         // losing packets (or the receiver caps it with REMB): a delay-based cut alone may be a busy receiver.
         Span<int> chosen = stackalloc int[subscriptions.Length];
-        Span<int> temporal = stackalloc int[subscriptions.Length];
+        Span<int> layers = stackalloc int[subscriptions.Length];
         long paused = 0;
         long wanted = 0;
         var shortfall = false;
@@ -316,7 +316,7 @@ public sealed class Downlink : IPacedSender
         for (var i = 0; i < subscriptions.Length; i++)
         {
             chosen[i] = Unallocated;
-            temporal[i] = Subscription.AllTemporal;
+            layers[i] = int.MaxValue;
             var subscription = subscriptions[i];
             if (subscription.Kind != MediaKind.Video || subscription.Source is not { } track || !subscription.Enabled)
             {
@@ -330,10 +330,10 @@ public sealed class Downlink : IPacedSender
                 continue;
             }
 
-            // A flowing track's floor is the lowest encoding's base temporal layer (a third to a half of its rate at
-            // a quarter of its frame rate with VP8 L1T3; all of it where the encoding has one layer). A paused track
-            // resumes only when the whole lowest encoding fits: an estimate made while only audio and probes flowed
-            // can read high (a policer's burst allowance carries a short probe whole), so resuming asks for a margin.
+            // A flowing track's floor is the lowest encoding's base layer (with VP8 L1T3 a third to a half of its rate
+            // at a quarter of its frame rate; all of it where the encoding has one layer). A paused track resumes only
+            // when the lowest encoding's lowest spatial layer fits whole: an estimate made while only audio and probes
+            // flowed can read high (a policer's burst allowance carries a short probe whole), so resuming asks for a margin.
             var floor = subscription.PausedForBandwidth ? track.Encodings[lowest].TemporalLayerCount - 1 : 0;
             var cost = Cost(subscription, track.Encodings[lowest], floor);
             var spared = cost > budget && !subscription.PausedForBandwidth && (_shortTicks < PauseAfterTicks || !lossLimited);
@@ -347,7 +347,7 @@ public sealed class Downlink : IPacedSender
             {
                 // (Without a way to probe, a paused track could never find out that it fits again: it keeps its lowest layer.)
                 chosen[i] = lowest;
-                temporal[i] = floor;
+                layers[i] = floor;
                 budget -= cost;
             }
             else
@@ -378,7 +378,7 @@ public sealed class Downlink : IPacedSender
             var subscription = subscriptions[i];
             var track = subscription.Source!;
             var current = track.Encodings[chosen[i]];
-            var layer = temporal[i];
+            var layer = layers[i];
             var refund = Cost(subscription, current, layer);
             while (Above(track, current, layer) is ({ } candidate, var candidateLayer))
             {
@@ -398,7 +398,7 @@ public sealed class Downlink : IPacedSender
                 refund = cost;
                 (current, layer) = (candidate, candidateLayer);
                 chosen[i] = candidate.Index;
-                temporal[i] = layer;
+                layers[i] = layer;
             }
         }
 
@@ -407,8 +407,10 @@ public sealed class Downlink : IPacedSender
             if (subscriptions[i].Kind == MediaKind.Video)
             {
                 var encodings = subscriptions[i].Source?.Encodings;
-                var all = chosen[i] >= 0 && encodings is { } e && chosen[i] < e.Length && temporal[i] >= e[chosen[i]].TemporalLayerCount - 1;
-                subscriptions[i].Allocate(chosen[i], all ? Subscription.AllTemporal : temporal[i]);
+                var (spatial, temporal) = chosen[i] >= 0 && encodings is { } e && chosen[i] < e.Length && layers[i] < e[chosen[i]].LayerCount - 1
+                    ? e[chosen[i]].Layer(layers[i])
+                    : (Subscription.AllSpatial, Subscription.AllTemporal);
+                subscriptions[i].Allocate(chosen[i], temporal, spatial);
             }
         }
 
@@ -420,15 +422,15 @@ public sealed class Downlink : IPacedSender
     }
 
     /// <summary>
-    /// A layer's cost (an encoding up to a temporal layer): its rate, with the upgrade margin unless it is what the
+    /// A layer's cost (an encoding up to one of its steps, <see cref="TrackEncoding.LayerCount"/>): its rate, with the upgrade margin unless it is what the
     /// subscription forwards now or below.
     /// </summary>
-    private static long Cost(Subscription subscription, TrackEncoding encoding, int temporal)
+    private static long Cost(Subscription subscription, TrackEncoding encoding, int layer)
     {
         var forwarded = subscription.ForwardedEncoding;
-        var rate = encoding.TemporalPeakBitrate(temporal);
+        var rate = encoding.LayerPeakBitrate(layer);
         var order = forwarded is not null && forwarded.Track == encoding.Track ? encoding.CompareLayer(forwarded) : 1;
-        var held = !subscription.PausedForBandwidth && (order < 0 || (order == 0 && temporal <= subscription.TemporalLayer));
+        var held = !subscription.PausedForBandwidth && (order < 0 || (order == 0 && layer <= subscription.ForwardedLayer));
         return held ? rate : (long)(rate * UpgradeMargin);
     }
 
@@ -468,15 +470,19 @@ public sealed class Downlink : IPacedSender
     }
 
     /// <summary>
-    /// The next layer above <paramref name="current"/> up to <paramref name="temporal"/>: its next temporal layer, else
-    /// the next flowing encoding whole; null at the top. Temporal layers are steps below the lowest encoding's full
-    /// frame rate only: a bigger picture comes at its full frame rate or not at all (a viewer takes 320x180 at 30
+    /// The next step above <paramref name="current"/> up to <paramref name="layer"/>: its next temporal layer below its
+    /// lowest spatial layer's full frame rate, else its next spatial layer whole, else the next flowing encoding whole;
+    /// null at the top. A bigger picture comes at its full frame rate or not at all (a viewer takes 320x180 at 30
     /// frames per second over 640x360 at 7.5).
     /// </summary>
-    private static (TrackEncoding? Encoding, int Temporal) Above(PublishedTrack track, TrackEncoding current, int temporal) =>
-        temporal < current.TemporalLayerCount - 1 ? (current, temporal + 1)
-        : Above(track, current) is { } next ? (next, next.TemporalLayerCount - 1)
-        : (null, 0);
+    private static (TrackEncoding? Encoding, int Layer) Above(PublishedTrack track, TrackEncoding current, int layer)
+    {
+        var temporalLayers = current.TemporalLayerCount;
+        var next = layer < temporalLayers - 1 ? layer + 1 : ((layer / temporalLayers) + 2) * temporalLayers - 1;
+        return next < current.LayerCount ? (current, next)
+            : Above(track, current) is { } encoding ? (encoding, encoding.LayerCount - 1)
+            : (null, 0);
+    }
 
     /// <summary>The next flowing encoding above <paramref name="current"/>, or null at the top.</summary>
     private static TrackEncoding? Above(PublishedTrack track, TrackEncoding current)

@@ -56,20 +56,25 @@ public sealed class Subscription : ITrackSink
     private int _pinned = -1;
     private int _allocated = Downlink.Unallocated;
 
-    // The temporal layers (VP8 TID) the allocation lets through (the highest TID kept; AllTemporal: every one), the
-    // ones forwarded now (it follows the target at frame starts: down at any, up at a layer sync or TID 0), and
-    // whether the packet's frame is being dropped.
+    // The highest temporal (VP8's and VP9's TID) and spatial (VP9's SID) layers the allocation lets through, and those
+    // forwarded now: they follow the targets at picture starts, down at any, up where the pictures that follow
+    // reference nothing the subscriber lacks.
     internal const int AllTemporal = TrackEncoding.TemporalLayers - 1;
+    internal const int AllSpatial = TrackEncoding.SpatialLayers - 1;
     private int _temporalTarget = AllTemporal;
+    private int _spatialTarget = AllSpatial;
     private int _temporal = AllTemporal;
+    private int _spatial = AllSpatial;
     private long _framesDropped;
 
     // Our sequence number -> the source's, for the last SequenceMapSize packets sent: with upper temporal layers
     // dropped the offset between the two changes from packet to packet, and NACKs and probes name ours. An entry
     // holds, from the low bits: theirs (16), ours (16), the VP8 PictureID/TL0PICIDX offsets it was sent with (23),
-    // and a 1 (written), so a retransmission is the very packet sent.
+    // a 1 (written), and whether we set its marker bit (it ended the spatial layers sent of a VP9 picture), so a
+    // retransmission is the very packet sent.
     private const int SequenceMapSize = 1024;
     private const int Written = 55;
+    private const int Marked = 56;
     private readonly long[] _sequenceMap;
 
     // Per entry of the map: how often the packet was resent and when last (µs). A receiver behind a full queue asks
@@ -144,8 +149,27 @@ public sealed class Subscription : ITrackSink
     /// <summary>True while the subscriber's bandwidth estimate does not carry the track's lowest layer: video waits, audio goes on.</summary>
     public bool PausedForBandwidth => Volatile.Read(ref _allocated) == Downlink.Paused;
 
-    /// <summary>The highest VP8 temporal layer (TID) forwarded now; <see cref="TrackEncoding.TemporalLayers"/> - 1 when none is dropped.</summary>
+    /// <summary>The highest temporal layer (VP8's or VP9's TID) forwarded now; <see cref="TrackEncoding.TemporalLayers"/> - 1 when none is dropped.</summary>
     public int TemporalLayer => Volatile.Read(ref _temporal);
+
+    /// <summary>The highest spatial layer (VP9's SID) forwarded now; <see cref="TrackEncoding.SpatialLayers"/> - 1 when none is dropped.</summary>
+    public int SpatialLayer => Volatile.Read(ref _spatial);
+
+    /// <summary>The step of the forwarded encoding sent now (<see cref="TrackEncoding.LayerCount"/>), for the allocation.</summary>
+    internal int ForwardedLayer
+    {
+        get
+        {
+            if (ForwardedEncoding is not { } encoding)
+            {
+                return int.MaxValue;
+            }
+
+            var temporalLayers = encoding.TemporalLayerCount;
+            var spatial = Math.Min(SpatialLayer, encoding.SpatialLayerCount - 1);
+            return (spatial * temporalLayers) + (temporalLayers == 1 ? 0 : Math.Min(TemporalLayer, temporalLayers - 1));
+        }
+    }
 
     /// <summary>Frames of upper temporal layers not forwarded, so this subscriber gets fewer frames per second.</summary>
     public long FramesDropped => Volatile.Read(ref _framesDropped);
@@ -288,24 +312,50 @@ public sealed class Subscription : ITrackSink
         var layered = _layered[codec.PayloadType & 0x7F];
         if (layer.TemporalId >= 0)
         {
-            // A pinned encoding (the layer API) comes whole; otherwise the allocation says how many layers fit.
-            var target = Volatile.Read(ref _pinned) >= 0 ? AllTemporal : Volatile.Read(ref _temporalTarget);
+            // A pinned encoding (the layer API) comes whole; otherwise the allocation says which of its steps fits.
+            var (spatialTarget, temporalTarget) = Volatile.Read(ref _pinned) >= 0 ? (AllSpatial, AllTemporal)
+                : (Volatile.Read(ref _spatialTarget), Volatile.Read(ref _temporalTarget));
             if (keyframeStart || _resync)
             {
-                Volatile.Write(ref _temporal, target);
+                Volatile.Write(ref _temporal, temporalTarget);
+                Volatile.Write(ref _spatial, spatialTarget);
             }
-            else if (layer.PictureStart && _temporal != target && (target < _temporal || layer.TemporalId == 0 || layer.LayerSync))
+            else if (layer.PictureStart)
             {
-                // Down at any frame; up where the frames that follow reference nothing the subscriber lacks.
-                Volatile.Write(ref _temporal, target);
+                // Temporal layers: down at any picture, up where the pictures that follow reference nothing the
+                // subscriber lacks: at TID 0 or a switching point (VP8's Y; VP9's U promises it for the layers above
+                // the picture's own only). Spatial layers: up at a keyframe (L3T3_KEY: a spatial layer references the
+                // one below only there), asked for now; down at once, with a keyframe asked for too: Chromium's
+                // player decoded nothing of a VP9 stream cut from S1 to S0 at a picture start until its own keyframe
+                // request 2.7 s later (docs/congestion-control.md).
+                if (temporalTarget < _temporal || (temporalTarget > _temporal
+                    && (layer.TemporalId == 0 || (layer.LayerSync && (codec.Codec == MediaCodec.VP8 || layer.TemporalId <= _temporal)))))
+                {
+                    Volatile.Write(ref _temporal, temporalTarget);
+                }
+
+                if (spatialTarget < _spatial)
+                {
+                    Volatile.Write(ref _spatial, spatialTarget);
+                    encoding.RequestKeyframe();
+                }
+                else if (spatialTarget > _spatial)
+                {
+                    encoding.RequestKeyframe();
+                }
             }
 
-            if (layer.TemporalId > _temporal)
+            if (layer.TemporalId > _temporal || layer.SpatialId > _spatial)
             {
-                // Not forwarded: the packets after it close the gap in our sequence numbers and PictureIDs.
-                if (layer.PictureStart)
+                // Not forwarded: the packets after it close the gap in our sequence numbers, and in VP8's PictureIDs
+                // (VP9 in flexible mode names references by PictureID difference: its gaps stay).
+                if (layer.PictureStart && layer.TemporalId > _temporal)
                 {
-                    _pictures.Skip(codec.Codec, rtp.Payload);
+                    if (layered is not null)
+                    {
+                        _pictures.Skip(codec.Codec, rtp.Payload);
+                    }
+
                     _framesDropped++;
                 }
 
@@ -331,6 +381,14 @@ public sealed class Subscription : ITrackSink
         var outSequence = (ushort)(sequenceNumber + _sequenceOffset);
         var outTimestamp = timestamp + _timestampOffset;
         var length = Rewrite(rtp.Packet, scratch, payloadType, outSequence, outTimestamp);
+
+        // The last packet of the highest spatial layer sent ends the picture for this subscriber (RFC 9628 §4.1).
+        var marked = layer.EndOfLayerFrame && layer.SpatialId == _spatial && !rtp.Marker;
+        if (marked)
+        {
+            RtpHeaderRewriter.SetMarker(scratch, true);
+        }
+
         if (layered is { } pictured)
         {
             // One PictureID / TL0PICIDX series for the subscriber across sources (RFC 7741 §4.2, RFC 9628 §4.2).
@@ -339,7 +397,8 @@ public sealed class Subscription : ITrackSink
 
         if (_sequenceMap.Length > 0)
         {
-            _sequenceMap[outSequence % SequenceMapSize] = (1L << Written) | ((long)(layered is null ? 0 : _pictures.Offsets) << 32) | ((long)outSequence << 16) | sequenceNumber;
+            _sequenceMap[outSequence % SequenceMapSize] = (marked ? 1L << Marked : 0) | (1L << Written)
+                | ((long)(layered is null ? 0 : _pictures.Offsets) << 32) | ((long)outSequence << 16) | sequenceNumber;
             _resends[outSequence % SequenceMapSize] = 0;
         }
 
@@ -407,11 +466,24 @@ public sealed class Subscription : ITrackSink
             if (_resends.Length > 0 && _resends[slot] > 0 && (_resends[slot] >= MaxResends || now - _resentAt[slot] < interval))
             {
                 _resendsRefused++;
+                if (_resends[slot] >= MaxResends && now - _resentAt[slot] >= interval)
+                {
+                    // Still missing after every resend: the receiver's decoder waits for a keyframe, so ask for it now
+                    // rather than when the receiver gives up (Chromium: seconds later).
+                    current.RequestKeyframe();
+                }
+
                 continue;
             }
 
-            if (TryGetSource(lost, out var theirs, out var offsets) && current.Cache.TryGet(theirs, out var original)
-                && Retransmit(original, lost, offsets, scratch) > 0 && _resends.Length > 0)
+            if (!TryGetSource(lost, out var theirs, out var offsets, out var marked) || !current.Cache.TryGet(theirs, out var original))
+            {
+                // Too old to resend: as above.
+                current.RequestKeyframe();
+                continue;
+            }
+
+            if (Retransmit(original, lost, offsets, marked, scratch) > 0 && _resends.Length > 0)
             {
                 _resends[slot]++;
                 _resentAt[slot] = now;
@@ -425,11 +497,16 @@ public sealed class Subscription : ITrackSink
         _source?.RequestKeyframe();
     }
 
-    private int Retransmit(ReadOnlySpan<byte> original, ushort ours, int pictureOffsets, Span<byte> scratch, int probeCluster = -1)
+    private int Retransmit(ReadOnlySpan<byte> original, ushort ours, int pictureOffsets, bool marked, Span<byte> scratch, int probeCluster = -1)
     {
         var payloadType = original[1] & 0x7F;
         var rtxPayloadType = _rtxPayloadTypes[payloadType];
         var length = Rewrite(original, scratch, _payloadTypes[payloadType], ours, OutTimestamp(original));
+        if (marked)
+        {
+            RtpHeaderRewriter.SetMarker(scratch, true);
+        }
+
         if (_layered[payloadType] is { } layered && RtpPacket.TryParse(original, out var rtp))
         {
             PictureIdRewriter.Reapply(layered, scratch.Slice(rtp.HeaderLength, rtp.Packet.Length - rtp.HeaderLength - rtp.PaddingLength), pictureOffsets);
@@ -454,11 +531,15 @@ public sealed class Subscription : ITrackSink
         return 0;
     }
 
-    /// <summary>The bandwidth allocation's choice (an encoding index, <see cref="Downlink.Paused"/> or <see cref="Downlink.Unallocated"/>); the heartbeat's.</summary>
-    internal void Allocate(int encoding, int temporal = AllTemporal)
+    /// <summary>
+    /// The bandwidth allocation's choice (an encoding index, <see cref="Downlink.Paused"/> or <see cref="Downlink.Unallocated"/>)
+    /// and the highest temporal and spatial layers of it to forward; the heartbeat's.
+    /// </summary>
+    internal void Allocate(int encoding, int temporal = AllTemporal, int spatial = AllSpatial)
     {
         Volatile.Write(ref _allocated, encoding);
         Volatile.Write(ref _temporalTarget, temporal);
+        Volatile.Write(ref _spatialTarget, spatial);
     }
 
     /// <summary>True when probes can be copies of this subscription's packets: video, forwarding, with an RTX stream.</summary>
@@ -479,9 +560,9 @@ public sealed class Subscription : ITrackSink
         // Not while paused (a paused track's link is thin: small padding packets keep a probe from crowding out the
         // audio), nor while a new source waits for its keyframe (our numbering does not map onto its packets yet).
         if (!_paused && !_resync && _current is { } current && back < 64 && (short)(ours - _firstSequenceOfEpoch) >= 0
-            && TryGetSource(ours, out var theirs, out var offsets) && current.Cache.TryGet(theirs, out var original))
+            && TryGetSource(ours, out var theirs, out var offsets, out var marked) && current.Cache.TryGet(theirs, out var original))
         {
-            return Retransmit(original, ours, offsets, SfuSession.Scratch, probeCluster);
+            return Retransmit(original, ours, offsets, marked, SfuSession.Scratch, probeCluster);
         }
 
         // Nothing to copy (paused, or a short history): padding only, on the RTX stream (RFC 4588 §4 packets
@@ -513,20 +594,22 @@ public sealed class Subscription : ITrackSink
     }
 
     /// <summary>The source's sequence number of the packet we sent as <paramref name="ours"/>, if it is among the last sent.</summary>
-    private bool TryGetSource(ushort ours, out ushort theirs, out int pictureOffsets)
+    private bool TryGetSource(ushort ours, out ushort theirs, out int pictureOffsets, out bool marked)
     {
         if (_sequenceMap.Length == 0)
         {
             // Audio has no layers to drop: one offset maps every packet.
             theirs = (ushort)(ours - _sequenceOffset);
             pictureOffsets = 0;
+            marked = false;
             return true;
         }
 
         var entry = _sequenceMap[ours % SequenceMapSize];
         theirs = (ushort)entry;
         pictureOffsets = (int)((entry >> 32) & 0x7F_FFFF);
-        return entry >> Written == 1 && (ushort)(entry >> 16) == ours;
+        marked = ((entry >> Marked) & 1) != 0;
+        return ((entry >> Written) & 1) == 1 && (ushort)(entry >> 16) == ours;
     }
 
     private uint OutTimestamp(ReadOnlySpan<byte> original) => BinaryPrimitives.ReadUInt32BigEndian(original[4..]) + _timestampOffset;

@@ -149,27 +149,57 @@ public sealed class TrackEncoding
     private long _bytesAtLastMeasure;
     private long _lastMeasureAt;
 
-    // Bytes per VP8 temporal layer (TID 0-3) since the last measure, and each layer's share (per mille) of the
-    // encoding's bytes up to and including it, as last measured.
-    private readonly long[] _temporalBytes = new long[TemporalLayers];
-    private readonly int[] _temporalShare = new int[TemporalLayers];
+    // Bytes per layer since the last measure, indexed SID * TemporalLayers + TID, and the share (per mille) of the
+    // encoding's bytes that each (spatial, temporal) pair takes with every layer below it, as last measured.
+    private readonly long[] _layerBytes = new long[SpatialLayers * TemporalLayers];
+    private readonly int[] _layerShare = new int[SpatialLayers * TemporalLayers];
     private int _temporalLayers = 1;
     private int _temporalLayersSeen;
+    private int _spatialLayers = 1;
+    private int _spatialLayersSeen;
 
-    /// <summary>The most temporal layers a VP8 encoding may carry (TID is two bits).</summary>
+    /// <summary>The most temporal layers an encoding may carry (VP8's TID is two bits).</summary>
     public const int TemporalLayers = 4;
+
+    /// <summary>The most spatial layers (VP9 SID) the node tells apart; packets of higher ones count as the highest.</summary>
+    public const int SpatialLayers = 4;
 
     /// <summary>
     /// How many temporal layers the allocation may choose among for this encoding: those it carried over the last
-    /// measure when there are three or more (Chromium's VP8 L1T3, in simulcast or as one encoding), else 1 (forwarded
-    /// whole). Two layers are not dropped: Firefox sends its VP8 simulcast as L1T2, and its player, given only TID 0
-    /// of q, decoded 31 frames in 5 s; docs/congestion-control.md.
+    /// measure when there are three or more (Chromium's VP8 L1T3, in simulcast or as one encoding, and its VP9 SVC), else 1
+    /// (forwarded whole). Two layers are not dropped: Firefox sends its VP8 simulcast as L1T2, and its player, given
+    /// only TID 0 of q, decoded 31 frames in 5 s; docs/congestion-control.md.
     /// </summary>
     public int TemporalLayerCount => Volatile.Read(ref _temporalLayers) is >= 3 and var layers ? layers : 1;
 
-    /// <summary>What the encoding's layers up to <paramref name="temporal"/> take of its <see cref="PeakBitrate"/>, in bit/s.</summary>
-    public long TemporalPeakBitrate(int temporal) =>
-        temporal >= TemporalLayerCount - 1 ? PeakBitrate : PeakBitrate * Volatile.Read(ref _temporalShare[Math.Max(0, temporal)]) / 1000;
+    /// <summary>How many spatial layers (VP9 SVC in flexible mode) the encoding carried over the last measure; 1 for any other.</summary>
+    public int SpatialLayerCount => Volatile.Read(ref _spatialLayers);
+
+    /// <summary>
+    /// The steps the allocation may choose among within this encoding: every (spatial, temporal) pair, numbered
+    /// spatial × <see cref="TemporalLayerCount"/> + temporal, each forwarding its layers and all below.
+    /// </summary>
+    public int LayerCount => SpatialLayerCount * TemporalLayerCount;
+
+    /// <summary>What the encoding's step <paramref name="layer"/> (see <see cref="LayerCount"/>) takes of its <see cref="PeakBitrate"/>, in bit/s.</summary>
+    public long LayerPeakBitrate(int layer)
+    {
+        if (layer >= LayerCount - 1)
+        {
+            return PeakBitrate;
+        }
+
+        var (spatial, temporal) = Layer(layer);
+        return PeakBitrate * Volatile.Read(ref _layerShare[(spatial * TemporalLayers) + temporal]) / 1000;
+    }
+
+    /// <summary>The highest spatial and temporal layers the step <paramref name="layer"/> forwards (<see cref="LayerCount"/>).</summary>
+    public (int Spatial, int Temporal) Layer(int layer)
+    {
+        var temporalLayers = TemporalLayerCount;
+        layer = Math.Max(0, layer);
+        return (Math.Min(layer / temporalLayers, SpatialLayers - 1), temporalLayers == 1 ? TemporalLayers - 1 : layer % temporalLayers);
+    }
 
     /// <summary>Measures <see cref="Bitrate"/> since the last measure; called once a second by the node's report timer.</summary>
     internal void MeasureBitrate()
@@ -184,21 +214,34 @@ public sealed class TrackEncoding
         _lastMeasureAt = now;
 
         long total = 0;
-        foreach (var layer in _temporalBytes)
+        foreach (var layer in _layerBytes)
         {
             total += layer;
         }
 
-        long upTo = 0;
-        for (var t = 0; t < TemporalLayers; t++)
+        // Each pair's share: the bytes of its spatial layer and those below, in its temporal layer and those below.
+        for (var spatial = 0; spatial < SpatialLayers; spatial++)
         {
-            upTo += _temporalBytes[t];
-            Volatile.Write(ref _temporalShare[t], total > 0 ? (int)(upTo * 1000 / total) : 1000);
-            _temporalBytes[t] = 0;
+            for (var temporal = 0; temporal < TemporalLayers; temporal++)
+            {
+                long upTo = 0;
+                for (var s = 0; s <= spatial; s++)
+                {
+                    for (var t = 0; t <= temporal; t++)
+                    {
+                        upTo += _layerBytes[(s * TemporalLayers) + t];
+                    }
+                }
+
+                Volatile.Write(ref _layerShare[(spatial * TemporalLayers) + temporal], total > 0 ? (int)(upTo * 1000 / total) : 1000);
+            }
         }
 
+        Array.Clear(_layerBytes);
         Volatile.Write(ref _temporalLayers, Math.Max(1, _temporalLayersSeen));
+        Volatile.Write(ref _spatialLayers, Math.Max(1, _spatialLayersSeen));
         _temporalLayersSeen = 0;
+        _spatialLayersSeen = 0;
     }
 
     public long NacksSent => Volatile.Read(ref _nacksSent);
@@ -255,12 +298,14 @@ public sealed class TrackEncoding
         Statistics.OnPacket(rtp.SequenceNumber, rtp.Timestamp, now, isRetransmission);
 
         Cache.Store(rtp.SequenceNumber, packet);
-        // Once for every sink: the node drops VP8's temporal layers (not yet VP9's).
-        var layer = codec.Codec == Media.MediaCodec.VP8 ? RtpTemporalLayer.Read(codec.Codec, rtp.Payload) : TemporalLayerInfo.None;
+        // Once for every sink: the layers the node may drop (VP8's temporal ones, VP9's temporal and spatial ones).
+        var layer = RtpTemporalLayer.Read(codec.Codec, rtp.Payload);
         if (layer.TemporalId >= 0)
         {
-            _temporalBytes[layer.TemporalId] += packet.Length;
-            _temporalLayersSeen = Math.Max(_temporalLayersSeen, layer.TemporalId + 1);
+            var (spatial, temporal) = (Math.Min(layer.SpatialId, SpatialLayers - 1), Math.Min(layer.TemporalId, TemporalLayers - 1));
+            _layerBytes[(spatial * TemporalLayers) + temporal] += packet.Length;
+            _temporalLayersSeen = Math.Max(_temporalLayersSeen, temporal + 1);
+            _spatialLayersSeen = Math.Max(_spatialLayersSeen, spatial + 1);
         }
 
         var keyframeStart = Kind == MediaKind.Video && RtpKeyframe.IsKeyframeStart(codec.Codec, rtp.Payload);

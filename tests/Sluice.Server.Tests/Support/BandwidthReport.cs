@@ -10,7 +10,7 @@ internal static class BandwidthReport
 {
     /// <summary>Each encoding's rid and rate now.</summary>
     public static string Rates(PublishedTrack track) =>
-        string.Join(", ", track.Encodings.Select(e => $"{e.Rid} {e.Bitrate / 1000} kbit/s{(e.TemporalLayerCount > 1 ? $" (T0 {e.TemporalPeakBitrate(0) / 1000})" : "")}"));
+        string.Join(", ", track.Encodings.Select(e => $"{e.Rid} {e.Bitrate / 1000} kbit/s{(e.LayerCount > 1 ? $" ({e.SpatialLayerCount} x {e.TemporalLayerCount} layers, lowest {e.LayerPeakBitrate(0) / 1000})" : "")}"));
 
     /// <summary>The node's estimate of the subscriber's bandwidth, its probes, and what its video section forwards.</summary>
     public static string Estimate(SubscriberSession subscriber)
@@ -22,11 +22,12 @@ internal static class BandwidthReport
             + $"forwarding {video?.ForwardedEncoding?.Rid ?? "-"}{Temporal(video)}{(video?.PausedForBandwidth == true ? " (paused)" : "")} after {video?.LayerSwitches} switches";
     }
 
-    // The temporal layers forwarded of those the encoding has, where it has more than one.
+    // The spatial and temporal layers forwarded of those the encoding has, where it has more than one.
     private static string Temporal(Subscription? video)
     {
-        var layers = video?.ForwardedEncoding?.TemporalLayerCount ?? 1;
-        return layers > 1 ? $" T{Math.Min(video!.TemporalLayer, layers - 1)} of {layers} ({video.FramesDropped} frames dropped)" : "";
+        var (spatial, temporal) = (video?.ForwardedEncoding?.SpatialLayerCount ?? 1, video?.ForwardedEncoding?.TemporalLayerCount ?? 1);
+        return (spatial > 1 ? $" S{Math.Min(video!.SpatialLayer, spatial - 1)} of {spatial}" : "")
+            + (temporal > 1 ? $" T{Math.Min(video!.TemporalLayer, temporal - 1)} of {temporal} ({video.FramesDropped} frames dropped)" : "");
     }
 
     /// <summary><see cref="Estimate"/>, with what the relay in front of the subscriber carries and the track's layers.</summary>
