@@ -347,7 +347,7 @@ public sealed class BandwidthEstimator
         }
 
         _lastTransportFeedback = nowMicros;
-        _lossBased.OnPacketResults(lost, expected, nowMicros, _rtt, AckedCeiling());
+        _lossBased.OnPacketResults(lost, expected, nowMicros, _rtt, AckedCeiling(), _acknowledged.Bitrate);
         if (received > 0)
         {
             // With nothing received there is no delay evidence; the loss-based part acts on the loss.

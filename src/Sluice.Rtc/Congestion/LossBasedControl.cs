@@ -37,7 +37,7 @@ internal sealed class LossBasedControl
     internal double LastLossFraction { get; private set; }
 
     /// <summary>Counts packets newly reported lost or received; acts once enough have been seen.</summary>
-    internal void OnPacketResults(int lost, int expected, long nowMicros, long rttMicros, long ceiling = long.MaxValue)
+    internal void OnPacketResults(int lost, int expected, long nowMicros, long rttMicros, long ceiling = long.MaxValue, long delivered = 0)
     {
         _lost += lost;
         _expected += expected;
@@ -49,15 +49,18 @@ internal sealed class LossBasedControl
         double fraction = (double)_lost / _expected;
         _lost = 0;
         _expected = 0;
-        OnLossFraction(fraction, nowMicros, rttMicros, ceiling);
+        OnLossFraction(fraction, nowMicros, rttMicros, ceiling, delivered);
     }
 
     /// <summary>
     /// Acts on a loss fraction (0..1) measured over a report interval. Without loss the rate grows, but not past
     /// <paramref name="ceiling"/> (what the sender is seen to use, with room to grow): a sender using a fraction of
-    /// its estimate learns nothing about the path, and an estimate grown on no evidence overshoots it.
+    /// its estimate learns nothing about the path, and an estimate grown on no evidence overshoots it. Nor does it
+    /// stay below <paramref name="delivered"/> (what the receiver acknowledges receiving): a path that delivers that
+    /// rate with under 2 % loss carries it, however deep an earlier cut went (a cut at a thin link's start, under
+    /// the initial guess's overshoot, otherwise took many seconds to grow back, with video paused meanwhile).
     /// </summary>
-    internal void OnLossFraction(double fraction, long nowMicros, long rttMicros, long ceiling = long.MaxValue)
+    internal void OnLossFraction(double fraction, long nowMicros, long rttMicros, long ceiling = long.MaxValue, long delivered = 0)
     {
         fraction = double.IsFinite(fraction) ? Math.Clamp(fraction, 0, 1) : 0;
         LastLossFraction = fraction;
@@ -65,7 +68,7 @@ internal sealed class LossBasedControl
         _lastUpdate = nowMicros;
         if (fraction < LowLoss)
         {
-            double grown = (Rate * Math.Pow(IncreasePerSecond, elapsed)) + (1000 * elapsed);
+            double grown = Math.Max((Rate * Math.Pow(IncreasePerSecond, elapsed)) + (1000 * elapsed), delivered);
             Rate = Math.Clamp((long)Math.Min(grown, Math.Max(Rate, ceiling)), _min, _max);
         }
         else if (fraction > HighLoss

@@ -42,6 +42,10 @@ public sealed class TrackEncoding
 
     private bool _nacksEnabled;
 
+    // The dependency descriptor's extension id (0: not negotiated) and the structure the publisher last sent in it.
+    private readonly int _dependencyDescriptorId;
+    private readonly DependencyStructure _dependencies = new();
+
     internal TrackEncoding(PublishedTrack track, int index, string? rid, uint? ssrc, uint? rtxSsrc, WebRtcTransport transport, TimeProvider time, ulong maxBitrate)
     {
         Track = track;
@@ -71,6 +75,7 @@ public sealed class TrackEncoding
         }
 
         _prefersFir = !_codecs.Any(c => c.Pli) && _codecs.Any(c => c.Fir);
+        _dependencyDescriptorId = track.Negotiated.Extensions.TryGetValue(SfuCodecs.DependencyDescriptor, out var dependencyDescriptor) ? dependencyDescriptor : 0;
         _sendsRemb = _codecs.Any(c => c.Remb) && track.Negotiated.TransportWideCcId == 0;
         Nacks = new NackGenerator(time);
         // The SSRC was negotiated (or its rid was): the first packet needs no probation (RFC 3550 A.1).
@@ -298,8 +303,11 @@ public sealed class TrackEncoding
         Statistics.OnPacket(rtp.SequenceNumber, rtp.Timestamp, now, isRetransmission);
 
         Cache.Store(rtp.SequenceNumber, packet);
-        // Once for every sink: the layers the node may drop (VP8's temporal ones, VP9's temporal and spatial ones).
-        var layer = RtpTemporalLayer.Read(codec.Codec, rtp.Payload);
+        // Once for every sink: the layers the node may drop (VP8's and AV1's temporal ones, VP9's temporal and
+        // spatial ones), from the dependency descriptor where the publisher sends one, else the payload descriptor.
+        var layer = codec.Codec is Media.MediaCodec.VP8 or Media.MediaCodec.AV1 && TryReadDependencyDescriptor(rtp, out var described)
+            ? described
+            : RtpTemporalLayer.Read(codec.Codec, rtp.Payload);
         if (layer.TemporalId >= 0)
         {
             var (spatial, temporal) = (Math.Min(layer.SpatialId, SpatialLayers - 1), Math.Min(layer.TemporalId, TemporalLayers - 1));
@@ -323,6 +331,27 @@ public sealed class TrackEncoding
             _nacksEnabled = true;
             OnArrivalForNacks(extended, now);
         }
+    }
+
+    /// <summary>
+    /// A VP8 or AV1 packet's temporal layer from its dependency descriptor, once the publisher has sent the
+    /// structure. Chromium, once the descriptor is negotiated, sends VP8 with a bare payload descriptor (no
+    /// PictureID, no TID) and AV1's layers only there. Temporal layers only: an encoding with spatial layers is
+    /// forwarded whole, since without the descriptor (which the node does not forward) a receiver cannot tell which
+    /// frames belong together. VP9 keeps its own descriptor's layers (RtpTemporalLayer), which Chromium still sends.
+    /// </summary>
+    private bool TryReadDependencyDescriptor(in RtpPacket rtp, out TemporalLayerInfo layer)
+    {
+        if (_dependencyDescriptorId == 0 || !rtp.TryGetExtension(_dependencyDescriptorId, out var data)
+            || !DependencyDescriptor.TryRead(data, _dependencies, out var frame))
+        {
+            layer = default;
+            return false;
+        }
+
+        layer = _dependencies.SpatialLayers > 1 ? TemporalLayerInfo.None
+            : new TemporalLayerInfo(frame.TemporalId, LayerSync: false, PictureStart: frame.StartOfFrame, frame.SpatialId, frame.EndOfFrame);
+        return true;
     }
 
     /// <summary>The publisher's sender report: its NTP/RTP mapping goes on to every sink.</summary>

@@ -34,6 +34,7 @@ public static class SfuCodecs
     public const string RtpStreamId = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
     public const string RepairedRtpStreamId = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
     public const string TransportWideCc = Rtc.Rtcp.TransportCcRecorder.ExtensionUri;
+    public const string DependencyDescriptor = Rtc.Rtp.DependencyDescriptor.ExtensionUri;
 
     /// <summary>
     /// RTCP feedback the node takes part in, for every codec: NACK and keyframe requests (RFC 4585, 5104), and
@@ -46,8 +47,11 @@ public static class SfuCodecs
     /// (RFC 8843 §9.2, RFC 8852) but are never forwarded: mids and rids are per session. Send-time and
     /// congestion-control extensions describe the publisher's link, not the subscriber's: the transport-wide
     /// sequence number is the node's feedback to the publisher, and each subscriber gets numbers of its own.
+    /// The dependency descriptor tells the node AV1's temporal layers; it is not forwarded: the subscriber's
+    /// receiver then assembles frames by sequence number, which the node keeps continuous when it drops frames,
+    /// while forwarding it would need its frame numbers and structures kept continuous across simulcast switches.
     /// </summary>
-    public static IReadOnlyList<string> PublisherExtensions { get; } = [Mid, RtpStreamId, RepairedRtpStreamId, AudioLevel, VideoOrientation, TransportWideCc];
+    public static IReadOnlyList<string> PublisherExtensions { get; } = [Mid, RtpStreamId, RepairedRtpStreamId, AudioLevel, VideoOrientation, TransportWideCc, DependencyDescriptor];
 
     /// <summary>
     /// Extensions a subscriber gets: audio level and orientation stay true after forwarding; the transport-wide

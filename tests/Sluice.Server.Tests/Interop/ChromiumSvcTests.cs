@@ -10,9 +10,9 @@ namespace Sluice.Server.Tests.Interop;
 
 /// <summary>
 /// Scalable video in one encoding, from Chromium (<c>scalabilityMode</c>): a player behind a
-/// <see cref="RateLimitedUdpRelay"/> gets every layer while the link is open, fewer temporal layers (VP8 L1T3) or
-/// spatial and temporal layers (VP9 L3T3_KEY, in flexible mode) when it narrows, decoding on, and all of them again
-/// when it opens.
+/// <see cref="RateLimitedUdpRelay"/> gets every layer while the link is open, fewer temporal layers (VP8 L1T3, AV1
+/// L1T3 as its dependency descriptor tells them) or spatial and temporal layers (VP9 L3T3_KEY, in flexible mode) when
+/// it narrows, decoding on, and all of them again when it opens.
 /// </summary>
 [Collection(ChromiumCollection.Name)]
 public sealed class ChromiumSvcTests(ITestOutputHelper log)
@@ -28,6 +28,7 @@ public sealed class ChromiumSvcTests(ITestOutputHelper log)
     [ChromiumTheory]
     [InlineData("VP8", "L1T3", 1)]
     [InlineData("VP9", "L3T3_KEY", 3)]
+    [InlineData("AV1", "L1T3", 1)]
     public async Task A_player_gets_every_layer_on_an_open_link_fewer_on_a_thin_one_and_keeps_decoding(string codec, string mode, int spatialLayers)
     {
         await using var node = await TestNode.StartAsync();
