@@ -65,3 +65,24 @@ public class RtpBenchmarks
         return RtpHeaderRewriter.RewriteExtensionIds(packet, (sequenceNumber & 1) == 0 ? _map : _backMap);
     }
 }
+
+/// <summary>
+/// The dependency descriptor read at ingest for each VP8/AV1 packet of a publisher that sends it: a frame's
+/// three-byte descriptor, and a keyframe's with its template structure (both recorded from Chromium's L1T3).
+/// </summary>
+[MemoryDiagnoser]
+public class DependencyDescriptorBenchmarks
+{
+    private readonly byte[] _keyframe = Convert.FromHexString("8000018002044EAAAF2860414D34538A0940413FC0B3C0");
+    private readonly byte[] _frame = Convert.FromHexString("850002");
+    private readonly DependencyStructure _structure = new();
+
+    [GlobalSetup]
+    public void Setup() => DependencyDescriptor.TryRead(_keyframe, _structure, out _);
+
+    [Benchmark]
+    public int Frame() => DependencyDescriptor.TryRead(_frame, _structure, out var info) ? info.TemporalId : -1;
+
+    [Benchmark]
+    public int KeyframeWithStructure() => DependencyDescriptor.TryRead(_keyframe, _structure, out var info) ? info.TemporalId : -1;
+}

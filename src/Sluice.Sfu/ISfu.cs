@@ -13,8 +13,12 @@ public interface ISfu
     /// <summary>A publisher's offer (WHIP): a session feeding the room, and our answer.</summary>
     ValueTask<SfuResult<SessionAnswer>> PublishAsync(RoomId room, string offerSdp, string? owner, CancellationToken cancellationToken = default);
 
-    /// <summary>A subscriber's offer (WHEP): a session receiving the room's tracks, now or once they arrive.</summary>
-    ValueTask<SfuResult<SessionAnswer>> SubscribeAsync(RoomId room, string offerSdp, string? owner, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// A subscriber's offer (WHEP): a session receiving the room's tracks, now or once they arrive. A
+    /// <paramref name="relay"/> (another node of the cluster) gets every encoding of each track, so that node chooses
+    /// for its own viewers.
+    /// </summary>
+    ValueTask<SfuResult<SessionAnswer>> SubscribeAsync(RoomId room, string offerSdp, string? owner, bool relay = false, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// A participant's offer in a conference (<see cref="RoomKind.Conference"/>): as publisher (one of any number)

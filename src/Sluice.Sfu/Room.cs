@@ -83,20 +83,23 @@ public sealed class Room
         {
             var subscriptions = subscriber.Subscriptions;
             int audio = 0, video = 0;
+            Subscription? previous = null;
+            PublishedTrack? source = null;
             foreach (var subscription in subscriptions)
             {
-                PublishedTrack? source;
                 if (subscription.Wanted is { } wanted)
                 {
                     source = Find(tracks, wanted);
                 }
-                else
+                else if (previous is null || previous.Mid != subscription.Mid)
                 {
+                    // (A relay's section sends every encoding, one subscription each: they share the section's track.)
                     var ordinal = subscription.Kind == MediaKind.Audio ? audio++ : video++;
                     source = Nth(tracks, subscriber, subscription.Kind, ordinal);
                 }
 
                 subscription.Bind(subscriber.IsActive ? source : null);
+                previous = subscription;
             }
         }
     }

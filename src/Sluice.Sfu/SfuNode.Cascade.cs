@@ -2,6 +2,7 @@ using Sluice.Rtc.Dtls;
 using Sluice.Rtc.Ice;
 using Sluice.Rtc.Sdp;
 using Sluice.Rtc.Transport;
+using Sluice.Sfu.Forwarding;
 using Sluice.Sfu.Negotiation;
 using Sluice.Sfu.Sessions;
 
@@ -141,6 +142,9 @@ public sealed partial class SfuNode
     /// subscribers): a subscriber session whose sections receive only that publisher's tracks, its first audio and
     /// video ones, in order. Refused when the publisher is not here or publishes nothing yet.
     /// </summary>
+    private static List<PublishedTrack> PublisherTracks(Room room, string publisherFullId) =>
+        [.. room.Publishers.Where(p => p.Participant?.FullId == publisherFullId).SelectMany(p => p.PublishedTracks)];
+
     public SfuResult<SessionAnswer> SubscribeToPublisher(RoomId roomId, string offerSdp, string publisherFullId, string? owner = null)
     {
         lock (_lock)
@@ -151,7 +155,8 @@ public sealed partial class SfuNode
             }
         }
 
-        var result = Subscribe(roomId, offerSdp, owner);
+        // A relay carries every encoding of the person's tracks: each node chooses for its own viewers.
+        var result = Subscribe(roomId, offerSdp, owner, relayed: room => PublisherTracks(room, publisherFullId));
         if (result.Value is not { Session: SubscriberSession subscriber })
         {
             return result;
@@ -159,15 +164,19 @@ public sealed partial class SfuNode
 
         lock (_lock)
         {
-            var tracks = subscriber.Room.Publishers.Where(p => p.Participant?.FullId == publisherFullId).SelectMany(p => p.PublishedTracks).ToList();
+            var tracks = PublisherTracks(subscriber.Room, publisherFullId);
             foreach (var kind in new[] { MediaKind.Audio, MediaKind.Video })
             {
                 var ofKind = tracks.Where(t => t.Kind == kind).ToList();
-                var sections = subscriber.Subscriptions.Where(s => s.Kind == kind).ToList();
+                var sections = subscriber.Subscriptions.Where(s => s.Kind == kind).GroupBy(s => s.Mid).ToList();
                 for (var i = 0; i < sections.Count; i++)
                 {
                     // A section with no track of that person waits on an id nobody has, never on someone else's track.
-                    sections[i].Wanted = i < ofKind.Count ? ofKind[i].Id : TrackId.New();
+                    var wanted = i < ofKind.Count ? ofKind[i].Id : TrackId.New();
+                    foreach (var subscription in sections[i])
+                    {
+                        subscription.Wanted = wanted;
+                    }
                 }
             }
 

@@ -7,6 +7,7 @@ using Sluice.Rtc.Congestion;
 using Sluice.Rtc.Ice;
 using Sluice.Rtc.Sdp;
 using Sluice.Rtc.Transport;
+using Sluice.Sfu.Forwarding;
 using Sluice.Sfu.Negotiation;
 using Sluice.Sfu.Sessions;
 
@@ -102,8 +103,8 @@ public sealed partial class SfuNode : ISfu, IDisposable
     public ValueTask<SfuResult<SessionAnswer>> PublishAsync(RoomId room, string offerSdp, string? owner, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(Publish(room, offerSdp, owner));
 
-    public ValueTask<SfuResult<SessionAnswer>> SubscribeAsync(RoomId room, string offerSdp, string? owner, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(Subscribe(room, offerSdp, owner));
+    public ValueTask<SfuResult<SessionAnswer>> SubscribeAsync(RoomId room, string offerSdp, string? owner, bool relay = false, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Subscribe(room, offerSdp, owner, relayed: relay ? r => r.PublishedTracks : null));
 
     public ValueTask<SfuResult<SessionAnswer>> JoinAsync(RoomId room, SessionRole role, Participant participant, string offerSdp, string? owner, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(role == SessionRole.Publisher ? Publish(room, offerSdp, owner, participant) : Subscribe(room, offerSdp, owner, participant));
@@ -175,7 +176,12 @@ public sealed partial class SfuNode : ISfu, IDisposable
     /// A subscriber's offer (WHEP, or a participant joining a conference): a session receiving the room's tracks,
     /// now or once they arrive (in a conference, through the node's offers).
     /// </summary>
-    public SfuResult<SessionAnswer> Subscribe(RoomId roomId, string offerSdp, string? owner = null, Participant? participant = null)
+    /// <param name="relayed">
+    /// For another node's relay: the tracks it will carry, in order (every encoding of each is sent, on SSRCs of its
+    /// own, so that node chooses for its own viewers); null for a viewer.
+    /// </param>
+    public SfuResult<SessionAnswer> Subscribe(RoomId roomId, string offerSdp, string? owner = null, Participant? participant = null,
+        Func<Room, IReadOnlyList<PublishedTrack>>? relayed = null)
     {
         if (Parse(offerSdp, out var offer) is { } invalid)
         {
@@ -195,7 +201,9 @@ public sealed partial class SfuNode : ISfu, IDisposable
 
             var localIce = IceParameters.Generate();
             var codecs = roomId.Kind == RoomKind.Stream ? PublisherCodecs(room) : null;
-            var error = _negotiator.AnswerSubscriber(offer!, localIce, roomId.Value, codecs, out var answer, out var tracks);
+            var carried = relayed?.Invoke(room);
+            var error = _negotiator.AnswerSubscriber(offer!, localIce, roomId.Value, codecs, out var answer, out var tracks,
+                carried is null ? null : (kind, ordinal) => carried.Where(t => t.Kind == kind).ElementAtOrDefault(ordinal)?.Encodings.Length ?? 1);
             if (error is not null)
             {
                 RemoveIfEmpty(room);

@@ -198,6 +198,37 @@ public sealed class MediaDescription : ISdpTransportSection
     /// Announces one sent track: <c>a=msid</c>, and <c>a=ssrc</c> cname/msid lines, with an <c>a=ssrc-group:FID</c>
     /// when an RTX SSRC is given (RFC 5576 §4, RFC 4588 §8, RFC 8830 §2).
     /// </summary>
+    /// <summary>
+    /// Announces one track sent as several encodings, each on its own SSRC (and RTX SSRC): an
+    /// <c>a=ssrc-group:SIM</c> of the media SSRCs, lowest first, a FID group per encoding with RTX, and the
+    /// SSRCs' cname and msid (one <c>a=msid</c>); one SSRC is <see cref="AddSendStream"/>.
+    /// </summary>
+    public void AddSendStreams(IReadOnlyList<uint> ssrcs, string cname, string streamId, string trackId, IReadOnlyList<uint>? rtxSsrcs = null)
+    {
+        if (ssrcs.Count == 1)
+        {
+            AddSendStream(ssrcs[0], cname, streamId, trackId, rtxSsrcs?[0]);
+            return;
+        }
+
+        var msid = new SdpMsid(streamId, trackId);
+        Msids.Add(msid);
+        SsrcGroups.Add(new SdpSsrcGroup("SIM", [.. ssrcs]));
+        for (var i = 0; i < ssrcs.Count; i++)
+        {
+            if (rtxSsrcs is not null)
+            {
+                SsrcGroups.Add(new SdpSsrcGroup(SdpSsrcGroup.Fid, [ssrcs[i], rtxSsrcs[i]]));
+            }
+        }
+
+        foreach (var ssrc in rtxSsrcs is null ? ssrcs : [.. ssrcs, .. rtxSsrcs])
+        {
+            Ssrcs.Add(new SdpSsrc(ssrc, "cname", cname));
+            Ssrcs.Add(new SdpSsrc(ssrc, "msid", msid.Value));
+        }
+    }
+
     public void AddSendStream(uint ssrc, string cname, string streamId, string trackId, uint? rtxSsrc = null)
     {
         var msid = new SdpMsid(streamId, trackId);

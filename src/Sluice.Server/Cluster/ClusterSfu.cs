@@ -47,6 +47,10 @@ internal sealed partial class ClusterSfu : ISfu, IHostedService
     /// Notes a session a request made as another node's relay (it named the node with <c>?relay=</c>), when this node
     /// is in a cluster: the session ends as soon as that node leaves the registry, rather than when its consent runs out.
     /// </summary>
+    /// <summary>Whether a request comes from another node of this cluster as its relay (it names the node with <c>?relay=</c>).</summary>
+    public static bool IsRelay(HttpContext context) =>
+        context.Request.Query["relay"] is { Count: 1 } relay && !string.IsNullOrEmpty(relay[0]) && context.RequestServices.GetService<ClusterSfu>() is not null;
+
     public static void NoteRelay(HttpContext context, SfuSession session)
     {
         if (context.Request.Query["relay"] is { Count: 1 } relay && !string.IsNullOrEmpty(relay[0])
@@ -119,7 +123,7 @@ internal sealed partial class ClusterSfu : ISfu, IHostedService
         return new SfuError(SfuErrorKind.PublisherExists, $"stream '{room}' already has a publisher on another node");
     }
 
-    public async ValueTask<SfuResult<SessionAnswer>> SubscribeAsync(RoomId room, string offerSdp, string? owner, CancellationToken cancellationToken = default)
+    public async ValueTask<SfuResult<SessionAnswer>> SubscribeAsync(RoomId room, string offerSdp, string? owner, bool relay = false, CancellationToken cancellationToken = default)
     {
         if (!_node.TryGetRoom(room, out var local) || local!.Publisher is null)
         {
@@ -141,7 +145,7 @@ internal sealed partial class ClusterSfu : ISfu, IHostedService
             }
         }
 
-        return await _node.SubscribeAsync(room, offerSdp, owner, cancellationToken);
+        return await _node.SubscribeAsync(room, offerSdp, owner, relay, cancellationToken);
     }
 
     public async ValueTask<SfuResult<SessionAnswer>> JoinAsync(RoomId room, SessionRole role, Participant participant, string offerSdp, string? owner,

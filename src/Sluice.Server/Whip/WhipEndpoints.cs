@@ -68,7 +68,7 @@ internal static partial class WhipEndpoints
         var owner = context.GetCaller()?.Owner;
         var result = publish
             ? await sfu.PublishAsync(new RoomId(stream), offer, owner, context.RequestAborted)
-            : await sfu.SubscribeAsync(new RoomId(stream), offer, owner, context.RequestAborted);
+            : await sfu.SubscribeAsync(new RoomId(stream), offer, owner, Cluster.ClusterSfu.IsRelay(context), context.RequestAborted);
         if (result.Error is { } error)
         {
             return Problems.From(error);

@@ -494,7 +494,20 @@ public sealed class Subscription : ITrackSink
     public void OnKeyframeRequest()
     {
         _keyframeRequestsReceived++;
-        _source?.RequestKeyframe();
+        if (_source is not { } source)
+        {
+            return;
+        }
+
+        // A pinned encoding (the layer API, a relay's encoding) is the one the receiver decodes.
+        if (PinnedEncoding is { } pinned && pinned < source.Encodings.Length)
+        {
+            source.Encodings[pinned].RequestKeyframe();
+        }
+        else
+        {
+            source.RequestKeyframe();
+        }
     }
 
     private int Retransmit(ReadOnlySpan<byte> original, ushort ours, int pictureOffsets, bool marked, Span<byte> scratch, int probeCluster = -1)

@@ -29,6 +29,12 @@ public sealed class NegotiatedTrack
     /// </summary>
     public IReadOnlyList<NegotiatedEncoding> Encodings { get; init; } = [];
 
+    /// <summary>
+    /// For one encoding of a section we send every encoding on (a node-to-node relay): which, by position; its
+    /// subscription forwards that encoding only. Null for any other section.
+    /// </summary>
+    public int? SendsEncoding { get; init; }
+
     /// <summary>The sender's <c>a=msid</c> (RFC 8830): its stream and track ids, when given.</summary>
     public SdpMsid? Msid { get; init; }
 

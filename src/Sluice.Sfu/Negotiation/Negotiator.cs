@@ -46,11 +46,18 @@ public sealed partial class Negotiator
     /// publisher, only its codecs are offered (in the subscriber's order); before one arrives, every codec we
     /// forward, so whichever the publisher brings can reach this subscriber.
     /// </summary>
+    /// <param name="encodings">
+    /// For a node-to-node relay, which carries every encoding so that each node chooses for its own viewers: how many
+    /// encodings the n-th section of a kind sends (the track it will carry has them). Such a section announces one
+    /// SSRC (and RTX SSRC) per encoding in an <c>a=ssrc-group:SIM</c>, lowest first, as a publisher signalling
+    /// simulcast by SSRC would; null: one each.
+    /// </param>
     public SfuError? AnswerSubscriber(SessionDescription offer, IceParameters localIce, string streamId,
-        IReadOnlyList<SdpCodecCapability>? publisherCodecs, out SessionDescription? answer, out IReadOnlyList<NegotiatedTrack> tracks)
+        IReadOnlyList<SdpCodecCapability>? publisherCodecs, out SessionDescription? answer, out IReadOnlyList<NegotiatedTrack> tracks,
+        Func<MediaKind, int, int>? encodings = null)
     {
-        var ssrcs = new Dictionary<string, (uint Ssrc, uint Rtx)>();
-        var kinds = new HashSet<string>();
+        var ssrcs = new Dictionary<string, (uint Ssrc, uint Rtx)[]>();
+        var kinds = new Dictionary<string, int>();
         var options = Options(localIce, publisherCodecs ?? SfuCodecs.All, SfuCodecs.SubscriberExtensions, _ => MediaDirection.SendOnly,
             (offered, section) =>
             {
@@ -59,13 +66,21 @@ public sealed partial class Negotiator
                     return;
                 }
 
-                var ssrc = RandomSsrc();
-                var rtx = RandomSsrc();
-                ssrcs[section.Mid ?? offered.Mid ?? string.Empty] = (ssrc, rtx);
+                var ordinal = kinds.TryGetValue(offered.Kind, out var seen) ? seen : 0;
+                kinds[offered.Kind] = ordinal + 1;
+                var kind = offered.Kind == "audio" ? MediaKind.Audio : MediaKind.Video;
+                var count = Math.Max(1, encodings?.Invoke(kind, ordinal) ?? 1);
+                var streams = new (uint Ssrc, uint Rtx)[count];
+                for (var e = 0; e < count; e++)
+                {
+                    streams[e] = (RandomSsrc(), RandomSsrc());
+                }
+
+                ssrcs[section.Mid ?? offered.Mid ?? string.Empty] = streams;
                 var hasRtx = section.Codecs.Exists(c => c.IsRtx);
                 // a=msid track ids are unique in a description (RFC 8830): the first of a kind keeps the plain name.
-                var trackId = kinds.Add(offered.Kind) ? $"{streamId}-{offered.Kind}" : $"{streamId}-{offered.Kind}-{section.Mid}";
-                section.AddSendStream(ssrc, "sluice", streamId, trackId, hasRtx ? rtx : null);
+                var trackId = ordinal == 0 ? $"{streamId}-{offered.Kind}" : $"{streamId}-{offered.Kind}-{section.Mid}";
+                section.AddSendStreams([.. streams.Select(s => s.Ssrc)], "sluice", streamId, trackId, hasRtx ? [.. streams.Select(s => s.Rtx)] : null);
             });
         return Answer(offer, options, ssrcs, out answer, out tracks);
     }
@@ -90,7 +105,7 @@ public sealed partial class Negotiator
         MaxMessageSize = NegotiatedData.LocalMaxMessageSize,
     };
 
-    private static SfuError? Answer(SessionDescription offer, SdpAnswerOptions options, Dictionary<string, (uint Ssrc, uint Rtx)>? ssrcs,
+    private static SfuError? Answer(SessionDescription offer, SdpAnswerOptions options, Dictionary<string, (uint Ssrc, uint Rtx)[]>? ssrcs,
         out SessionDescription? answer, out IReadOnlyList<NegotiatedTrack> tracks)
     {
         tracks = [];
@@ -116,9 +131,10 @@ public sealed partial class Negotiator
             }
 
             var offered = offer.Media[i];
-            var (ssrc, rtxSsrc) = ssrcs is null
-                ? OfferedSsrcs(offered)
-                : ssrcs.TryGetValue(section.Mid ?? string.Empty, out var ours) ? (ours.Ssrc, section.Codecs.Exists(c => c.IsRtx) ? ours.Rtx : (uint?)null) : (null, null);
+            var ours = ssrcs is not null && ssrcs.TryGetValue(section.Mid ?? string.Empty, out var announced) ? announced : [];
+            var hasRtx = section.Codecs.Exists(c => c.IsRtx);
+            var (ssrc, rtxSsrc) = ssrcs is null ? OfferedSsrcs(offered)
+                : ours.Length > 0 ? (ours[0].Ssrc, hasRtx ? ours[0].Rtx : (uint?)null) : (null, null);
             resolved.Add(new NegotiatedTrack
             {
                 Kind = section.Kind == "audio" ? MediaKind.Audio : MediaKind.Video,
@@ -127,7 +143,8 @@ public sealed partial class Negotiator
                 Extensions = section.Extmaps.ToDictionary(e => e.Uri, e => e.Id),
                 Ssrc = ssrc,
                 RtxSsrc = rtxSsrc,
-                Encodings = ssrcs is null ? OfferedEncodings(offered, section) : [],
+                Encodings = ssrcs is null ? OfferedEncodings(offered, section)
+                    : ours.Length > 1 ? [.. ours.Select(o => new NegotiatedEncoding(null, o.Ssrc, hasRtx ? o.Rtx : null))] : [],
                 Msid = offered.Msid,
             });
         }

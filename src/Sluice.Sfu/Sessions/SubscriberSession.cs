@@ -20,7 +20,7 @@ public sealed class SubscriberSession : SfuSession
     {
         _time = time;
         Downlink = new Downlink(transport, tracks, time, congestion);
-        _subscriptions = [.. tracks.Select(NewSubscription)];
+        _subscriptions = [.. tracks.SelectMany(Sending).Select(NewSubscription)];
         transport.RtcpReceived = OnRtcp;
     }
 
@@ -58,7 +58,7 @@ public sealed class SubscriberSession : SfuSession
     internal ImmutableArray<Subscription> Renegotiate(IReadOnlyList<NegotiatedTrack> tracks)
     {
         var kept = new List<Subscription>();
-        foreach (var negotiated in tracks)
+        foreach (var negotiated in tracks.SelectMany(Sending))
         {
             var existing = _subscriptions.FirstOrDefault(s => s.Mid == negotiated.Mid && s.Kind == negotiated.Kind && s.Ssrc == negotiated.Ssrc);
             kept.Add(existing ?? NewSubscription(negotiated));
@@ -84,8 +84,28 @@ public sealed class SubscriberSession : SfuSession
         }
     }
 
-    private Subscription NewSubscription(NegotiatedTrack track) =>
-        new(Transport, Downlink, track, _time) { FirstPacketSent = OnMediaStarted };
+    private Subscription NewSubscription(NegotiatedTrack track)
+    {
+        var subscription = new Subscription(Transport, Downlink, track, _time) { FirstPacketSent = OnMediaStarted };
+        if (track.SendsEncoding is { } encoding)
+        {
+            subscription.Pin(encoding);
+        }
+
+        return subscription;
+    }
+
+    /// <summary>
+    /// What one section sends: itself, or for a relay's section that carries every encoding (<see cref="NegotiatedTrack.Encodings"/>
+    /// with our SSRCs), one view of it per encoding, each a subscription pinned to that encoding on its own SSRCs.
+    /// </summary>
+    private static IEnumerable<NegotiatedTrack> Sending(NegotiatedTrack track) =>
+        track.Encodings.Count < 2 ? [track]
+        : track.Encodings.Select((encoding, index) => new NegotiatedTrack
+        {
+            Kind = track.Kind, Mid = track.Mid, Codecs = track.Codecs, Extensions = track.Extensions, Msid = track.Msid,
+            Ssrc = encoding.Ssrc, RtxSsrc = encoding.RtxSsrc, SendsEncoding = index,
+        });
 
     /// <summary>The node's heartbeat (receive thread): the estimate shared out among the subscriptions, probes paced.</summary>
     internal void OnHeartbeat() => Downlink.Allocate(_subscriptions);

@@ -39,6 +39,25 @@ public sealed class DependencyDescriptorTests
     }
 
     [Fact]
+    public void Chromiums_l1t3_descriptors_name_the_layers_of_its_frames()
+    {
+        // Recorded from Chromium 156 sending VP8 L1T3 to the node: its keyframe's descriptor (structure: seven
+        // templates, three decode targets), then the three-byte descriptors of the frames that followed.
+        var structure = new DependencyStructure();
+        Assert.True(DependencyDescriptor.TryRead(Convert.FromHexString("8000018002044EAAAF2860414D34538A0940413FC0B3C0"), structure, out var key));
+        Assert.Equal(new DependencyDescriptorInfo(true, false, 1, true, 0, 0), key);
+        Assert.Equal((7, 0, 3, 1, 3), (structure.TemplateCount, structure.TemplateIdOffset, structure.DecodeTargetCount, structure.SpatialLayers, structure.TemporalLayers));
+        string[] frames = ["000001", "400001", "850002", "450002", "830003", "850004", "820005", "020005", "420005"];
+        (bool Start, bool End, int Number, int Temporal)[] expected =
+            [(false, false, 1, 0), (false, true, 1, 0), (true, false, 2, 2), (false, true, 2, 2), (true, false, 3, 1), (true, false, 4, 2), (true, false, 5, 0), (false, false, 5, 0), (false, true, 5, 0)];
+        for (var i = 0; i < frames.Length; i++)
+        {
+            Assert.True(DependencyDescriptor.TryRead(Convert.FromHexString(frames[i]), structure, out var frame));
+            Assert.Equal(expected[i], (frame.StartOfFrame, frame.EndOfFrame, frame.FrameNumber, frame.TemporalId));
+        }
+    }
+
+    [Fact]
     public void Template_ids_count_from_the_offset_modulo_64_and_spatial_layers_are_read()
     {
         var structure = new DependencyStructure();

@@ -10,7 +10,7 @@ internal static class BandwidthReport
 {
     /// <summary>Each encoding's rid and rate now.</summary>
     public static string Rates(PublishedTrack track) =>
-        string.Join(", ", track.Encodings.Select(e => $"{e.Rid} {e.Bitrate / 1000} kbit/s{(e.LayerCount > 1 ? $" ({e.SpatialLayerCount} x {e.TemporalLayerCount} layers, lowest {e.LayerPeakBitrate(0) / 1000})" : "")}"));
+        string.Join(", ", track.Encodings.Select(e => $"{e.Name} {e.Bitrate / 1000} kbit/s{(e.LayerCount > 1 ? $" ({e.SpatialLayerCount} x {e.TemporalLayerCount} layers, lowest {e.LayerPeakBitrate(0) / 1000})" : "")}"));
 
     /// <summary>The node's estimate of the subscriber's bandwidth, its probes, and what its video section forwards.</summary>
     public static string Estimate(SubscriberSession subscriber)
@@ -19,7 +19,7 @@ internal static class BandwidthReport
         var video = subscriber.Subscriptions.FirstOrDefault(s => s.Kind == MediaKind.Video);
         return $"estimate {subscriber.Downlink.EstimatedBitrate / 1000} kbit/s (acked {estimator?.AcknowledgedBitrate / 1000}, feedbacks {estimator?.FeedbacksReceived}, "
             + $"ignored {estimator?.FeedbacksIgnored}, REMBs {estimator?.RembsReceived}, probes {estimator?.ProbesStarted}/{estimator?.ProbesSucceeded}, usage {estimator?.Usage}), "
-            + $"forwarding {video?.ForwardedEncoding?.Rid ?? "-"}{Temporal(video)}{(video?.PausedForBandwidth == true ? " (paused)" : "")} after {video?.LayerSwitches} switches";
+            + $"forwarding {video?.ForwardedEncoding?.Name ?? "-"}{Temporal(video)}{(video?.PausedForBandwidth == true ? " (paused)" : "")} after {video?.LayerSwitches} switches";
     }
 
     // The spatial and temporal layers forwarded of those the encoding has, where it has more than one.
