@@ -126,4 +126,46 @@ public sealed class ChromiumSvcTests(ITestOutputHelper log)
 
         bool Everything() => video.TemporalLayer >= 2 && video.SpatialLayer >= spatialLayers - 1;
     }
+
+    [ChromiumTheory]
+    [InlineData("VP9")]
+    [InlineData("AV1")]
+    public async Task Simulcast_with_temporal_layers_per_encoding_plays_the_top_and_a_pinned_low_encoding(string codec)
+    {
+        await using var node = await TestNode.StartAsync();
+        await using var chromium = await Chromium.StartAsync(cameraFps: 30);
+        var page = await chromium.Browser.NewPageAsync();
+        var url = new Uri(node.BaseUri, "/__test/svc.html").ToString();
+        await page.RouteAsync(url, route => route.FulfillAsync(new RouteFulfillOptions { ContentType = "text/html", Body = Page }));
+        await page.GotoAsync(url);
+        await page.EvaluateAsync("""
+            ([url, codec]) => window.publish(url, true, codec, [
+              { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000, scalabilityMode: 'L1T3' },
+              { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000, scalabilityMode: 'L1T3' },
+              { rid: 'f', maxBitrate: 1500000, scalabilityMode: 'L1T3' }])
+            """, new object[] { "/whip/simsvc", codec });
+        await Poll.Until(() => node.Node.TryGetStream("simsvc", out var s) && s!.FindTrack(MediaKind.Video) is { Encodings.Length: 3 } t
+            && t.Encodings.All(e => e.Bitrate > 0 && e.TemporalLayerCount == 3),
+            () => "three encodings in three temporal layers each: " + (node.Node.TryGetStream("simsvc", out var s) && s!.FindTrack(MediaKind.Video) is { } t ? BandwidthReport.Rates(t) : "no track"),
+            timeoutSeconds: 30);
+        node.Node.TryGetStream("simsvc", out var stream);
+        var track = stream!.FindTrack(MediaKind.Video)!;
+        log.WriteLine("published: " + BandwidthReport.Rates(track));
+
+        // An open player gets the top encoding; pinned to q it shows q's picture, decoding on; unpinned, the top again.
+        await using var relay = RateLimitedUdpRelay.Start(new IPEndPoint(IPAddress.Loopback, node.Node.MediaEndPoint.Port), downlinkBitsPerSecond: 0);
+        await page.EvaluateAsync("([url, host, port]) => window.play(url, host, port)", new object[] { "/whep/simsvc", "127.0.0.1", relay.EndPoint.Port });
+        var subscriber = stream.Subscribers.Single();
+        var video = subscriber.Subscriptions.Single(s => s.Kind == MediaKind.Video);
+        await page.WaitForFunctionAsync("async () => (await window.stats()).width === 1280", null, new PageWaitForFunctionOptions { Timeout = 30_000, PollingInterval = 100 });
+        Assert.True(video.TryPin("q"));
+        await page.WaitForFunctionAsync("async () => (await window.stats()).width === 320", null, new PageWaitForFunctionOptions { Timeout = 5_000, PollingInterval = 100 });
+        var pinned = await ThinPlayer.StatsAsync(page);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var pinnedFor2 = await ThinPlayer.StatsAsync(page);
+        log.WriteLine($"q for 2 s: {pinnedFor2.Decoded - pinned.Decoded} frames, {pinnedFor2.Frozen - pinned.Frozen:0.00} s frozen; {BandwidthReport.Describe(subscriber, relay, track)}");
+        Assert.True(pinnedFor2.Decoded - pinned.Decoded >= 2 * 15, $"only {pinnedFor2.Decoded - pinned.Decoded} frames of q decoded in 2 s");
+        Assert.True(video.TryPin(null));
+        await page.WaitForFunctionAsync("async () => (await window.stats()).width === 1280", null, new PageWaitForFunctionOptions { Timeout = 10_000, PollingInterval = 100 });
+    }
 }
