@@ -17,23 +17,22 @@ public static class RtpTemporalLayer
     /// </summary>
     public static TemporalLayerInfo Read(MediaCodec codec, ReadOnlySpan<byte> payload)
     {
-        if (!TryRead(codec, payload, out var temporalId, out var layerSync))
-        {
-            return TemporalLayerInfo.None;
-        }
-
         if (codec != MediaCodec.VP9)
         {
-            return new(temporalId, layerSync, IsPictureStart(codec, payload));
+            return TryRead(codec, payload, out var temporalId, out var layerSync) ? new(temporalId, layerSync, IsPictureStart(codec, payload)) : TemporalLayerInfo.None;
         }
 
-        if ((payload[0] & Vp9PayloadDescriptor.F) == 0)
+        // VP9: the layer indices found once give every field; a picture starts at B on its lowest spatial layer.
+        var at = Vp9PayloadDescriptor.LayerIndexOffset(payload);
+        if (at < 0 || (payload[0] & Vp9PayloadDescriptor.F) == 0 || !Vp9PayloadDescriptor.TryGetLength(payload, out _))
         {
             return TemporalLayerInfo.None;
         }
 
-        var spatialId = (payload[Vp9PayloadDescriptor.LayerIndexOffset(payload)] >> 1) & 0x07;
-        return new(temporalId, layerSync, IsPictureStart(codec, payload), spatialId, (payload[0] & Vp9PayloadDescriptor.E) != 0);
+        var indices = payload[at];
+        var spatialId = (indices >> 1) & 0x07;
+        return new(indices >> 5, (indices & 0x10) != 0, (payload[0] & Vp9PayloadDescriptor.B) != 0 && spatialId == 0, spatialId,
+            (payload[0] & Vp9PayloadDescriptor.E) != 0);
     }
 
     /// <summary>

@@ -499,10 +499,11 @@ public sealed class Subscription : ITrackSink
             return;
         }
 
-        // A pinned encoding (the layer API, a relay's encoding) is the one the receiver decodes.
-        if (PinnedEncoding is { } pinned && pinned < source.Encodings.Length)
+        // The receiver decodes the encoding forwarded to it (pinned, allocated or preferred): only that one's
+        // publisher is asked, not every encoding's (a relay's pinned sections would otherwise cost three keyframes each).
+        if (_current is { } current && current.Track == source && current.Index == WantedEncoding(source))
         {
-            source.Encodings[pinned].RequestKeyframe();
+            current.RequestKeyframe();
         }
         else
         {

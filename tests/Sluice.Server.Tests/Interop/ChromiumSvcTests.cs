@@ -33,10 +33,7 @@ public sealed class ChromiumSvcTests(ITestOutputHelper log)
     {
         await using var node = await TestNode.StartAsync();
         await using var chromium = await Chromium.StartAsync(cameraFps: 30);
-        var page = await chromium.Browser.NewPageAsync();
-        var url = new Uri(node.BaseUri, "/__test/svc.html").ToString();
-        await page.RouteAsync(url, route => route.FulfillAsync(new RouteFulfillOptions { ContentType = "text/html", Body = Page }));
-        await page.GotoAsync(url);
+        var page = await OpenAsync(chromium, node);
         await page.EvaluateAsync("([url, codec, mode]) => window.publish(url, true, codec, [{ scalabilityMode: mode, maxBitrate: 1000000 }])",
             new object[] { "/whip/svc", codec, mode });
         await Poll.Until(() => node.Node.TryGetStream("svc", out var s) && s!.FindTrack(MediaKind.Video) is { } t
@@ -134,10 +131,7 @@ public sealed class ChromiumSvcTests(ITestOutputHelper log)
     {
         await using var node = await TestNode.StartAsync();
         await using var chromium = await Chromium.StartAsync(cameraFps: 30);
-        var page = await chromium.Browser.NewPageAsync();
-        var url = new Uri(node.BaseUri, "/__test/svc.html").ToString();
-        await page.RouteAsync(url, route => route.FulfillAsync(new RouteFulfillOptions { ContentType = "text/html", Body = Page }));
-        await page.GotoAsync(url);
+        var page = await OpenAsync(chromium, node);
         await page.EvaluateAsync("""
             ([url, codec]) => window.publish(url, true, codec, [
               { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000, scalabilityMode: 'L1T3' },
@@ -167,5 +161,14 @@ public sealed class ChromiumSvcTests(ITestOutputHelper log)
         Assert.True(pinnedFor2.Decoded - pinned.Decoded >= 2 * 15, $"only {pinnedFor2.Decoded - pinned.Decoded} frames of q decoded in 2 s");
         Assert.True(video.TryPin(null));
         await page.WaitForFunctionAsync("async () => (await window.stats()).width === 1280", null, new PageWaitForFunctionOptions { Timeout = 10_000, PollingInterval = 100 });
+    }
+
+    private static async Task<IPage> OpenAsync(ChromiumBrowser chromium, TestNode node)
+    {
+        var page = await chromium.Browser.NewPageAsync();
+        var url = new Uri(node.BaseUri, "/__test/svc.html").ToString();
+        await page.RouteAsync(url, route => route.FulfillAsync(new RouteFulfillOptions { ContentType = "text/html", Body = Page }));
+        await page.GotoAsync(url);
+        return page;
     }
 }
