@@ -14,7 +14,7 @@ public interface ITrackSink
 {
     /// <param name="encoding">Which of the track's encodings (simulcast layers) the packet belongs to.</param>
     /// <param name="codec">The publisher's codec of the packet (its payload type).</param>
-    /// <param name="keyframeStart">The packet starts a keyframe (a video decoder can start here).</param>
+    /// <param name="keyframeStart">The packet starts a keyframe (a video decoder can start here); never a packet that came after later ones.</param>
     /// <param name="layer">The packet's temporal layer, read once for all sinks (VP8; none for other codecs).</param>
     /// <param name="now">The arrival time, from the node's <see cref="TimeProvider"/>, read once per packet.</param>
     void OnRtp(TrackEncoding encoding, NegotiatedCodec codec, in RtpPacket rtp, bool keyframeStart, in TemporalLayerInfo layer, long now, Span<byte> scratch);

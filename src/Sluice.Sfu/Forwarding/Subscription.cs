@@ -84,6 +84,24 @@ public sealed class Subscription : ITrackSink
     private readonly byte[] _resends;
     private readonly long[] _resentAt;
     private long _resendsRefused;
+
+    // Per source sequence number of this epoch (mod SourceMapSize): our number kept for it, the PictureID/TL0PICIDX
+    // offsets and the layers in force when it was due, and whether it has arrived. Numbers are kept for the packets
+    // missing when a later one arrives (our offset does not move over them), so one that comes late (the publisher's
+    // retransmission, or reordering) takes its own number, whatever was dropped since, and is forwarded as the layers
+    // then said, or sent as padding when they dropped it: the subscriber sees its numbers without a hole or a repeat.
+    // An entry holds, from the low bits: theirs (16), ours (16), the offsets (23), the temporal and spatial layers in
+    // force (2 + 2), whether it arrived, and a 1 (written).
+    private const int SourceMapSize = 1024;
+    private const int SourceLayers = 55;
+    private const int Arrived = 59;
+    private const int Kept = 60;
+    private readonly long[] _sourceMap;
+    private ushort _firstSourceOfEpoch;
+    private ushort _highestSource;
+    private uint _highestTimestamp;
+    private bool _highestDropped;
+    private long _latePackets;
     private byte _probePayloadType = None;
     private long _layerSwitches;
     private volatile bool _enabled = true;
@@ -101,6 +119,7 @@ public sealed class Subscription : ITrackSink
         _lastTimestamp = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
         _rtxSequence = (ushort)RandomNumberGenerator.GetInt32(1 << 15);
         _sequenceMap = negotiated.Kind == MediaKind.Video ? new long[SequenceMapSize] : [];
+        _sourceMap = negotiated.Kind == MediaKind.Video ? new long[SourceMapSize] : [];
         _resends = new byte[_sequenceMap.Length];
         _resentAt = new long[_sequenceMap.Length];
     }
@@ -125,6 +144,9 @@ public sealed class Subscription : ITrackSink
     public uint? RtxSsrc { get; }
 
     public long PacketsSent => Volatile.Read(ref _packetsSent);
+
+    /// <summary>Packets that came after later ones and were sent on the numbers kept for them (as padding where their layer was dropped).</summary>
+    public long LatePackets => Volatile.Read(ref _latePackets);
 
     public long BytesSent => Volatile.Read(ref _bytesSent);
 
@@ -308,6 +330,16 @@ public sealed class Subscription : ITrackSink
 
             _waitingForKeyframe = false;
         }
+        else if (!_resync && _sourceMap.Length > 0)
+        {
+            if ((short)(rtp.SequenceNumber - _highestSource) <= 0)
+            {
+                ForwardLate(codec, rtp, payloadType, layer, scratch);
+                return;
+            }
+
+            KeepMissing(rtp.SequenceNumber, withinDropped: _highestDropped && rtp.Timestamp == _highestTimestamp && !layer.PictureStart);
+        }
 
         var layered = _layered[codec.PayloadType & 0x7F];
         if (layer.TemporalId >= 0)
@@ -348,8 +380,9 @@ public sealed class Subscription : ITrackSink
             if (layer.TemporalId > _temporal || layer.SpatialId > _spatial)
             {
                 // Not forwarded: the packets after it close the gap in our sequence numbers, and in VP8's PictureIDs
-                // (VP9 in flexible mode names references by PictureID difference: its gaps stay).
-                if (layer.PictureStart && layer.TemporalId > _temporal)
+                // (VP9 in flexible mode names references by PictureID difference: its gaps stay). Once per picture, at
+                // the first of its packets to arrive (its start may come late, or never).
+                if (layer.TemporalId > _temporal && (layer.PictureStart || rtp.Timestamp != _highestTimestamp || !_highestDropped))
                 {
                     if (layered is not null)
                     {
@@ -357,6 +390,12 @@ public sealed class Subscription : ITrackSink
                     }
 
                     _framesDropped++;
+                }
+
+                if (_sourceMap.Length > 0 && !_resync)
+                {
+                    _sourceMap[rtp.SequenceNumber % SourceMapSize] = SourceEntry(rtp.SequenceNumber, arrived: true);
+                    (_highestSource, _highestTimestamp, _highestDropped) = (rtp.SequenceNumber, rtp.Timestamp, true);
                 }
 
                 _sequenceOffset--;
@@ -376,6 +415,7 @@ public sealed class Subscription : ITrackSink
             _clockRate = codec.ClockRate;
             _resync = false;
             _started = true;
+            _firstSourceOfEpoch = sequenceNumber;
         }
 
         var outSequence = (ushort)(sequenceNumber + _sequenceOffset);
@@ -395,11 +435,11 @@ public sealed class Subscription : ITrackSink
             _pictures.Rewrite(pictured, scratch.Slice(rtp.HeaderLength, rtp.Packet.Length - rtp.HeaderLength - rtp.PaddingLength));
         }
 
-        if (_sequenceMap.Length > 0)
+        var pictureOffsets = layered is null ? 0 : _pictures.Offsets;
+        if (_sourceMap.Length > 0)
         {
-            _sequenceMap[outSequence % SequenceMapSize] = (marked ? 1L << Marked : 0) | (1L << Written)
-                | ((long)(layered is null ? 0 : _pictures.Offsets) << 32) | ((long)outSequence << 16) | sequenceNumber;
-            _resends[outSequence % SequenceMapSize] = 0;
+            _sourceMap[sequenceNumber % SourceMapSize] = SourceEntry(sequenceNumber, arrived: true);
+            (_highestSource, _highestTimestamp, _highestDropped) = (sequenceNumber, timestamp, false);
         }
 
         if ((short)(outSequence - _lastSequence) > 0)
@@ -407,6 +447,19 @@ public sealed class Subscription : ITrackSink
             _lastSequence = outSequence;
             _lastTimestamp = outTimestamp;
             _lastSentAt = now;
+        }
+
+        Send(scratch, length, sequenceNumber, outSequence, pictureOffsets, marked);
+    }
+
+    /// <summary>Sends a rewritten packet on our stream, noting it for NACKs and probes (padding: as nothing to resend).</summary>
+    private void Send(Span<byte> scratch, int length, ushort theirs, ushort ours, int pictureOffsets, bool marked, bool padding = false)
+    {
+        if (_sequenceMap.Length > 0)
+        {
+            _sequenceMap[ours % SequenceMapSize] = padding ? 0 : (marked ? 1L << Marked : 0) | (1L << Written)
+                | ((long)pictureOffsets << 32) | ((long)ours << 16) | theirs;
+            _resends[ours % SequenceMapSize] = 0;
         }
 
         if (_downlink.Send(scratch, length, paced: Kind == MediaKind.Video))
@@ -418,6 +471,80 @@ public sealed class Subscription : ITrackSink
                 FirstPacketSent?.Invoke();
             }
         }
+    }
+
+    /// <summary>
+    /// The source's packets between the highest so far and <paramref name="sequenceNumber"/> are missing: each keeps
+    /// the number our offset gives it now, with the offsets and layers now in force, for when it comes late. Missing
+    /// packets <paramref name="withinDropped"/> a picture that is not forwarded (the packets on both sides belong to it)
+    /// are part of it: they keep no number, and one that comes late is dropped too.
+    /// </summary>
+    private void KeepMissing(ushort sequenceNumber, bool withinDropped)
+    {
+        var missing = (ushort)(sequenceNumber - _highestSource - 1);
+        if (missing == 0 || missing >= SourceMapSize)
+        {
+            // In order, or a jump past what the map holds: nothing that late is waited for.
+            return;
+        }
+
+        for (var theirs = (ushort)(_highestSource + 1); theirs != sequenceNumber; theirs++)
+        {
+            _sourceMap[theirs % SourceMapSize] = SourceEntry(theirs, arrived: withinDropped);
+            if (withinDropped)
+            {
+                _sequenceOffset--;
+            }
+        }
+    }
+
+    private long SourceEntry(ushort theirs, bool arrived) =>
+        (1L << Kept) | (arrived ? 1L << Arrived : 0) | ((long)((Volatile.Read(ref _spatial) << 2) | Volatile.Read(ref _temporal)) << SourceLayers)
+        | ((long)_pictures.Offsets << 32) | ((long)(ushort)(theirs + _sequenceOffset) << 16) | theirs;
+
+    /// <summary>
+    /// A packet after later ones of this epoch: on the number kept for it, rewritten as the packets around it were and
+    /// forwarded if the layers in force then let it through, else as padding in its place; dropped when it already
+    /// came (a duplicate) or is older than the map or the epoch.
+    /// </summary>
+    private void ForwardLate(NegotiatedCodec codec, in RtpPacket rtp, byte payloadType, in TemporalLayerInfo layer, Span<byte> scratch)
+    {
+        var slot = rtp.SequenceNumber % SourceMapSize;
+        var entry = _sourceMap[slot];
+        if ((short)(rtp.SequenceNumber - _firstSourceOfEpoch) < 0 || ((entry >> Kept) & 1) == 0 || ((entry >> Arrived) & 1) == 1
+            || (ushort)entry != rtp.SequenceNumber)
+        {
+            return;
+        }
+
+        _sourceMap[slot] = entry | (1L << Arrived);
+        _latePackets++;
+        var ours = (ushort)(entry >> 16);
+        var pictureOffsets = (int)((entry >> 32) & 0x7F_FFFF);
+        var temporal = (int)((entry >> SourceLayers) & 3);
+        var spatial = (int)((entry >> (SourceLayers + 2)) & 3);
+        var timestamp = rtp.Timestamp + _timestampOffset;
+        if (layer.TemporalId > temporal || layer.SpatialId > spatial)
+        {
+            // Dropped then: a padding-only packet holds its number (receivers count such packets for continuity).
+            var writer = new RtpPacketWriter(scratch) { PayloadType = payloadType, SequenceNumber = ours, Timestamp = timestamp, Ssrc = Ssrc, PaddingLength = 255 };
+            Send(scratch, writer.Write([]), rtp.SequenceNumber, ours, pictureOffsets, marked: false, padding: true);
+            return;
+        }
+
+        var length = Rewrite(rtp.Packet, scratch, payloadType, ours, timestamp);
+        var marked = layer.EndOfLayerFrame && layer.SpatialId == spatial && !rtp.Marker;
+        if (marked)
+        {
+            RtpHeaderRewriter.SetMarker(scratch, true);
+        }
+
+        if (_layered[codec.PayloadType & 0x7F] is { } layered)
+        {
+            PictureIdRewriter.Reapply(layered, scratch.Slice(rtp.HeaderLength, rtp.Packet.Length - rtp.HeaderLength - rtp.PaddingLength), pictureOffsets);
+        }
+
+        Send(scratch, length, rtp.SequenceNumber, ours, pictureOffsets, marked);
     }
 
     /// <summary>The publisher's NTP/RTP mapping in our timestamp space (RFC 3550 §6.4.1), with our own counts.</summary>

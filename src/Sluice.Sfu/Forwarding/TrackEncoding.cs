@@ -31,6 +31,7 @@ public sealed class TrackEncoding
     // REMB only where it is all the publisher negotiated: with transport-wide CC the publisher estimates itself.
     private readonly bool _sendsRemb;
     private SequenceUnwrapper _unwrapper;
+    private long _highestExtended = -1;
     private uint _ssrc;
     private bool _ssrcKnown;
     private int _generation;
@@ -321,6 +322,17 @@ public sealed class TrackEncoding
         {
             Volatile.Write(ref _size, ((long)width << 16) | (uint)height);
         }
+
+        // A packet after later ones (the publisher's retransmission, or reordering) starts nothing for the sinks: the
+        // keyframe's later packets went by before it, so a sink that started there would miss them.
+        if (extended > _highestExtended)
+        {
+            _highestExtended = extended;
+        }
+        else
+        {
+            keyframeStart = false;
+        }
         foreach (var sink in Track.Sinks)
         {
             sink.OnRtp(this, codec, rtp, keyframeStart, layer, now, scratch);
@@ -428,6 +440,7 @@ public sealed class TrackEncoding
         if (wasKnown)
         {
             _unwrapper = default;
+            _highestExtended = -1;
             Cache.Clear();
             Nacks.Reset();
             Statistics.Rebase();

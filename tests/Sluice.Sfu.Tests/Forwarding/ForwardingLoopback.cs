@@ -360,6 +360,7 @@ internal sealed class ForwardingLoopback : IDisposable
         private readonly int _transportCcId;
         private readonly List<ReceivedVp8Packet>? _video;
         private readonly List<ReceivedVp8Packet> _retransmitted = [];
+        private readonly List<(ushort SequenceNumber, uint Timestamp)> _padding = [];
         private long _rtpReceived;
         private long _rtxReceived;
 
@@ -413,6 +414,18 @@ internal sealed class ForwardingLoopback : IDisposable
             }
         }
 
+        /// <summary>Padding-only packets received on the video stream (not the RTX stream's), when the client records video.</summary>
+        public (ushort SequenceNumber, uint Timestamp)[] ReceivedPadding
+        {
+            get
+            {
+                lock (_padding)
+                {
+                    return [.. _padding];
+                }
+            }
+        }
+
         /// <summary>Asks the node to resend <paramref name="sequenceNumbers"/> of the video stream <paramref name="mediaSsrc"/> (a generic NACK).</summary>
         public void SendNack(uint mediaSsrc, params ushort[] sequenceNumbers)
         {
@@ -453,6 +466,14 @@ internal sealed class ForwardingLoopback : IDisposable
             Interlocked.Increment(ref rtp.PayloadType == Vp8PayloadType + 1 ? ref _rtxReceived : ref _rtpReceived);
 
             _arrivals.OnRtp(packet, _transportCcId, Microseconds.Now(TimeProvider.System));
+
+            if (_video is not null && rtp.PayloadType == Vp8PayloadType && rtp.Payload.IsEmpty && rtp.HasPadding)
+            {
+                lock (_padding)
+                {
+                    _padding.Add((rtp.SequenceNumber, rtp.Timestamp));
+                }
+            }
 
             if (_video is not null && rtp.PayloadType == Vp8PayloadType && ReceivedVp8Packet.TryRead(rtp, out var received))
             {
