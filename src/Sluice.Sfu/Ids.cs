@@ -37,5 +37,12 @@ public readonly record struct TrackId(string Value)
 {
     public static TrackId New() => new("TR_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6)));
 
+    /// <summary>
+    /// The id of the track a participant's session sends as <paramref name="msidTrackId"/> (its SDP <c>a=msid</c>):
+    /// known before the offer arrives, as LiveKit's clients need (the server names a track when it is announced).
+    /// </summary>
+    public static TrackId For(string participantFullId, string msidTrackId) =>
+        new("TR_" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(participantFullId + "\n" + msidTrackId)).AsSpan(0, 6)));
+
     public override string ToString() => Value;
 }

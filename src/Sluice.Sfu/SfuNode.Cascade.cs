@@ -105,9 +105,9 @@ public sealed partial class SfuNode
                     return new SfuError(SfuErrorKind.PublisherExists, $"stream '{roomId}' already has a publisher");
                 }
 
-                var publisher = new PublisherSession(room, outbound.Transport, remote.Ice, tracks, _time, _options.MaxVideoBitrate)
+                var publisher = new PublisherSession(room, outbound.Transport, remote.Ice, tracks, _time, _options.MaxVideoBitrate, participant)
                 {
-                    Owner = owner, Participant = participant, Cascade = link, Outbound = outbound,
+                    Owner = owner, Cascade = link, Outbound = outbound,
                 };
                 room.Publishers = room.Publishers.Add(publisher);
                 publisher.IsActive = true;

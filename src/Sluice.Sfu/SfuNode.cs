@@ -156,7 +156,7 @@ public sealed partial class SfuNode : ISfu, IDisposable
             }
 
             var transport = CreateTransport(offer!, answerSdp!, localIce, tracks.Count > 0, roomId.Kind);
-            session = new PublisherSession(room, transport, RemoteIce(offer!), tracks, _time, _options.MaxVideoBitrate) { Owner = owner, Participant = participant };
+            session = new PublisherSession(room, transport, RemoteIce(offer!), tracks, _time, _options.MaxVideoBitrate, participant) { Owner = owner };
             session.LocalDescription = answerSdp!;
             AttachData(session, offer!, answerSdp!);
             room.Publishers = room.Publishers.Add(session);

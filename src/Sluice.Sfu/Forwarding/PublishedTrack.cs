@@ -17,7 +17,10 @@ public sealed class PublishedTrack
 
     internal PublishedTrack(PublisherSession publisher, NegotiatedTrack negotiated, WebRtcTransport transport, TimeProvider time, ulong maxBitrate)
     {
-        Id = TrackId.New();
+        // A participant's track is named by its msid, so that its id can be told before the offer comes (LiveKit).
+        Id = publisher.Participant is { } participant && negotiated.Msid?.TrackId is { Length: > 0 } msid && msid != "-"
+            ? TrackId.For(participant.FullId, msid)
+            : TrackId.New();
         Publisher = publisher;
         Negotiated = negotiated;
         MidBytes = System.Text.Encoding.UTF8.GetBytes(negotiated.Mid);

@@ -20,9 +20,12 @@ public sealed class PublisherSession : SfuSession
     private RtpRouter _router;
     private int _transportCcId;
 
-    internal PublisherSession(Room room, WebRtcTransport transport, IceParameters remoteIce, IReadOnlyList<NegotiatedTrack> tracks, TimeProvider time, ulong maxBitrate)
+    internal PublisherSession(Room room, WebRtcTransport transport, IceParameters remoteIce, IReadOnlyList<NegotiatedTrack> tracks, TimeProvider time, ulong maxBitrate,
+        Participant? participant = null)
         : base(room, transport, remoteIce, tracks, time)
     {
+        // Before the tracks: a participant's tracks are named by their msid (TrackId.For).
+        Participant = participant;
         _time = time;
         _maxBitrate = maxBitrate;
         _published = [.. tracks.Select(t => new PublishedTrack(this, t, transport, time, maxBitrate))];
