@@ -2,7 +2,7 @@ namespace Sluice.Server;
 
 /// <summary>
 /// Turns the documented flags into configuration keys: <c>--config FILE</c> (a JSON file), <c>--listen</c>, <c>--udp-port</c>, and the repeatable
-/// <c>--announce-ip</c> and <c>--ice-server</c> (which .NET's command-line provider cannot repeat). Anything
+/// <c>--announce-ip</c> and <c>--ice-server</c> (which .NET's command-line provider cannot repeat), <c>--dev</c>. Anything
 /// else passes through as <c>--Key value</c>, so every option can be set from the command line.
 /// </summary>
 internal static class CommandLine
@@ -16,6 +16,13 @@ internal static class CommandLine
         var iceServers = 0;
         for (var i = 0; i < args.Length; i++)
         {
+            if (args[i] == "--dev")
+            {
+                // As livekit-server --dev: LiveKit's development key pair is accepted (and said loudly at start).
+                values["Auth:DevKeys"] = "true";
+                continue;
+            }
+
             var start = i;
             var (name, value) = Split(args, ref i);
             switch (name)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Sluice.Server.Admin;
 using Sluice.Server.Auth;
 using Sluice.Server.Health;
+using Sluice.Server.LiveKit;
 using Sluice.Server.Metrics;
 using Sluice.Server.Rooms;
 using Sluice.Server.Whip;
@@ -84,6 +85,7 @@ public static partial class SluiceApp
         builder.Services.AddHostedService<Cascade.CascadeSupervisor>();
         builder.Services.AddSingleton(provider => new RoomSignalling(provider.GetRequiredService<SfuNode>(), TimeProvider.System, provider.GetRequiredService<ILogger<RoomSignalling>>()));
         builder.Services.AddHostedService(provider => provider.GetRequiredService<RoomSignalling>());
+        builder.Services.AddSingleton(provider => new LiveKit.LiveKitRooms(provider.GetRequiredService<SfuNode>(), TimeProvider.System));
         builder.Services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<ServerOptions>>().Value;
@@ -119,10 +121,12 @@ public static partial class SluiceApp
             .AllowAnyHeader()
             .WithMethods("GET", "POST", "PATCH", "DELETE", "OPTIONS")
             .WithExposedHeaders("Location", "ETag", "Link", "Accept-Patch", "Accept-Post", "Retry-After", "WWW-Authenticate"));
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapWhip();
         app.MapWeever();
+        app.MapLiveKit();
         app.MapAdmin().RequireAccess(AccessRight.Admin);
         app.MapRoomAdmin().RequireRoomAccess(AccessRight.Admin);
         app.MapGet("/healthz", () => Results.Text("ok"));

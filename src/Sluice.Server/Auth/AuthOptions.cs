@@ -17,6 +17,29 @@ public sealed class AuthOptions
     /// <summary>The HS256 secret of live777-style JWTs (<c>{"id", "exp", "mode"}</c>); at least 32 bytes.</summary>
     public string? Secret { get; set; }
 
+    /// <summary>
+    /// LiveKit API keys and their secrets (<c>--Auth:ApiKeys:mykey SECRET</c>, <c>SLUICE_Auth__ApiKeys__mykey=SECRET</c>):
+    /// LiveKit clients' access tokens and room-service calls are signed with them. None: LiveKit clients are refused.
+    /// </summary>
+    public Dictionary<string, string> ApiKeys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Set by <c>sluice --dev</c>: LiveKit's development key pair (<see cref="DevApiKey"/> / <see cref="DevApiSecret"/>) is
+    /// accepted, the only place a short secret is.
+    /// </summary>
+    public bool DevKeys { get; set; }
+
+    public const string DevApiKey = "devkey";
+
+    public const string DevApiSecret = "secret";
+
+    /// <summary>The secret of a LiveKit API key, null when the key is not configured.</summary>
+    public string? ApiSecret(string apiKey) =>
+        ApiKeys.TryGetValue(apiKey, out var secret) ? secret : DevKeys && apiKey == DevApiKey ? DevApiSecret : null;
+
+    /// <summary>Whether LiveKit clients can be admitted (some API key is configured, or <c>--dev</c>).</summary>
+    public bool LiveKitEnabled => ApiKeys.Count > 0 || DevKeys;
+
     /// <summary>Whether any credential is configured; without one every request is allowed.</summary>
     public bool Enabled => Tokens.Count > 0 || !string.IsNullOrEmpty(Secret);
 }
@@ -41,6 +64,14 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
             {
                 // The value itself is not repeated: it is a credential.
                 errors.Add($"Auth:Tokens:{i} is empty or contains whitespace; a bearer token is one word (RFC 6750 §2.1).");
+            }
+        }
+
+        foreach (var (key, apiSecret) in options.ApiKeys)
+        {
+            if (Encoding.UTF8.GetByteCount(apiSecret ?? "") < MinimumSecretBytes)
+            {
+                errors.Add($"Auth:ApiKeys:{key} is {Encoding.UTF8.GetByteCount(apiSecret ?? "")} bytes; a LiveKit API secret needs at least {MinimumSecretBytes} (`openssl rand -base64 32`); for development, `sluice --dev` accepts devkey / secret.");
             }
         }
 

@@ -16,10 +16,20 @@ public static partial class AuthServices
     }
 
     /// <summary>Says at start which auth is in force, loudly when none is.</summary>
-    private sealed partial class AuthModeLog(Authorizer authorizer, ILogger<Authorizer> logger) : IHostedService
+    private sealed partial class AuthModeLog(Authorizer authorizer, IOptions<AuthOptions> options, ILogger<Authorizer> logger) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
+            if (options.Value.DevKeys)
+            {
+                LogDevKeys(logger, AuthOptions.DevApiKey, AuthOptions.DevApiSecret);
+            }
+
+            if (options.Value.ApiKeys.Count > 0)
+            {
+                LogApiKeys(logger, string.Join(", ", options.Value.ApiKeys.Keys));
+            }
+
             if (!authorizer.Enabled)
             {
                 LogAuthOff(logger);
@@ -36,6 +46,12 @@ public static partial class AuthServices
 
         [LoggerMessage(22, LogLevel.Warning, "auth is off: anyone can publish, play and administer (set Auth:Secret or Auth:Tokens)")]
         private static partial void LogAuthOff(ILogger logger);
+
+        [LoggerMessage(24, LogLevel.Warning, "DEVELOPMENT MODE (--dev): LiveKit tokens signed with the well-known key pair {ApiKey} / {ApiSecret} are accepted; never run a reachable node like this")]
+        private static partial void LogDevKeys(ILogger logger, string apiKey, string apiSecret);
+
+        [LoggerMessage(25, LogLevel.Information, "LiveKit API keys: {Keys}")]
+        private static partial void LogApiKeys(ILogger logger, string keys);
 
         [LoggerMessage(23, LogLevel.Information, "auth is on: {Static}, {Jwt}")]
         private static partial void LogAuthOn(ILogger logger, string @static, string jwt);

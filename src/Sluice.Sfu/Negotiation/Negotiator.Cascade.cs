@@ -53,6 +53,22 @@ public sealed partial class Negotiator
     }
 
     /// <summary>
+    /// The first offer of a subscriber session the node opens itself (LiveKit's subscriber peer connection): one
+    /// sendonly section per track, as later offers add them, then data channels; ICE-lite on the node's shared media
+    /// port with its candidates, <c>a=setup:actpass</c> (the answerer chooses the DTLS role).
+    /// </summary>
+    public (SessionDescription Offer, IReadOnlyDictionary<string, TrackId> Added) OfferNewSubscriber(IceParameters localIce,
+        Func<PublishedTrack, string> streamIdOf, IReadOnlyList<PublishedTrack> tracks)
+    {
+        var empty = new SessionDescription { MsidSemantic = "WMS", ExtmapAllowMixed = true, IceLite = true };
+        var (offer, added) = OfferSubscriber(empty, localIce, streamIdOf, tracks, new HashSet<string>());
+        offer.Media.Add(DataSection(offer, localIce, _candidates));
+        offer.Groups.RemoveAll(g => g.Semantics == SdpGroup.Bundle);
+        offer.Groups.Add(new SdpGroup(SdpGroup.Bundle, [.. offer.Media.Select(m => m.Mid!)]));
+        return (offer, added);
+    }
+
+    /// <summary>
     /// A WHIP offer to send a stream's tracks (push): one sendonly section per track, with its codecs, our SSRCs
     /// (the server routes by them) and the msid of the stream, and data channels.
     /// </summary>
@@ -68,6 +84,15 @@ public sealed partial class Negotiator
             SdpAnswerer.SetAddress(section, []);
         }
 
+        offer.Media.Add(DataSection(offer, localIce, []));
+        offer.Groups.RemoveAll(g => g.Semantics == SdpGroup.Bundle);
+        offer.Groups.Add(new SdpGroup(SdpGroup.Bundle, [.. offer.Media.Select(m => m.Mid!)]));
+        return offer;
+    }
+
+    /// <summary>An offered data-channel section (RFC 8841), with <paramref name="candidates"/> (none: the peer learns our address from our checks).</summary>
+    private MediaDescription DataSection(SessionDescription offer, IceParameters localIce, IReadOnlyList<IceCandidate> candidates)
+    {
         var data = new MediaDescription("application", 9, MediaDescription.SctpProtocol)
         {
             Mid = NextMid(offer),
@@ -79,10 +104,13 @@ public sealed partial class Negotiator
         };
         data.Formats.Add(MediaDescription.DataChannelFormat);
         data.Fingerprints.Add(_fingerprint.ToString());
-        SdpAnswerer.SetAddress(data, []);
-        offer.Media.Add(data);
-        offer.Groups.RemoveAll(g => g.Semantics == SdpGroup.Bundle);
-        offer.Groups.Add(new SdpGroup(SdpGroup.Bundle, [.. offer.Media.Select(m => m.Mid!)]));
-        return offer;
+        SdpAnswerer.SetAddress(data, candidates);
+        if (candidates.Count > 0)
+        {
+            data.Candidates.AddRange(candidates);
+            data.EndOfCandidates = true;
+        }
+
+        return data;
     }
 }

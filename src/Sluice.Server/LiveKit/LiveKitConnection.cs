@@ -1,0 +1,600 @@
+using System.Collections.Immutable;
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using Google.Protobuf;
+using Sluice.LiveKit;
+using Sluice.LiveKit.Protocol;
+using Sluice.Sfu;
+using Sluice.Sfu.Forwarding;
+using Room = Sluice.LiveKit.Protocol.Room;
+using Sluice.Sfu.Sessions;
+
+namespace Sluice.Server.LiveKit;
+
+/// <summary>
+/// One LiveKit client's signalling WebSocket (<c>/rtc</c>: a publisher and a subscriber peer connection). Every
+/// message is one protobuf <see cref="SignalRequest"/> / <see cref="SignalResponse"/> (binary frames; a client that
+/// sends text frames, protobuf's JSON form, is answered in JSON). The client's publisher offers make its publisher
+/// session of the conference; the node offers the subscriber connection the others' tracks once they are announced
+/// to the client and carry media. Everything one client does runs on one loop: the socket's messages and a tick
+/// (<see cref="TickInterval"/>) that sends participant updates and offers.
+/// </summary>
+internal sealed partial class LiveKitConnection
+{
+    /// <summary>What LiveKit's clients are told to expect: a ping every 5 s, the connection dead after 15 s without.</summary>
+    public const int PingInterval = 5;
+
+    public const int PingTimeout = 15;
+
+    /// <summary>The LiveKit server version whose protocol Sluice speaks (clients enable features by it).</summary>
+    public const string ProtocolServerVersion = "1.9.0";
+
+    /// <summary>The largest signalling message taken; larger ones close the socket (1009, message too big).</summary>
+    public const int MaxMessageBytes = 256 * 1024;
+
+    private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(10);
+    private static readonly JsonParser Json = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+
+    private readonly WebSocket _socket;
+    private readonly AccessClaims _claims;
+    private readonly LiveKitRooms _rooms;
+    private readonly SfuNode _node;
+    private readonly ISfu _sfu;
+    private readonly IReadOnlyList<IceServer> _iceServers;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<SignalRequest> _inbox = Channel.CreateBounded<SignalRequest>(new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+
+    // The loop's own state.
+    private readonly Dictionary<string, ByteString> _sent = new(StringComparer.Ordinal);
+    private uint _version;
+    private bool _json;
+    private SessionId? _publisher;
+    private SubscriberSession? _subscriber;
+    private SubscriberOffer? _firstOffer;
+    private uint _offerId;
+    private uint _offerInFlight;
+    private long _offerSentAt;
+    private volatile ImmutableDictionary<string, TrackInfo> _tracks = ImmutableDictionary<string, TrackInfo>.Empty;
+
+    public LiveKitConnection(WebSocket socket, AccessClaims claims, bool autoSubscribe, LiveKitRooms rooms, SfuNode node, ISfu sfu,
+        IReadOnlyList<IceServer> iceServers, TimeProvider time, ILogger logger)
+    {
+        _socket = socket;
+        _claims = claims;
+        _rooms = rooms;
+        _node = node;
+        _sfu = sfu;
+        _iceServers = iceServers;
+        _time = time;
+        _logger = logger;
+        AutoSubscribe = autoSubscribe;
+        Sid = LiveKitRooms.NewSid("PA_");
+        JoinedAt = time.GetUtcNow();
+    }
+
+    /// <summary>The participant's sid (<c>PA_…</c>): also its full id in the conference, so the msid of its tracks names it.</summary>
+    public string Sid { get; }
+
+    public string Identity => _claims.Identity;
+
+    public string RoomName => _claims.Video.Room!;
+
+    public DateTimeOffset JoinedAt { get; }
+
+    public bool AutoSubscribe { get; private set; }
+
+    public Participant Participant => new(Identity, Sid);
+
+    private RoomId Room => RoomId.Conference(RoomName);
+
+    /// <summary>This participant as the others see it: what it announced, with what the node knows of each track.</summary>
+    public ParticipantInfo Describe(ImmutableArray<PublishedTrack> published)
+    {
+        var info = new ParticipantInfo
+        {
+            Sid = Sid,
+            Identity = Identity,
+            Name = _claims.Name ?? "",
+            Metadata = _claims.Metadata ?? "",
+            State = ParticipantInfo.Types.State.Active,
+            JoinedAt = JoinedAt.ToUnixTimeSeconds(),
+            JoinedAtMs = JoinedAt.ToUnixTimeMilliseconds(),
+            Permission = Permission(_claims.Video),
+        };
+        foreach (var (key, value) in _claims.Attributes)
+        {
+            info.Attributes[key] = value;
+        }
+        foreach (var track in _tracks.Values.OrderBy(t => t.Sid, StringComparer.Ordinal))
+        {
+            var described = track.Clone();
+            if (published.FirstOrDefault(p => p.Id.Value == track.Sid) is { } live)
+            {
+                described.MimeType = LiveKitRooms.MimeType(live);
+                described.Mid = live.Mid;
+                LiveKitRooms.AddLayers(described, live);
+                if (described.Layers.Count == 0)
+                {
+                    described.Layers.Add(track.Layers);
+                }
+            }
+
+            info.Tracks.Add(described);
+        }
+
+        info.IsPublisher = info.Tracks.Count > 0;
+        return info;
+    }
+
+    /// <summary>Runs the connection until the socket closes or the client leaves; its sessions end with it.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var room = _rooms.Add(this);
+        try
+        {
+            await SendAsync(new SignalResponse { Join = JoinResponse(room) }, cancellationToken);
+            var receiving = ReceiveAsync(cancellationToken);
+            using var ticker = new PeriodicTimer(TickInterval, _time);
+            var tick = ticker.WaitForNextTickAsync(cancellationToken).AsTask();
+            var message = _inbox.Reader.WaitToReadAsync(cancellationToken).AsTask();
+            while (true)
+            {
+                await Task.WhenAny(tick, message, receiving);
+                if (receiving.IsCompleted)
+                {
+                    break;
+                }
+
+                if (message.IsCompleted)
+                {
+                    if (!await message)
+                    {
+                        break;
+                    }
+
+                    while (_inbox.Reader.TryRead(out var request))
+                    {
+                        if (!await HandleAsync(request, cancellationToken))
+                        {
+                            return;
+                        }
+                    }
+
+                    message = _inbox.Reader.WaitToReadAsync(cancellationToken).AsTask();
+                }
+
+                if (tick.IsCompleted)
+                {
+                    await TickAsync(cancellationToken);
+                    tick = ticker.WaitForNextTickAsync(cancellationToken).AsTask();
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+            // The client went away, or the node stops.
+        }
+        finally
+        {
+            _rooms.Remove(this);
+            await EndSessionsAsync();
+        }
+    }
+
+    private JoinResponse JoinResponse(Room room)
+    {
+        var response = new JoinResponse
+        {
+            Room = room,
+            Participant = Describe([]),
+            ServerVersion = ProtocolServerVersion,
+            ServerInfo = new ServerInfo
+            {
+                Edition = ServerInfo.Types.Edition.Standard,
+                Version = ProtocolServerVersion,
+                Protocol = 16,
+                NodeId = "sluice",
+                DebugInfo = "Sluice " + typeof(LiveKitConnection).Assembly.GetName().Version?.ToString(3),
+            },
+
+            // The client opens its publisher connection at once (its data channels live there); the node offers the
+            // subscriber connection when there is something to receive.
+            SubscriberPrimary = false,
+            PingInterval = PingInterval,
+            PingTimeout = PingTimeout,
+        };
+        foreach (var server in _iceServers)
+        {
+            var ice = new ICEServer { Username = server.Username ?? "", Credential = server.Credential ?? "" };
+            ice.Urls.Add(server.Urls.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            response.IceServers.Add(ice);
+        }
+
+        foreach (var other in _rooms.Participants(RoomName))
+        {
+            if (other.Sid != Sid)
+            {
+                other.Version = ++_version;
+                _sent[other.Sid] = Content(other);
+                response.OtherParticipants.Add(other);
+            }
+        }
+
+        return response;
+    }
+
+    private static ParticipantPermission Permission(VideoGrant grant)
+    {
+        var permission = new ParticipantPermission
+        {
+            CanPublish = grant.MayPublish,
+            CanSubscribe = grant.MaySubscribe,
+            CanPublishData = grant.MayPublishData,
+            Hidden = grant.Hidden,
+            CanUpdateMetadata = grant.CanUpdateOwnMetadata,
+        };
+        foreach (var source in grant.CanPublishSources ?? [])
+        {
+            if (SourceOf(source) is { } known)
+            {
+                permission.CanPublishSources.Add(known);
+            }
+        }
+
+        return permission;
+    }
+
+    private static TrackSource? SourceOf(string name) => name switch
+    {
+        "camera" => TrackSource.Camera,
+        "microphone" => TrackSource.Microphone,
+        "screen_share" => TrackSource.ScreenShare,
+        "screen_share_audio" => TrackSource.ScreenShareAudio,
+        _ => null,
+    };
+
+    /// <summary>Reads the socket into the inbox until it closes; a message that is not a <see cref="SignalRequest"/> is logged and skipped.</summary>
+    private async Task ReceiveAsync(CancellationToken cancellationToken)
+    {
+        var buffer = new byte[MaxMessageBytes];
+        while (_socket.State == WebSocketState.Open)
+        {
+            var length = 0;
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                if (length == buffer.Length)
+                {
+                    LogTooLarge(Identity, RoomName, MaxMessageBytes);
+                    await _socket.CloseAsync(WebSocketCloseStatus.MessageTooBig, $"signalling messages are at most {MaxMessageBytes} bytes", cancellationToken);
+                    return;
+                }
+
+                result = await _socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
+                length += result.Count;
+            }
+            while (!result.EndOfMessage);
+
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return;
+            }
+
+            SignalRequest request;
+            try
+            {
+                if (result.MessageType == WebSocketMessageType.Text)
+                {
+                    _json = true;
+                    request = Json.Parse<SignalRequest>(System.Text.Encoding.UTF8.GetString(buffer, 0, length));
+                }
+                else
+                {
+                    request = SignalRequest.Parser.ParseFrom(buffer, 0, length);
+                }
+            }
+            catch (InvalidProtocolBufferException e)
+            {
+                LogBadMessage(Identity, RoomName, e.Message);
+                continue;
+            }
+            catch (InvalidJsonException e)
+            {
+                LogBadMessage(Identity, RoomName, e.Message);
+                continue;
+            }
+
+            if (!_inbox.Writer.TryWrite(request))
+            {
+                LogBadMessage(Identity, RoomName, "too many messages waiting; dropped");
+            }
+        }
+    }
+
+    /// <summary>One request from the client; false when the connection ends (the client left).</summary>
+    private async Task<bool> HandleAsync(SignalRequest request, CancellationToken cancellationToken)
+    {
+        switch (request.MessageCase)
+        {
+            case SignalRequest.MessageOneofCase.Offer:
+                await OnPublisherOfferAsync(request.Offer, cancellationToken);
+                break;
+            case SignalRequest.MessageOneofCase.Answer:
+                OnSubscriberAnswer(request.Answer);
+                break;
+            case SignalRequest.MessageOneofCase.AddTrack:
+                await OnAddTrackAsync(request.AddTrack, cancellationToken);
+                break;
+            case SignalRequest.MessageOneofCase.Mute:
+                OnMute(request.Mute);
+                break;
+            case SignalRequest.MessageOneofCase.Subscription:
+                // Auto-subscribe toggles are taken as a whole; per-track choices follow in a later step.
+                break;
+            case SignalRequest.MessageOneofCase.Ping:
+                await SendAsync(new SignalResponse { Pong = request.Ping }, cancellationToken);
+                break;
+            case SignalRequest.MessageOneofCase.PingReq:
+                await SendAsync(new SignalResponse
+                {
+                    PongResp = new Pong { LastPingTimestamp = request.PingReq.Timestamp, Timestamp = _time.GetUtcNow().ToUnixTimeMilliseconds() },
+                }, cancellationToken);
+                break;
+            case SignalRequest.MessageOneofCase.Leave:
+                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "left", cancellationToken);
+                return false;
+            default:
+                // Trickled candidates need nothing (the node is ICE-lite: it learns the client's address from its
+                // checks); other requests are not acted on yet.
+                break;
+        }
+
+        return true;
+    }
+
+    private async Task OnPublisherOfferAsync(SessionDescription offer, CancellationToken cancellationToken)
+    {
+        if (!_claims.Video.MayPublish && _publisher is null && offer.Sdp.Contains("m=audio", StringComparison.Ordinal))
+        {
+            LogRefused(Identity, RoomName, "publisher offer", "the token does not allow publishing");
+        }
+
+        var result = _publisher is { } session
+            ? await _sfu.RenegotiateAsync(Room, session, offer.Sdp, ifMatch: null, cancellationToken)
+            : await _sfu.JoinAsync(Room, SessionRole.Publisher, Participant, offer.Sdp, owner: null, cancellationToken);
+        if (result.Error is { } error)
+        {
+            LogRefused(Identity, RoomName, "publisher offer", error.Message);
+            return;
+        }
+
+        _publisher = result.Value!.Session.Id;
+        await SendAsync(new SignalResponse { Answer = new SessionDescription { Type = "answer", Sdp = result.Value.Sdp, Id = offer.Id } }, cancellationToken);
+    }
+
+    private async Task OnAddTrackAsync(AddTrackRequest request, CancellationToken cancellationToken)
+    {
+        if (!_claims.Video.MayPublish)
+        {
+            LogRefused(Identity, RoomName, "add_track", "the token does not allow publishing");
+            return;
+        }
+
+        var info = new TrackInfo
+        {
+            Sid = TrackId.For(Sid, request.Cid).Value,
+            Type = request.Type,
+            Name = request.Name,
+            Muted = request.Muted,
+            Width = request.Width,
+            Height = request.Height,
+            Source = request.Source,
+            DisableDtx = request.DisableDtx,
+            Stereo = request.Stereo,
+            DisableRed = request.DisableRed,
+            Encryption = request.Encryption,
+            Stream = request.Stream,
+            Simulcast = request.Layers.Count > 1,
+            BackupCodecPolicy = request.BackupCodecPolicy,
+        };
+        info.Layers.Add(request.Layers);
+        info.AudioFeatures.Add(request.AudioFeatures);
+        _tracks = _tracks.SetItem(info.Sid, info);
+        await SendAsync(new SignalResponse { TrackPublished = new TrackPublishedResponse { Cid = request.Cid, Track = info } }, cancellationToken);
+    }
+
+    private void OnMute(MuteTrackRequest request)
+    {
+        if (_tracks.TryGetValue(request.Sid, out var track))
+        {
+            var muted = track.Clone();
+            muted.Muted = request.Muted;
+            _tracks = _tracks.SetItem(request.Sid, muted);
+        }
+    }
+
+    private void OnSubscriberAnswer(SessionDescription answer)
+    {
+        if (_offerInFlight == 0 || answer.Id != _offerInFlight)
+        {
+            LogRefused(Identity, RoomName, "subscriber answer", $"it answers offer {answer.Id}, the offer waiting is {_offerInFlight}");
+            return;
+        }
+
+        if (_firstOffer is { } first)
+        {
+            var made = _node.AcceptSubscriberAnswer(first, answer.Sdp);
+            if (made.Error is { } refused)
+            {
+                LogRefused(Identity, RoomName, "subscriber answer", refused.Message);
+                return;
+            }
+
+            _subscriber = made.Value;
+            _firstOffer = null;
+        }
+        else if (_subscriber is { } subscriber)
+        {
+            var applied = _node.ApplyAnswer(Room, subscriber.Id, answer.Sdp);
+            if (applied.Error is { } refused)
+            {
+                LogRefused(Identity, RoomName, "subscriber answer", refused.Message);
+                return;
+            }
+        }
+
+        _offerInFlight = 0;
+    }
+
+    /// <summary>The participant updates this client has not had, then the subscriber offer the room now calls for.</summary>
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        var participants = _rooms.Participants(RoomName);
+        var update = new ParticipantUpdate();
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var info in participants)
+        {
+            if (info.Sid == Sid)
+            {
+                continue;
+            }
+
+            present.Add(info.Sid);
+            var content = Content(info);
+            if (!_sent.TryGetValue(info.Sid, out var last) || !last.Equals(content))
+            {
+                _sent[info.Sid] = content;
+                info.Version = ++_version;
+                update.Participants.Add(info);
+            }
+        }
+
+        foreach (var gone in _sent.Keys.Where(sid => !present.Contains(sid)).ToList())
+        {
+            _sent.Remove(gone);
+            update.Participants.Add(new ParticipantInfo { Sid = gone, Identity = gone, State = ParticipantInfo.Types.State.Disconnected, Version = ++_version });
+        }
+
+        if (update.Participants.Count > 0)
+        {
+            await SendAsync(new SignalResponse { Update = update }, cancellationToken);
+        }
+
+        await OfferAsync(participants, cancellationToken);
+    }
+
+    /// <summary>
+    /// Offers the subscriber connection what it lacks: the tracks of others that were announced to this client and
+    /// carry media, and no longer the ones gone. One offer at a time; one not answered in time is withdrawn.
+    /// </summary>
+    private async Task OfferAsync(List<ParticipantInfo> participants, CancellationToken cancellationToken)
+    {
+        if (_offerInFlight != 0)
+        {
+            if (_time.GetElapsedTime(_offerSentAt) < AnswerTimeout)
+            {
+                return;
+            }
+
+            LogRefused(Identity, RoomName, "subscriber offer", $"offer {_offerInFlight} was not answered in {AnswerTimeout.TotalSeconds} s; withdrawn");
+            if (_subscriber is { } waiting)
+            {
+                _node.WithdrawOffer(waiting);
+            }
+
+            _firstOffer = null;
+            _offerInFlight = 0;
+        }
+
+        if (!_claims.Video.MaySubscribe || !AutoSubscribe || !_node.TryGetRoom(Room, out var room) || room is null)
+        {
+            return;
+        }
+
+        var announced = participants.Where(p => p.Sid != Sid).SelectMany(p => p.Tracks).Select(t => t.Sid).ToHashSet(StringComparer.Ordinal);
+        bool Wanted(PublishedTrack track) => announced.Contains(track.Id.Value) && track.PacketsReceived > 0;
+        var wanted = room.PublishedTracks.Where(t => Wanted(t) && !IsOwn(t)).ToList();
+        string sdp;
+        if (_subscriber is null)
+        {
+            if (wanted.Count == 0)
+            {
+                return;
+            }
+
+            _firstOffer = _node.OfferSubscriber(Room, Participant, include: Wanted);
+            sdp = _firstOffer.Sdp;
+        }
+        else
+        {
+            var receiving = _subscriber.Subscriptions.Select(s => s.Wanted).ToHashSet();
+            var published = room.PublishedTracks.Select(t => t.Id).ToHashSet();
+            if (wanted.All(t => receiving.Contains(t.Id)) && receiving.All(id => id is null || published.Contains(id.Value)))
+            {
+                return;
+            }
+
+            var offer = _node.CreateOffer(Room, _subscriber.Id, Wanted);
+            if (offer.Value is not { } text)
+            {
+                return;
+            }
+
+            sdp = text;
+        }
+
+        _offerInFlight = ++_offerId;
+        _offerSentAt = _time.GetTimestamp();
+        await SendAsync(new SignalResponse { Offer = new SessionDescription { Type = "offer", Sdp = sdp, Id = _offerInFlight } }, cancellationToken);
+    }
+
+    private bool IsOwn(PublishedTrack track) => track.Publisher.Participant?.FullId == Sid;
+
+    private static ByteString Content(ParticipantInfo info)
+    {
+        var copy = info.Clone();
+        copy.Version = 0;
+        return copy.ToByteString();
+    }
+
+    private async Task SendAsync(SignalResponse response, CancellationToken cancellationToken)
+    {
+        if (_socket.State != WebSocketState.Open)
+        {
+            return;
+        }
+
+        if (_json)
+        {
+            await _socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(response)), WebSocketMessageType.Text, true, cancellationToken);
+        }
+        else
+        {
+            await _socket.SendAsync(response.ToByteArray(), WebSocketMessageType.Binary, true, cancellationToken);
+        }
+    }
+
+    private async Task EndSessionsAsync()
+    {
+        if (_publisher is { } publisher)
+        {
+            await _sfu.EndSessionAsync(Room, publisher, SessionEndReason.Deleted);
+        }
+
+        if (_subscriber is { } subscriber)
+        {
+            _node.EndSession(subscriber, SessionEndReason.Deleted);
+        }
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "LiveKit participant '{Identity}' of room '{Room}': {What} refused: {Reason}")]
+    private partial void LogRefused(string identity, string room, string what, string reason);
+
+    [LoggerMessage(2, LogLevel.Information, "LiveKit participant '{Identity}' of room '{Room}': a message that is not a SignalRequest skipped: {Reason}")]
+    private partial void LogBadMessage(string identity, string room, string reason);
+
+    [LoggerMessage(3, LogLevel.Information, "LiveKit participant '{Identity}' of room '{Room}': a message over {Limit} bytes; socket closed")]
+    private partial void LogTooLarge(string identity, string room, int limit);
+}

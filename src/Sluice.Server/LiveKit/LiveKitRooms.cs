@@ -1,0 +1,200 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using Sluice.LiveKit.Protocol;
+using Sluice.Sfu;
+using Sluice.Sfu.Forwarding;
+using Room = Sluice.LiveKit.Protocol.Room;
+
+namespace Sluice.Server.LiveKit;
+
+/// <summary>
+/// The LiveKit view of the node's conferences: which LiveKit clients are connected to which room, and every
+/// participant of a room as LiveKit describes one (<see cref="ParticipantInfo"/>), whatever protocol it joined with:
+/// a LiveKit client is described from what it announced, anyone else (weever-streaming clients, the room page) from
+/// the tracks its sessions publish. A room here is the conference of the same name.
+/// </summary>
+internal sealed class LiveKitRooms
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, RoomState> _rooms = new(StringComparer.Ordinal);
+    private readonly SfuNode _node;
+    private readonly TimeProvider _time;
+
+    public LiveKitRooms(SfuNode node, TimeProvider time)
+    {
+        _node = node;
+        _time = time;
+    }
+
+    /// <summary>LiveKit's ids: a prefix and 12 characters of base 62.</summary>
+    public static string NewSid(string prefix)
+    {
+        const string alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        Span<char> id = stackalloc char[12];
+        for (var i = 0; i < id.Length; i++)
+        {
+            id[i] = alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)];
+        }
+
+        return prefix + new string(id);
+    }
+
+    /// <summary>Adds a connected client to its room; the room's description (sid, creation time) as LiveKit gives it.</summary>
+    public Room Add(LiveKitConnection connection)
+    {
+        lock (_lock)
+        {
+            if (!_rooms.TryGetValue(connection.RoomName, out var room))
+            {
+                room = new RoomState(NewSid("RM_"), _time.GetUtcNow());
+                _rooms[connection.RoomName] = room;
+            }
+
+            room.Connections = room.Connections.Add(connection);
+            return Describe(connection.RoomName, room);
+        }
+    }
+
+    public void Remove(LiveKitConnection connection)
+    {
+        lock (_lock)
+        {
+            if (_rooms.TryGetValue(connection.RoomName, out var room))
+            {
+                room.Connections = room.Connections.Remove(connection);
+                if (room.Connections.IsEmpty)
+                {
+                    _rooms.Remove(connection.RoomName);
+                }
+            }
+        }
+    }
+
+    /// <summary>The connected LiveKit clients of a room.</summary>
+    public ImmutableList<LiveKitConnection> Connections(string roomName)
+    {
+        lock (_lock)
+        {
+            return _rooms.TryGetValue(roomName, out var room) ? room.Connections : [];
+        }
+    }
+
+    /// <summary>
+    /// Every participant of the room (without <see cref="ParticipantInfo.Version"/>, which each client's stream of
+    /// updates numbers for itself): LiveKit clients first, in the order they came, then the room's other publishers.
+    /// </summary>
+    public List<ParticipantInfo> Participants(string roomName)
+    {
+        var infos = new List<ParticipantInfo>();
+        var connections = Connections(roomName);
+        var published = _node.TryGetRoom(RoomId.Conference(roomName), out var room) && room is not null ? room.PublishedTracks : [];
+        foreach (var connection in connections)
+        {
+            infos.Add(connection.Describe(published));
+        }
+
+        // Everyone else who publishes here (weever-streaming clients, the room page), one participant per full id.
+        foreach (var group in published.Where(t => t.Publisher.Participant is { } p && !connections.Any(c => c.Sid == p.FullId))
+                     .GroupBy(t => t.Publisher.Participant!.Value.FullId))
+        {
+            var first = group.First().Publisher;
+            var info = new ParticipantInfo
+            {
+                Sid = group.Key,
+                Identity = group.Key,
+                Name = first.Participant!.Value.Id,
+                State = ParticipantInfo.Types.State.Active,
+                JoinedAt = first.CreatedAt.ToUnixTimeSeconds(),
+                JoinedAtMs = first.CreatedAt.ToUnixTimeMilliseconds(),
+                IsPublisher = true,
+                Permission = new ParticipantPermission { CanPublish = true, CanSubscribe = true, CanPublishData = true },
+            };
+            var audio = 0;
+            var video = 0;
+            foreach (var track in group)
+            {
+                info.Tracks.Add(TrackInfoOf(track, track.Kind == MediaKind.Audio ? audio++ : video++));
+            }
+
+            infos.Add(info);
+        }
+
+        return infos;
+    }
+
+    /// <summary>A track published over another protocol, as LiveKit describes one: its first of a kind is the camera / microphone.</summary>
+    private static TrackInfo TrackInfoOf(PublishedTrack track, int ordinal)
+    {
+        var video = track.Kind == MediaKind.Video;
+        var info = new TrackInfo
+        {
+            Sid = track.Id.Value,
+            Type = video ? TrackType.Video : TrackType.Audio,
+            Name = video ? (ordinal == 0 ? "camera" : "screen") : "microphone",
+            Source = video ? (ordinal == 0 ? TrackSource.Camera : TrackSource.ScreenShare) : TrackSource.Microphone,
+            MimeType = MimeType(track),
+            Mid = track.Mid,
+            Simulcast = track.Encodings.Length > 1,
+        };
+        AddLayers(info, track);
+        return info;
+    }
+
+    /// <summary>The track's codec as LiveKit names it (<c>video/VP8</c>), from what the publisher negotiated.</summary>
+    public static string MimeType(PublishedTrack track) =>
+        track.Codecs.Count > 0 ? (track.Kind == MediaKind.Video ? "video/" : "audio/") + Sluice.Media.MediaCodecs.SdpName(track.Codecs[0].Codec) : "";
+
+    /// <summary>A video track's size and layers as far as the node has seen them (each encoding's last keyframe).</summary>
+    public static void AddLayers(TrackInfo info, PublishedTrack track)
+    {
+        if (track.Kind != MediaKind.Video)
+        {
+            return;
+        }
+
+        var qualities = new[] { VideoQuality.Low, VideoQuality.Medium, VideoQuality.High };
+        var encodings = track.Encodings;
+        for (var i = 0; i < encodings.Length; i++)
+        {
+            var (width, height) = (encodings[i].Width, encodings[i].Height);
+            if (width == 0)
+            {
+                continue;
+            }
+
+            info.Width = Math.Max(info.Width, (uint)width);
+            info.Height = Math.Max(info.Height, (uint)height);
+            if (info.Layers.All(l => l.Width != width))
+            {
+                info.Layers.Add(new VideoLayer
+                {
+                    Quality = qualities[Math.Min(i + (3 - Math.Min(encodings.Length, 3)), 2)],
+                    Width = (uint)width,
+                    Height = (uint)height,
+                    Bitrate = (uint)Math.Min(uint.MaxValue, encodings[i].Bitrate),
+                    Ssrc = encodings[i].Ssrc,
+                });
+            }
+        }
+    }
+
+    private static Room Describe(string name, RoomState room) => new()
+    {
+        Sid = room.Sid,
+        Name = name,
+        EmptyTimeout = 300,
+        DepartureTimeout = 20,
+        CreationTime = room.CreatedAt.ToUnixTimeSeconds(),
+        CreationTimeMs = room.CreatedAt.ToUnixTimeMilliseconds(),
+        NumParticipants = (uint)room.Connections.Count,
+    };
+
+    private sealed class RoomState(string sid, DateTimeOffset createdAt)
+    {
+        public string Sid { get; } = sid;
+
+        public DateTimeOffset CreatedAt { get; } = createdAt;
+
+        public ImmutableList<LiveKitConnection> Connections { get; set; } = [];
+    }
+}

@@ -1,0 +1,57 @@
+using Sluice.Server.Tests.Interop;
+using Sluice.Server.Tests.Support;
+using Sluice.Sfu;
+using Sluice.Testing;
+
+namespace Sluice.Server.Tests.LiveKit;
+
+/// <summary>
+/// LiveKit's own JS client (livekit-client 2.23.0) in Chromium against a node started with <c>--dev</c>: it connects
+/// with its defaults (it tries <c>/rtc/v1</c>, is told that path is not served, and falls back to <c>/rtc</c>),
+/// publishes camera (simulcast, the SDK's default) and microphone, and receives the others.
+/// </summary>
+[Collection(ChromiumCollection.Name)]
+public sealed class LiveKitSdkTests
+{
+    private static readonly string[] People = ["ann", "bob", "cy"];
+
+    [ChromiumFact]
+    public async Task Three_participants_join_with_the_sdk_defaults_and_each_decodes_the_others_camera_and_microphone()
+    {
+        await using var node = await TestNode.StartAsync(LiveKitTab.MapPage, "--dev");
+        await using var chromium = await Chromium.StartAsync();
+        var tabs = new Dictionary<string, LiveKitTab>();
+        foreach (var person in People)
+        {
+            var tab = tabs[person] = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
+            var joined = await tab.JoinAsync(node.BaseUri, "lk", person);
+            Assert.StartsWith("PA_", joined.Sid, StringComparison.Ordinal);
+            Assert.Equal((person, "lk"), (joined.Identity, joined.Room));
+            Assert.False(string.IsNullOrEmpty(joined.Server));
+            Assert.Equal(People.TakeWhile(p => p != person), joined.Others.Order());
+            var published = await tab.PublishAsync();
+            Assert.Equal(2, published.Length);
+            Assert.All(published, sid => Assert.StartsWith("TR_", sid, StringComparison.Ordinal));
+        }
+
+        foreach (var (person, tab) in tabs)
+        {
+            var others = People.Where(p => p != person).ToArray();
+            var remote = await tab.WaitAsync(
+                r => others.All(o => r.Any(t => t.Identity == o && t.Kind == "video" && t.FramesDecoded >= 30)
+                    && r.Any(t => t.Identity == o && t.Kind == "audio" && t.Packets >= 50)),
+                $"{person} decoding {string.Join(" and ", others)}", seconds: 30);
+            Assert.DoesNotContain(remote, t => t.Identity == person);
+            var log = await tab.LogAsync();
+            foreach (var other in others)
+            {
+                Assert.Contains($"subscribed {other} video", log);
+                Assert.Contains($"subscribed {other} audio", log);
+            }
+        }
+
+        Assert.True(node.Node.TryGetRoom(RoomId.Conference("lk"), out var room));
+        Assert.Equal(3, room!.Publishers.Length);
+        Assert.Equal(3, room.Subscribers.Length);
+    }
+}

@@ -1,0 +1,164 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Playwright;
+using Sluice.LiveKit;
+using Sluice.Testing;
+
+namespace Sluice.Server.Tests.LiveKit;
+
+/// <summary>
+/// A Chromium tab running LiveKit's own JS client (npm <c>livekit-client</c>, its UMD bundle from
+/// <c>Peers/livekit/node_modules</c>, installed by <c>npm ci</c> in .ci/run) as an app would: <c>new Room(options)</c>,
+/// <c>connect(url, token)</c>, camera and microphone from Chromium's fake devices. What the SDK reports (events, remote
+/// tracks and their decoded frames) is read back from the page.
+/// </summary>
+internal sealed class LiveKitTab
+{
+    public const string ApiKey = "devkey";
+    public const string ApiSecret = "secret";
+
+    private const string Html = """
+        <!doctype html>
+        <meta charset="utf-8">
+        <title>sluice livekit test</title>
+        <script src="livekit-client.umd.js"></script>
+        <script>
+        const { Room, RoomEvent } = LivekitClient;
+        window.log = [];
+        window.room = null;
+        window.join = async (url, token, options) => {
+          const room = window.room = new Room(options || {});
+          room.on(RoomEvent.ParticipantConnected, p => log.push('connected ' + p.identity));
+          room.on(RoomEvent.ParticipantDisconnected, p => log.push('disconnected ' + p.identity));
+          room.on(RoomEvent.TrackSubscribed, (t, pub, p) => log.push('subscribed ' + p.identity + ' ' + t.kind));
+          room.on(RoomEvent.TrackUnsubscribed, (t, pub, p) => log.push('unsubscribed ' + p.identity + ' ' + t.kind));
+          room.on(RoomEvent.TrackMuted, (pub, p) => log.push('muted ' + p.identity + ' ' + pub.kind));
+          room.on(RoomEvent.TrackUnmuted, (pub, p) => log.push('unmuted ' + p.identity + ' ' + pub.kind));
+          room.on(RoomEvent.Disconnected, reason => log.push('left ' + reason));
+          room.on(RoomEvent.DataReceived, (payload, p, kind, topic) => log.push('data ' + (p ? p.identity : '?') + ' ' + new TextDecoder().decode(payload)));
+          await room.connect(url, token);
+          return { sid: room.localParticipant.sid, identity: room.localParticipant.identity, room: room.name,
+                   server: room.serverInfo ? room.serverInfo.version : null, others: [...room.remoteParticipants.values()].map(p => p.identity) };
+        };
+        window.publish = async () => {
+          await room.localParticipant.enableCameraAndMicrophone();
+          return [...room.localParticipant.trackPublications.values()].map(p => p.trackSid);
+        };
+        window.remote = async () => {
+          const out = [];
+          for (const p of room.remoteParticipants.values()) {
+            for (const pub of p.trackPublications.values()) {
+              const entry = { identity: p.identity, sid: pub.trackSid, kind: pub.kind, subscribed: pub.isSubscribed, muted: pub.isMuted, framesDecoded: 0, packets: 0, width: 0 };
+              if (pub.track && pub.track.receiver) {
+                const stats = await pub.track.receiver.getStats();
+                stats.forEach(s => { if (s.type === 'inbound-rtp') { entry.framesDecoded = s.framesDecoded || 0; entry.packets = s.packetsReceived || 0; entry.width = s.frameWidth || 0; } });
+              }
+              out.push(entry);
+            }
+          }
+          return out;
+        };
+        </script>
+        """;
+
+    private LiveKitTab(IPage page) => Page = page;
+
+    public IPage Page { get; }
+
+    /// <summary>The folder of LiveKit's npm packages (its node_modules installed by <c>npm ci</c>).</summary>
+    public static string PeerFolder
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Sluice.slnx")))
+                {
+                    var folder = Path.Combine(dir.FullName, "tests", "Sluice.Server.Tests", "Peers", "livekit");
+                    if (!File.Exists(Path.Combine(folder, "node_modules", "livekit-client", "dist", "livekit-client.umd.js")))
+                    {
+                        throw new InvalidOperationException($"livekit-client is not installed in {folder}: run `npm ci` there (.ci/run does)");
+                    }
+
+                    return folder;
+                }
+            }
+
+            throw new InvalidOperationException("the repository (Sluice.slnx) is not above " + AppContext.BaseDirectory);
+        }
+    }
+
+    /// <summary>
+    /// Serves the page and the SDK's bundle from the node under test (<c>/livekit-test/</c>), as an app served beside its
+    /// LiveKit server would be: Chromium lets a page reach loopback (its WebSockets too) only from loopback itself.
+    /// </summary>
+    public static void MapPage(WebApplication app)
+    {
+        var bundle = Path.Combine(PeerFolder, "node_modules", "livekit-client", "dist", "livekit-client.umd.js");
+        app.MapGet("/livekit-test/livekit-client.umd.js", () => Results.File(bundle, "text/javascript"));
+        app.MapGet("/livekit-test/", () => Results.Text(Html, "text/html"));
+    }
+
+    /// <summary>Opens the page (see <see cref="MapPage"/>) of <paramref name="node"/>.</summary>
+    public static async Task<LiveKitTab> OpenAsync(IBrowser browser, Uri node)
+    {
+        var page = await browser.NewPageAsync();
+        if (Environment.GetEnvironmentVariable("SLUICE_LIVEKIT_CONSOLE") is { } consoleLog)
+        {
+            page.Console += (_, message) => File.AppendAllText(consoleLog, message.Type + ": " + message.Text + "\n");
+        }
+
+        await page.GotoAsync(new Uri(node, "/livekit-test/").ToString());
+        return new LiveKitTab(page);
+    }
+
+    /// <summary>A token for <paramref name="identity"/> in <paramref name="room"/> with LiveKit's development key, as LiveKit's server SDKs make them.</summary>
+    public static string Token(string room, string identity, VideoGrant? grant = null) =>
+        AccessToken.Create(new AccessClaims(ApiKey, identity, grant ?? new VideoGrant { RoomJoin = true, Room = room }) { Name = identity },
+            ApiSecret, DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
+
+    /// <summary>Connects with the SDK's defaults (or <paramref name="options"/>, the <c>Room</c> constructor's); what the SDK then says of the room.</summary>
+    public async Task<JoinResult> JoinAsync(Uri node, string room, string identity, object? options = null)
+    {
+        var url = new UriBuilder(node) { Scheme = "ws" }.Uri.ToString().TrimEnd('/');
+        var result = await Page.EvaluateAsync<JsonElement>("([url, token, options]) => join(url, token, options)", new object?[] { url, Token(room, identity), options });
+        return JsonSerializer.Deserialize<JoinResult>(result.GetRawText(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+    }
+
+    /// <summary>Publishes camera and microphone (<c>enableCameraAndMicrophone</c>); the track sids the SDK got.</summary>
+    public async Task<string[]> PublishAsync() => await Page.EvaluateAsync<string[]>("() => publish()");
+
+    public async Task<RemoteTrack[]> RemoteAsync()
+    {
+        var result = await Page.EvaluateAsync<JsonElement>("() => remote()");
+        return JsonSerializer.Deserialize<RemoteTrack[]>(result.GetRawText(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+    }
+
+    public async Task<string[]> LogAsync() => await Page.EvaluateAsync<string[]>("() => window.log");
+
+    /// <summary>Polls <see cref="RemoteAsync"/> until <paramref name="done"/> holds; times out naming <paramref name="what"/> and the last state.</summary>
+    public async Task<RemoteTrack[]> WaitAsync(Func<RemoteTrack[], bool> done, string what, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+        while (true)
+        {
+            var remote = await RemoteAsync();
+            if (done(remote))
+            {
+                return remote;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}: remote tracks {JsonSerializer.Serialize(remote)}; log [{string.Join("; ", await LogAsync())}]");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    internal sealed record JoinResult(string Sid, string Identity, string Room, string? Server, string[] Others);
+
+    internal sealed record RemoteTrack(string Identity, string Sid, string Kind, bool Subscribed, bool Muted, int FramesDecoded, int Packets, int Width);
+}
