@@ -47,7 +47,8 @@ internal sealed partial class LiveKitConnection
     private readonly Channel<SignalRequest> _inbox = Channel.CreateBounded<SignalRequest>(new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
 
     // The loop's own state.
-    private readonly Dictionary<string, ByteString> _sent = new(StringComparer.Ordinal);
+    // What this client was last told of each participant (by sid), and who that is.
+    private readonly Dictionary<string, (ByteString Content, string Identity)> _sent = new(StringComparer.Ordinal);
     private uint _version;
     private bool _json;
     private SessionId? _publisher;
@@ -56,6 +57,7 @@ internal sealed partial class LiveKitConnection
     private uint _offerId;
     private uint _offerInFlight;
     private long _offerSentAt;
+    private long _lastHeardAt;
     private volatile ImmutableDictionary<string, TrackInfo> _tracks = ImmutableDictionary<string, TrackInfo>.Empty;
 
     public LiveKitConnection(WebSocket socket, AccessClaims claims, bool autoSubscribe, LiveKitRooms rooms, SfuNode node, ISfu sfu,
@@ -132,6 +134,7 @@ internal sealed partial class LiveKitConnection
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var room = _rooms.Add(this);
+        _lastHeardAt = _time.GetTimestamp();
         try
         {
             await SendAsync(new SignalResponse { Join = JoinResponse(room) }, cancellationToken);
@@ -156,6 +159,7 @@ internal sealed partial class LiveKitConnection
 
                     while (_inbox.Reader.TryRead(out var request))
                     {
+                        _lastHeardAt = _time.GetTimestamp();
                         if (!await HandleAsync(request, cancellationToken))
                         {
                             return;
@@ -167,6 +171,14 @@ internal sealed partial class LiveKitConnection
 
                 if (tick.IsCompleted)
                 {
+                    if (_time.GetElapsedTime(_lastHeardAt) > TimeSpan.FromSeconds(PingTimeout))
+                    {
+                        // LiveKit's clients ping every PingInterval: silence this long is a client gone without a word.
+                        LogRefused(Identity, RoomName, "connection", $"nothing heard for {PingTimeout} s; closed");
+                        await _socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "ping timeout", cancellationToken);
+                        break;
+                    }
+
                     await TickAsync(cancellationToken);
                     tick = ticker.WaitForNextTickAsync(cancellationToken).AsTask();
                 }
@@ -217,7 +229,7 @@ internal sealed partial class LiveKitConnection
             if (other.Sid != Sid)
             {
                 other.Version = ++_version;
-                _sent[other.Sid] = Content(other);
+                _sent[other.Sid] = (Content(other), other.Identity);
                 response.OtherParticipants.Add(other);
             }
         }
@@ -463,18 +475,18 @@ internal sealed partial class LiveKitConnection
 
             present.Add(info.Sid);
             var content = Content(info);
-            if (!_sent.TryGetValue(info.Sid, out var last) || !last.Equals(content))
+            if (!_sent.TryGetValue(info.Sid, out var last) || !last.Content.Equals(content))
             {
-                _sent[info.Sid] = content;
+                _sent[info.Sid] = (content, info.Identity);
                 info.Version = ++_version;
                 update.Participants.Add(info);
             }
         }
 
-        foreach (var gone in _sent.Keys.Where(sid => !present.Contains(sid)).ToList())
+        foreach (var (gone, (_, identity)) in _sent.Where(p => !present.Contains(p.Key)).ToList())
         {
             _sent.Remove(gone);
-            update.Participants.Add(new ParticipantInfo { Sid = gone, Identity = gone, State = ParticipantInfo.Types.State.Disconnected, Version = ++_version });
+            update.Participants.Add(new ParticipantInfo { Sid = gone, Identity = identity, State = ParticipantInfo.Types.State.Disconnected, Version = ++_version });
         }
 
         if (update.Participants.Count > 0)

@@ -54,4 +54,33 @@ public sealed class LiveKitSdkTests
         Assert.Equal(3, room!.Publishers.Length);
         Assert.Equal(3, room.Subscribers.Length);
     }
+
+    [ChromiumFact]
+    public async Task Mute_and_unmute_are_seen_by_the_others_and_a_closed_tab_leaves_within_five_seconds()
+    {
+        await using var node = await TestNode.StartAsync(LiveKitTab.MapPage, "--dev");
+        await using var chromium = await Chromium.StartAsync();
+        var ann = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
+        var bob = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
+        await ann.JoinAsync(node.BaseUri, "mute", "ann");
+        await ann.PublishAsync();
+        await bob.JoinAsync(node.BaseUri, "mute", "bob");
+        await bob.WaitAsync(r => r.Any(t => t.Identity == "ann" && t.Kind == "video" && t.FramesDecoded >= 10), "bob decoding ann");
+
+        await ann.MuteAsync("video", true);
+        await bob.WaitForLogAsync(log => log.Contains("muted ann video"), "bob seeing ann's camera muted");
+        Assert.Contains((await bob.RemoteAsync()), t => t.Identity == "ann" && t.Kind == "video" && t.Muted);
+        await ann.MuteAsync("video", false);
+        await bob.WaitForLogAsync(log => log.Contains("unmuted ann video"), "bob seeing ann's camera unmuted");
+
+        // ann's tab closes: bob hears of it within 5 s, and ann's sessions end.
+        var closed = DateTime.UtcNow;
+        await ann.Page.CloseAsync();
+        await bob.WaitForLogAsync(log => log.Contains("disconnected ann"), "bob seeing ann leave", seconds: 5);
+        Assert.InRange(DateTime.UtcNow - closed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        Assert.DoesNotContain(await bob.RemoteAsync(), t => t.Identity == "ann");
+        Assert.True(node.Node.TryGetRoom(RoomId.Conference("mute"), out var room));
+        await Poll.Until(() => !room!.Publishers.Any(p => p.Participant?.Id == "ann"), "ann's publisher session to end");
+        Assert.Single(room!.Publishers); // bob's: its data channels
+    }
 }

@@ -45,6 +45,21 @@ internal sealed class LiveKitTab
           await room.localParticipant.enableCameraAndMicrophone();
           return [...room.localParticipant.trackPublications.values()].map(p => p.trackSid);
         };
+        window.mute = async (kind, muted) => {
+          const pub = [...room.localParticipant.trackPublications.values()].find(p => p.kind === kind);
+          if (muted) await pub.mute(); else await pub.unmute();
+        };
+        window.send = async (text, reliable, to) => {
+          await room.localParticipant.publishData(new TextEncoder().encode(text), { reliable, destinationIdentities: to || undefined });
+        };
+        window.setSubscribed = (identity, kind, subscribed) => {
+          const p = [...room.remoteParticipants.values()].find(p => p.identity === identity);
+          [...p.trackPublications.values()].find(t => t.kind === kind).setSubscribed(subscribed);
+        };
+        window.setQuality = (identity, quality) => {
+          const p = [...room.remoteParticipants.values()].find(p => p.identity === identity);
+          [...p.trackPublications.values()].find(t => t.kind === 'video').setVideoQuality(quality);
+        };
         window.remote = async () => {
           const out = [];
           for (const p of room.remoteParticipants.values()) {
@@ -136,6 +151,34 @@ internal sealed class LiveKitTab
     }
 
     public async Task<string[]> LogAsync() => await Page.EvaluateAsync<string[]>("() => window.log");
+
+    /// <summary>Mutes or unmutes the local track of <paramref name="kind"/> (<c>audio</c>, <c>video</c>).</summary>
+    public Task MuteAsync(string kind, bool muted) => Page.EvaluateAsync("([kind, muted]) => mute(kind, muted)", new object[] { kind, muted });
+
+    /// <summary><c>publishData</c> of <paramref name="text"/>, reliable or lossy, to everyone or to <paramref name="to"/>.</summary>
+    public Task SendAsync(string text, bool reliable, params string[] to) =>
+        Page.EvaluateAsync("([text, reliable, to]) => send(text, reliable, to)", new object?[] { text, reliable, to.Length == 0 ? null : to });
+
+    /// <summary>Polls the page's log until <paramref name="done"/> holds; the log.</summary>
+    public async Task<string[]> WaitForLogAsync(Func<string[], bool> done, string what, int seconds = 15)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+        while (true)
+        {
+            var log = await LogAsync();
+            if (done(log))
+            {
+                return log;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}: log [{string.Join("; ", log)}]");
+            }
+
+            await Task.Delay(100);
+        }
+    }
 
     /// <summary>Polls <see cref="RemoteAsync"/> until <paramref name="done"/> holds; times out naming <paramref name="what"/> and the last state.</summary>
     public async Task<RemoteTrack[]> WaitAsync(Func<RemoteTrack[], bool> done, string what, int seconds = 20)
