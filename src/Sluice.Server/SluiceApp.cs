@@ -85,7 +85,7 @@ public static partial class SluiceApp
         builder.Services.AddHostedService<Cascade.CascadeSupervisor>();
         builder.Services.AddSingleton(provider => new RoomSignalling(provider.GetRequiredService<SfuNode>(), TimeProvider.System, provider.GetRequiredService<ILogger<RoomSignalling>>()));
         builder.Services.AddHostedService(provider => provider.GetRequiredService<RoomSignalling>());
-        builder.Services.AddSingleton(provider => new LiveKit.LiveKitRooms(provider.GetRequiredService<SfuNode>(), TimeProvider.System));
+        builder.Services.AddSingleton(provider => new LiveKit.LiveKitRooms(provider.GetRequiredService<SfuNode>(), TimeProvider.System, provider.GetRequiredService<ILogger<LiveKit.LiveKitRooms>>()));
         builder.Services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<ServerOptions>>().Value;

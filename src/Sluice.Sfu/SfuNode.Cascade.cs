@@ -126,7 +126,7 @@ public sealed partial class SfuNode
             session.LocalDescription = pending.Offer;
             if (NegotiatedData.From(answer, pending.Offer) is { } data)
             {
-                session.AttachData(data, _options, () => ConferenceSignalling);
+                session.AttachData(data, _options, () => ConferenceSignalling, () => ConferenceData);
             }
 
             room.Rebind();

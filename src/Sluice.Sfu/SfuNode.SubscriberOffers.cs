@@ -99,7 +99,7 @@ public sealed partial class SfuNode
 
             if (NegotiatedData.From(answer, pending.Offer) is { } data)
             {
-                session.AttachData(data, _options, () => ConferenceSignalling);
+                session.AttachData(data, _options, () => ConferenceSignalling, () => ConferenceData);
             }
 
             room.Subscribers = room.Subscribers.Add(session);

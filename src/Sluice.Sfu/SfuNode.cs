@@ -62,6 +62,9 @@ public sealed partial class SfuNode : ISfu, IDisposable
     /// <summary>Where conference sessions' <c>control</c> channels go (the server's room signalling); null drops them.</summary>
     public Data.IConferenceSignalling? ConferenceSignalling { get; set; }
 
+    /// <summary>Where a conference's data messages go first (a protocol routing its own, LiveKit's); null: the room's relay.</summary>
+    public Data.IConferenceDataRouter? ConferenceData { get; set; }
+
     /// <summary>Where the media socket listens (every session shares it).</summary>
     public IPEndPoint MediaEndPoint => _mux.LocalEndPoint;
 
@@ -435,7 +438,7 @@ public sealed partial class SfuNode : ISfu, IDisposable
     {
         if (NegotiatedData.From(offer, answer) is { } data)
         {
-            session.AttachData(data, _options, () => ConferenceSignalling);
+            session.AttachData(data, _options, () => ConferenceSignalling, () => ConferenceData);
         }
     }
 

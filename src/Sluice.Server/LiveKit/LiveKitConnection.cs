@@ -89,6 +89,11 @@ internal sealed partial class LiveKitConnection
 
     public Participant Participant => new(Identity, Sid);
 
+    public bool MayPublishData => _claims.Video.MayPublishData;
+
+    /// <summary>The participant's publisher session (its data channels are there), once its first offer was answered.</summary>
+    public SfuSession? PublisherSession { get; private set; }
+
     private RoomId Room => RoomId.Conference(RoomName);
 
     /// <summary>This participant as the others see it: what it announced, with what the node knows of each track.</summary>
@@ -383,6 +388,7 @@ internal sealed partial class LiveKitConnection
         }
 
         _publisher = result.Value!.Session.Id;
+        PublisherSession = result.Value.Session;
         await SendAsync(new SignalResponse { Answer = new SessionDescription { Type = "answer", Sdp = result.Value.Sdp, Id = offer.Id } }, cancellationToken);
     }
 

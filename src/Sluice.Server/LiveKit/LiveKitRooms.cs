@@ -1,8 +1,12 @@
 using System.Collections.Immutable;
 using System.Security.Cryptography;
+using Google.Protobuf;
 using Sluice.LiveKit.Protocol;
 using Sluice.Sfu;
+using Sluice.Rtc.Sctp;
+using Sluice.Sfu.Data;
 using Sluice.Sfu.Forwarding;
+using Sluice.Sfu.Sessions;
 using Room = Sluice.LiveKit.Protocol.Room;
 
 namespace Sluice.Server.LiveKit;
@@ -13,17 +17,86 @@ namespace Sluice.Server.LiveKit;
 /// a LiveKit client is described from what it announced, anyone else (weever-streaming clients, the room page) from
 /// the tracks its sessions publish. A room here is the conference of the same name.
 /// </summary>
-internal sealed class LiveKitRooms
+internal sealed partial class LiveKitRooms : IConferenceDataRouter
 {
+    /// <summary>The labels of LiveKit's data channels that carry <see cref="DataPacket"/>s: ordered and reliable, and unordered without retransmissions.</summary>
+    public const string ReliableLabel = "_reliable";
+
+    public const string LossyLabel = "_lossy";
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, RoomState> _rooms = new(StringComparer.Ordinal);
     private readonly SfuNode _node;
     private readonly TimeProvider _time;
 
-    public LiveKitRooms(SfuNode node, TimeProvider time)
+    private readonly ILogger _logger;
+    private long _dataDropped;
+
+    public LiveKitRooms(SfuNode node, TimeProvider time, ILogger<LiveKitRooms> logger)
     {
         _node = node;
         _time = time;
+        _logger = logger;
+        node.ConferenceData = this;
+    }
+
+    /// <summary>Data packets dropped: not a DataPacket, or from a participant whose token does not allow publishing data.</summary>
+    public long DataDropped => Interlocked.Read(ref _dataDropped);
+
+    /// <summary>
+    /// A LiveKit participant's <see cref="DataPacket"/> on <c>_reliable</c> or <c>_lossy</c>: stamped with its sender
+    /// (identity and sid, whatever the client wrote) and sent to every other LiveKit participant of the room, or to
+    /// those its destination identities name, on their channel of the same label (LiveKit's clients read their
+    /// publisher connection's channels too). Runs on the media receive thread.
+    /// </summary>
+    public bool TryRoute(SfuSession session, DataChannel channel, DataMessage message)
+    {
+        if (channel.Label is not (ReliableLabel or LossyLabel) || session.Participant is not { } who
+            || Connections(session.Room.Id.Value).Find(c => c.Sid == who.FullId) is not { } from)
+        {
+            return false;
+        }
+
+        DataPacket packet;
+        try
+        {
+            packet = DataPacket.Parser.ParseFrom(message.Data);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException e)
+        {
+            Interlocked.Increment(ref _dataDropped);
+            LogDataDropped(from.Identity, from.RoomName, "not a DataPacket: " + e.Message);
+            return true;
+        }
+
+        if (!from.MayPublishData)
+        {
+            Interlocked.Increment(ref _dataDropped);
+            LogDataDropped(from.Identity, from.RoomName, "the token does not allow publishing data");
+            return true;
+        }
+
+        packet.ParticipantIdentity = from.Identity;
+        packet.ParticipantSid = from.Sid;
+        var destinations = new HashSet<string>(packet.DestinationIdentities, StringComparer.Ordinal);
+        if (packet.ValueCase == DataPacket.ValueOneofCase.User)
+        {
+            packet.User.ParticipantIdentity = from.Identity;
+            packet.User.ParticipantSid = from.Sid;
+            destinations.UnionWith(packet.User.DestinationIdentities);
+        }
+
+        var bytes = packet.ToByteArray();
+        foreach (var to in Connections(from.RoomName))
+        {
+            if (to != from && (destinations.Count == 0 || destinations.Contains(to.Identity))
+                && to.PublisherSession?.Data?.Endpoint.Find(channel.Label) is { State: DataChannelState.Open } target)
+            {
+                target.Send(bytes, binary: true);
+            }
+        }
+
+        return true;
     }
 
     /// <summary>LiveKit's ids: a prefix and 12 characters of base 62.</summary>
@@ -197,4 +270,7 @@ internal sealed class LiveKitRooms
 
         public ImmutableList<LiveKitConnection> Connections { get; set; } = [];
     }
+
+    [LoggerMessage(1, LogLevel.Information, "LiveKit participant '{Identity}' of room '{Room}': a data packet dropped: {Reason}")]
+    private partial void LogDataDropped(string identity, string room, string reason);
 }

@@ -20,7 +20,7 @@ public sealed class SessionData
     private bool _synced;
 
     internal SessionData(SfuSession session, WebRtcTransport transport, NegotiatedData negotiated, SfuOptions options, TimeProvider time,
-        Func<IConferenceSignalling?> signalling)
+        Func<IConferenceSignalling?> signalling, Func<IConferenceDataRouter?> router)
     {
         Session = session;
         Negotiated = negotiated;
@@ -43,7 +43,7 @@ public sealed class SessionData
                 {
                     signalling()?.MessageReceived(Session, channel, message);
                 }
-                else
+                else if (Session.Room.Kind != RoomKind.Conference || router() is not { } routed || !routed.TryRoute(Session, channel, message))
                 {
                     DataRelay.OnMessage(this, channel, message);
                 }

@@ -111,8 +111,8 @@ public abstract class SfuSession : IDisposable
     public SessionData? Data { get; private set; }
 
     /// <summary>Attaches the SCTP association for an accepted data section; before the transport starts, so no INIT is missed.</summary>
-    internal void AttachData(NegotiatedData negotiated, SfuOptions options, Func<IConferenceSignalling?> signalling) =>
-        Data ??= new SessionData(this, Transport, negotiated, options, _time, signalling);
+    internal void AttachData(NegotiatedData negotiated, SfuOptions options, Func<IConferenceSignalling?> signalling, Func<IConferenceDataRouter?> router) =>
+        Data ??= new SessionData(this, Transport, negotiated, options, _time, signalling, router);
 
     /// <summary>
     /// A per-receive-thread buffer for rewritten packets: the transport protects and sends synchronously,

@@ -83,4 +83,34 @@ public sealed class LiveKitSdkTests
         await Poll.Until(() => !room!.Publishers.Any(p => p.Participant?.Id == "ann"), "ann's publisher session to end");
         Assert.Single(room!.Publishers); // bob's: its data channels
     }
+
+    [ChromiumFact]
+    public async Task Data_published_reliable_and_lossy_reaches_the_others_with_the_senders_identity_and_destinations_narrow_it()
+    {
+        await using var node = await TestNode.StartAsync(LiveKitTab.MapPage, "--dev");
+        await using var chromium = await Chromium.StartAsync();
+        var tabs = new Dictionary<string, LiveKitTab>();
+        foreach (var person in People)
+        {
+            tabs[person] = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
+            await tabs[person].JoinAsync(node.BaseUri, "data", person);
+        }
+
+        await tabs["ann"].SendAsync("hello reliable", reliable: true);
+        await tabs["ann"].SendAsync("hello lossy", reliable: false);
+        await tabs["bob"].SendAsync("only for cy", reliable: true, "cy");
+        foreach (var person in new[] { "bob", "cy" })
+        {
+            await tabs[person].WaitForLogAsync(log => log.Contains("data ann hello reliable") && log.Contains("data ann hello lossy"), $"{person} receiving ann's data");
+        }
+
+        await tabs["cy"].WaitForLogAsync(log => log.Contains("data bob only for cy"), "cy receiving bob's message");
+
+        // Nobody receives their own, and ann is not among bob's destinations.
+        await tabs["ann"].SendAsync("last", reliable: true);
+        await tabs["bob"].WaitForLogAsync(log => log.Contains("data ann last"), "bob receiving ann's last");
+        var annLog = await tabs["ann"].LogAsync();
+        Assert.DoesNotContain(annLog, line => line.StartsWith("data ", StringComparison.Ordinal));
+        Assert.DoesNotContain("data bob only for cy", await tabs["bob"].LogAsync());
+    }
 }
