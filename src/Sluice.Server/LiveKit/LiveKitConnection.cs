@@ -58,6 +58,13 @@ internal sealed partial class LiveKitConnection
     private uint _offerInFlight;
     private long _offerSentAt;
     private long _lastHeardAt;
+
+    // What the client asked of the tracks it receives, by track sid: unsubscribed ones, and per-track settings.
+    private readonly HashSet<string> _unsubscribed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, UpdateTrackSettings> _settings = new(StringComparer.Ordinal);
+
+    // What was last applied to each subscription, so that only a change is (other APIs may set them too).
+    private readonly Dictionary<Subscription, (bool Enabled, int? Pinned)> _applied = [];
     private volatile ImmutableDictionary<string, TrackInfo> _tracks = ImmutableDictionary<string, TrackInfo>.Empty;
 
     public LiveKitConnection(WebSocket socket, AccessClaims claims, bool autoSubscribe, LiveKitRooms rooms, SfuNode node, ISfu sfu,
@@ -348,7 +355,15 @@ internal sealed partial class LiveKitConnection
                 OnMute(request.Mute);
                 break;
             case SignalRequest.MessageOneofCase.Subscription:
-                // Auto-subscribe toggles are taken as a whole; per-track choices follow in a later step.
+                OnUpdateSubscription(request.Subscription);
+                break;
+            case SignalRequest.MessageOneofCase.TrackSetting:
+                foreach (var sid in request.TrackSetting.TrackSids)
+                {
+                    _settings[sid] = request.TrackSetting;
+                }
+
+                ApplySettings();
                 break;
             case SignalRequest.MessageOneofCase.Ping:
                 await SendAsync(new SignalResponse { Pong = request.Ping }, cancellationToken);
@@ -433,6 +448,73 @@ internal sealed partial class LiveKitConnection
         }
     }
 
+    private void OnUpdateSubscription(UpdateSubscription update)
+    {
+        foreach (var sid in update.TrackSids.Concat(update.ParticipantTracks.SelectMany(p => p.TrackSids)))
+        {
+            if (update.Subscribe)
+            {
+                _unsubscribed.Remove(sid);
+            }
+            else
+            {
+                _unsubscribed.Add(sid);
+            }
+        }
+
+        ApplySettings();
+    }
+
+    /// <summary>
+    /// The client's choices on the sections that receive each track: an unsubscribed or disabled track is not sent
+    /// (its section stays, and a video track resumes at a keyframe); a video track's quality or size picks the
+    /// simulcast encoding (LOW the smallest, MEDIUM the middle one, a size the smallest at least that wide; HIGH, or
+    /// a size the largest serves, leaves the choice to the node's bandwidth allocation).
+    /// </summary>
+    private void ApplySettings()
+    {
+        foreach (var subscription in _subscriber?.Subscriptions ?? [])
+        {
+            if (subscription.Wanted is not { } id)
+            {
+                continue;
+            }
+
+            var settings = _settings.GetValueOrDefault(id.Value);
+            var enabled = !_unsubscribed.Contains(id.Value) && settings?.Disabled != true;
+            var pinned = subscription.Kind == MediaKind.Video && settings is not null && subscription.Source is { Encodings.Length: > 1 } track
+                ? EncodingFor(track, settings)
+                : null;
+            var applied = _applied.TryGetValue(subscription, out var last) ? last : (Enabled: true, Pinned: null);
+            if (applied != (enabled, pinned))
+            {
+                subscription.SetEnabled(enabled);
+                subscription.Pin(pinned);
+                _applied[subscription] = (enabled, pinned);
+            }
+        }
+    }
+
+    private static int? EncodingFor(PublishedTrack track, UpdateTrackSettings settings)
+    {
+        var ordered = track.Encodings.Where(e => e.Bitrate > 0).ToList();
+        if (ordered.Count == 0)
+        {
+            return null;
+        }
+
+        ordered.Sort((a, b) => a.CompareLayer(b));
+        var chosen = settings.Width > 0
+            ? ordered.FirstOrDefault(e => e.Width >= settings.Width) ?? ordered[^1]
+            : settings.Quality switch
+            {
+                VideoQuality.Low => ordered[0],
+                VideoQuality.Medium => ordered[ordered.Count / 2],
+                _ => ordered[^1],
+            };
+        return chosen == ordered[^1] ? null : chosen.Index;
+    }
+
     private void OnSubscriberAnswer(SessionDescription answer)
     {
         if (_offerInFlight == 0 || answer.Id != _offerInFlight)
@@ -469,6 +551,7 @@ internal sealed partial class LiveKitConnection
     /// <summary>The participant updates this client has not had, then the subscriber offer the room now calls for.</summary>
     private async Task TickAsync(CancellationToken cancellationToken)
     {
+        ApplySettings();
         var participants = _rooms.Participants(RoomName);
         var update = new ParticipantUpdate();
         var present = new HashSet<string>(StringComparer.Ordinal);

@@ -132,7 +132,7 @@ public sealed class TrackEncoding
     /// Orders the encodings of one track from the lowest layer up: by picture size when both are known (a layer
     /// that is ramping up may briefly carry fewer bits than a smaller one), else by bitrate.
     /// </summary>
-    internal int CompareLayer(TrackEncoding other)
+    public int CompareLayer(TrackEncoding other)
     {
         var (mine, theirs) = ((long)Width * Height, (long)other.Width * other.Height);
         return mine > 0 && theirs > 0 && mine != theirs ? mine.CompareTo(theirs) : Bitrate.CompareTo(other.Bitrate);

@@ -113,4 +113,35 @@ public sealed class LiveKitSdkTests
         Assert.DoesNotContain(annLog, line => line.StartsWith("data ", StringComparison.Ordinal));
         Assert.DoesNotContain("data bob only for cy", await tabs["bob"].LogAsync());
     }
+
+    [ChromiumFact]
+    public async Task Video_quality_picks_the_simulcast_layer_and_an_unsubscribed_track_is_not_sent()
+    {
+        await using var node = await TestNode.StartAsync(LiveKitTab.MapPage, "--dev");
+        await using var chromium = await Chromium.StartAsync();
+        var ann = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
+        var bob = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
+        await ann.JoinAsync(node.BaseUri, "quality", "ann");
+        await ann.PublishAsync();
+        await bob.JoinAsync(node.BaseUri, "quality", "bob");
+        static LiveKitTab.RemoteTrack? Video(LiveKitTab.RemoteTrack[] r) => r.FirstOrDefault(t => t.Identity == "ann" && t.Kind == "video");
+        var open = await bob.WaitAsync(r => Video(r) is { FramesDecoded: >= 30, Width: >= 640 }, "bob decoding ann's camera large");
+
+        // LOW: the smallest layer (LiveKit's camera default is 1280x720 with 320x180 and 640x360 below it).
+        await bob.SetVideoQualityAsync("ann", 0);
+        await bob.WaitAsync(r => Video(r) is { Width: > 0 and <= 320 }, "bob's copy of ann's camera at the low layer", seconds: 10);
+        await bob.SetVideoQualityAsync("ann", 2);
+        await bob.WaitAsync(r => Video(r) is { Width: var w } && w >= Video(open)!.Width, "bob's copy back at the top layer", seconds: 15);
+
+        // Unsubscribed: the node sends nothing of it; subscribed again: it flows again.
+        Assert.True(node.Node.TryGetRoom(RoomId.Conference("quality"), out var room));
+        var section = room!.Subscribers.Single(s => s.Participant?.Id == "bob").Subscriptions.Single(s => s.Kind == MediaKind.Video);
+        await bob.SetSubscribedAsync("ann", "video", false);
+        await Task.Delay(1000);
+        var stopped = section.PacketsSent;
+        await Task.Delay(1000);
+        Assert.Equal(stopped, section.PacketsSent);
+        await bob.SetSubscribedAsync("ann", "video", true);
+        await Poll.Until(() => section.PacketsSent > stopped + 50, "ann's camera to flow to bob again");
+    }
 }

@@ -155,6 +155,14 @@ internal sealed class LiveKitTab
     /// <summary>Mutes or unmutes the local track of <paramref name="kind"/> (<c>audio</c>, <c>video</c>).</summary>
     public Task MuteAsync(string kind, bool muted) => Page.EvaluateAsync("([kind, muted]) => mute(kind, muted)", new object[] { kind, muted });
 
+    /// <summary><c>setSubscribed</c> on <paramref name="identity"/>'s track of <paramref name="kind"/>.</summary>
+    public Task SetSubscribedAsync(string identity, string kind, bool subscribed) =>
+        Page.EvaluateAsync("([identity, kind, subscribed]) => setSubscribed(identity, kind, subscribed)", new object[] { identity, kind, subscribed });
+
+    /// <summary><c>setVideoQuality</c> on <paramref name="identity"/>'s video (LiveKit's VideoQuality: 0 low, 1 medium, 2 high).</summary>
+    public Task SetVideoQualityAsync(string identity, int quality) =>
+        Page.EvaluateAsync("([identity, quality]) => setQuality(identity, quality)", new object[] { identity, quality });
+
     /// <summary><c>publishData</c> of <paramref name="text"/>, reliable or lossy, to everyone or to <paramref name="to"/>.</summary>
     public Task SendAsync(string text, bool reliable, params string[] to) =>
         Page.EvaluateAsync("([text, reliable, to]) => send(text, reliable, to)", new object?[] { text, reliable, to.Length == 0 ? null : to });
