@@ -86,6 +86,7 @@ public static partial class SluiceApp
         builder.Services.AddSingleton(provider => new RoomSignalling(provider.GetRequiredService<SfuNode>(), TimeProvider.System, provider.GetRequiredService<ILogger<RoomSignalling>>()));
         builder.Services.AddHostedService(provider => provider.GetRequiredService<RoomSignalling>());
         builder.Services.AddSingleton(provider => new LiveKit.LiveKitRooms(provider.GetRequiredService<SfuNode>(), TimeProvider.System, provider.GetRequiredService<ILogger<LiveKit.LiveKitRooms>>()));
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<LiveKit.LiveKitRooms>());
         builder.Services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<ServerOptions>>().Value;
@@ -127,6 +128,7 @@ public static partial class SluiceApp
         app.MapWhip();
         app.MapWeever();
         app.MapLiveKit();
+        app.MapRoomService();
         app.MapAdmin().RequireAccess(AccessRight.Admin);
         app.MapRoomAdmin().RequireRoomAccess(AccessRight.Admin);
         app.MapGet("/healthz", () => Results.Text("ok"));

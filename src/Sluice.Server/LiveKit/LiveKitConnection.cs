@@ -44,7 +44,8 @@ internal sealed partial class LiveKitConnection
     private readonly IReadOnlyList<IceServer> _iceServers;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Channel<SignalRequest> _inbox = Channel.CreateBounded<SignalRequest>(new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    // The loop's work: the client's requests, and actions posted by the room service (run on the loop, in order).
+    private readonly Channel<object> _inbox = Channel.CreateBounded<object>(new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
 
     // The loop's own state.
     // What this client was last told of each participant (by sid), and who that is.
@@ -79,6 +80,9 @@ internal sealed partial class LiveKitConnection
         _time = time;
         _logger = logger;
         AutoSubscribe = autoSubscribe;
+        Name = claims.Name ?? "";
+        Metadata = claims.Metadata ?? "";
+        Attributes = claims.Attributes.ToImmutableDictionary(StringComparer.Ordinal);
         Sid = LiveKitRooms.NewSid("PA_");
         JoinedAt = time.GetUtcNow();
     }
@@ -96,7 +100,17 @@ internal sealed partial class LiveKitConnection
 
     public Participant Participant => new(Identity, Sid);
 
+    /// <summary>The participant's name, metadata and attributes: the token's, until the room service changes them.</summary>
+    public string Name { get; private set; } = "";
+
+    public string Metadata { get; private set; } = "";
+
+    private ImmutableDictionary<string, string> Attributes { get; set; } = ImmutableDictionary<string, string>.Empty;
+
     public bool MayPublishData => _claims.Video.MayPublishData;
+
+    /// <summary>Whether the participant announced a track.</summary>
+    public bool IsPublishing => !_tracks.IsEmpty;
 
     /// <summary>The participant's publisher session (its data channels are there), once its first offer was answered.</summary>
     public SfuSession? PublisherSession { get; private set; }
@@ -110,14 +124,14 @@ internal sealed partial class LiveKitConnection
         {
             Sid = Sid,
             Identity = Identity,
-            Name = _claims.Name ?? "",
-            Metadata = _claims.Metadata ?? "",
+            Name = Name,
+            Metadata = Metadata,
             State = ParticipantInfo.Types.State.Active,
             JoinedAt = JoinedAt.ToUnixTimeSeconds(),
             JoinedAtMs = JoinedAt.ToUnixTimeMilliseconds(),
             Permission = Permission(_claims.Video),
         };
-        foreach (var (key, value) in _claims.Attributes)
+        foreach (var (key, value) in Attributes)
         {
             info.Attributes[key] = value;
         }
@@ -141,6 +155,64 @@ internal sealed partial class LiveKitConnection
         info.IsPublisher = info.Tracks.Count > 0;
         return info;
     }
+
+    /// <summary>Runs <paramref name="action"/> on the connection's loop (false from it ends the connection); false when the loop is full or gone.</summary>
+    public bool Post(Func<CancellationToken, Task<bool>> action) => _inbox.Writer.TryWrite(action);
+
+    /// <summary>The server ends the participant's connection (room service, room deleted): a leave with the reason, then close.</summary>
+    public bool Remove(DisconnectReason reason) => Post(async cancellationToken =>
+    {
+        await SendAsync(new SignalResponse { Leave = new LeaveRequest { Reason = reason, Action = LeaveRequest.Types.Action.Disconnect } }, cancellationToken);
+        await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, reason.ToString(), cancellationToken);
+        return false;
+    });
+
+    /// <summary>The room service mutes or unmutes one of the participant's tracks: the client is told, the others see it.</summary>
+    public TrackInfo? MuteTrack(string trackSid, bool muted)
+    {
+        if (!_tracks.TryGetValue(trackSid, out var track))
+        {
+            return null;
+        }
+
+        var changed = track.Clone();
+        changed.Muted = muted;
+        _tracks = _tracks.SetItem(trackSid, changed);
+        Post(async cancellationToken =>
+        {
+            await SendAsync(new SignalResponse { Mute = new MuteTrackRequest { Sid = trackSid, Muted = muted } }, cancellationToken);
+            return true;
+        });
+        return changed;
+    }
+
+    /// <summary>The room service changes the participant's name, metadata or attributes (null: unchanged; an empty attribute value removes it).</summary>
+    public void Update(string? name, string? metadata, IReadOnlyDictionary<string, string> attributes)
+    {
+        Name = name ?? Name;
+        Metadata = metadata ?? Metadata;
+        var merged = Attributes;
+        foreach (var (key, value) in attributes)
+        {
+            merged = value.Length == 0 ? merged.Remove(key) : merged.SetItem(key, value);
+        }
+
+        Attributes = merged;
+    }
+
+    /// <summary>The room service subscribes the participant to tracks or unsubscribes it.</summary>
+    public void UpdateSubscription(UpdateSubscription update) => Post(_ =>
+    {
+        OnUpdateSubscription(update);
+        return Task.FromResult(true);
+    });
+
+    /// <summary>Sends a message to the client from the loop (room updates, the room service's data).</summary>
+    public void Send(SignalResponse response) => Post(async cancellationToken =>
+    {
+        await SendAsync(response, cancellationToken);
+        return true;
+    });
 
     /// <summary>Runs the connection until the socket closes or the client leaves; its sessions end with it.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -169,10 +241,20 @@ internal sealed partial class LiveKitConnection
                         break;
                     }
 
-                    while (_inbox.Reader.TryRead(out var request))
+                    while (_inbox.Reader.TryRead(out var work))
                     {
+                        if (work is Func<CancellationToken, Task<bool>> action)
+                        {
+                            if (!await action(cancellationToken))
+                            {
+                                return;
+                            }
+
+                            continue;
+                        }
+
                         _lastHeardAt = _time.GetTimestamp();
-                        if (!await HandleAsync(request, cancellationToken))
+                        if (!await HandleAsync((SignalRequest)work, cancellationToken))
                         {
                             return;
                         }

@@ -17,12 +17,15 @@ namespace Sluice.Server.LiveKit;
 /// a LiveKit client is described from what it announced, anyone else (weever-streaming clients, the room page) from
 /// the tracks its sessions publish. A room here is the conference of the same name.
 /// </summary>
-internal sealed partial class LiveKitRooms : IConferenceDataRouter
+internal sealed partial class LiveKitRooms : IConferenceDataRouter, IHostedService, IDisposable
 {
     /// <summary>The labels of LiveKit's data channels that carry <see cref="DataPacket"/>s: ordered and reliable, and unordered without retransmissions.</summary>
     public const string ReliableLabel = "_reliable";
 
     public const string LossyLabel = "_lossy";
+
+    /// <summary>How long a room the API created stays while empty, unless the request says (LiveKit's default).</summary>
+    public const uint DefaultEmptyTimeout = 300;
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, RoomState> _rooms = new(StringComparer.Ordinal);
@@ -39,6 +42,40 @@ internal sealed partial class LiveKitRooms : IConferenceDataRouter
         _logger = logger;
         node.ConferenceData = this;
     }
+
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _expiry;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _expiry = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
+            try
+            {
+                while (await timer.WaitForNextTickAsync(_stopping.Token))
+                {
+                    DeleteExpired();
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The node stops.
+            }
+        }, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        if (_expiry is not null)
+        {
+            await _expiry.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    public void Dispose() => _stopping.Dispose();
 
     /// <summary>Data packets dropped: not a DataPacket, or from a participant whose token does not allow publishing data.</summary>
     public long DataDropped => Interlocked.Read(ref _dataDropped);
@@ -117,13 +154,9 @@ internal sealed partial class LiveKitRooms : IConferenceDataRouter
     {
         lock (_lock)
         {
-            if (!_rooms.TryGetValue(connection.RoomName, out var room))
-            {
-                room = new RoomState(NewSid("RM_"), _time.GetUtcNow());
-                _rooms[connection.RoomName] = room;
-            }
-
+            var room = StateOf(connection.RoomName);
             room.Connections = room.Connections.Add(connection);
+            room.EmptySince = null;
             return Describe(connection.RoomName, room);
         }
     }
@@ -135,12 +168,165 @@ internal sealed partial class LiveKitRooms : IConferenceDataRouter
             if (_rooms.TryGetValue(connection.RoomName, out var room))
             {
                 room.Connections = room.Connections.Remove(connection);
-                if (room.Connections.IsEmpty)
+                if (room.Connections.IsEmpty && !room.CreatedByApi)
                 {
                     _rooms.Remove(connection.RoomName);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The room service's CreateRoom: a conference that stays while empty for its <c>empty_timeout</c> (LiveKit's
+    /// default 300 s, at least 1 s); an existing room is returned as it is.
+    /// </summary>
+    public Room CreateRoom(string name, uint emptyTimeout, uint maxParticipants, string metadata)
+    {
+        lock (_lock)
+        {
+            var exists = _rooms.TryGetValue(name, out var room) || _node.TryGetRoom(RoomId.Conference(name), out _);
+            room = StateOf(name);
+            if (!exists)
+            {
+                room.CreatedByApi = true;
+                room.EmptyTimeout = emptyTimeout == 0 ? DefaultEmptyTimeout : emptyTimeout;
+                room.MaxParticipants = maxParticipants;
+                room.Metadata = metadata;
+                room.EmptySince = _time.GetTimestamp();
+                _node.CreateRoom(RoomId.Conference(name));
+            }
+
+            return Describe(name, room);
+        }
+    }
+
+    /// <summary>Every conference on the node (and rooms created by the API), or those named.</summary>
+    public List<Room> ListRooms(IReadOnlyCollection<string> names)
+    {
+        lock (_lock)
+        {
+            var all = _node.Conferences.Select(r => r.Id.Value).Union(_rooms.Keys).Distinct(StringComparer.Ordinal);
+            return [.. all.Where(n => names.Count == 0 || names.Contains(n)).Order(StringComparer.Ordinal).Select(n => Describe(n, StateOf(n)))];
+        }
+    }
+
+    /// <summary>The room's description now; null when no such room exists.</summary>
+    public Room? Find(string name)
+    {
+        lock (_lock)
+        {
+            return _rooms.ContainsKey(name) || _node.TryGetRoom(RoomId.Conference(name), out _) ? Describe(name, StateOf(name)) : null;
+        }
+    }
+
+    /// <summary>Deletes a room: its LiveKit clients are told (ROOM_DELETED) and every session in it ends; false when unknown.</summary>
+    public bool DeleteRoom(string name)
+    {
+        ImmutableList<LiveKitConnection> connections;
+        lock (_lock)
+        {
+            var known = _rooms.Remove(name, out var room);
+            connections = room?.Connections ?? [];
+            known |= _node.TryGetRoom(RoomId.Conference(name), out _);
+            if (!known)
+            {
+                return false;
+            }
+        }
+
+        foreach (var connection in connections)
+        {
+            connection.Remove(DisconnectReason.RoomDeleted);
+        }
+
+        _node.DeleteRoom(RoomId.Conference(name));
+        return true;
+    }
+
+    /// <summary>Changes the room's metadata; every LiveKit client in it gets a room update. Null when the room is unknown.</summary>
+    public Room? UpdateMetadata(string name, string metadata)
+    {
+        Room described;
+        ImmutableList<LiveKitConnection> connections;
+        lock (_lock)
+        {
+            if (!_rooms.ContainsKey(name) && !_node.TryGetRoom(RoomId.Conference(name), out _))
+            {
+                return null;
+            }
+
+            var room = StateOf(name);
+            room.Metadata = metadata;
+            described = Describe(name, room);
+            connections = room.Connections;
+        }
+
+        foreach (var connection in connections)
+        {
+            connection.Send(new SignalResponse { RoomUpdate = new RoomUpdate { Room = described } });
+        }
+
+        return described;
+    }
+
+    /// <summary>
+    /// Sends a data packet from the server (the room service's SendData) to the room's LiveKit clients, or to those
+    /// named, on their reliable or lossy channel.
+    /// </summary>
+    public void SendData(string roomName, DataPacket packet, IReadOnlyCollection<string> identities, IReadOnlyCollection<string> sids)
+    {
+        var bytes = packet.ToByteArray();
+        var label = packet.Kind == DataPacket.Types.Kind.Lossy ? LossyLabel : ReliableLabel;
+        foreach (var to in Connections(roomName))
+        {
+            if (((identities.Count == 0 && sids.Count == 0) || identities.Contains(to.Identity) || sids.Contains(to.Sid))
+                && to.PublisherSession?.Data?.Endpoint.Find(label) is { State: DataChannelState.Open } target)
+            {
+                target.Send(bytes, binary: true);
+            }
+        }
+    }
+
+    /// <summary>Rooms the API created, empty for their empty_timeout, are deleted (the heartbeat calls this once a second).</summary>
+    public void DeleteExpired()
+    {
+        var expired = new List<string>();
+        lock (_lock)
+        {
+            var now = _time.GetTimestamp();
+            foreach (var (name, room) in _rooms)
+            {
+                var empty = room.Connections.IsEmpty && (!_node.TryGetRoom(RoomId.Conference(name), out var sluiceRoom) || sluiceRoom!.IsEmpty);
+                if (!room.CreatedByApi || !empty)
+                {
+                    room.EmptySince = null;
+                    continue;
+                }
+
+                room.EmptySince ??= now;
+                if (_time.GetElapsedTime(room.EmptySince.Value, now) >= TimeSpan.FromSeconds(room.EmptyTimeout))
+                {
+                    expired.Add(name);
+                }
+            }
+        }
+
+        foreach (var name in expired)
+        {
+            DeleteRoom(name);
+        }
+    }
+
+    private RoomState StateOf(string name)
+    {
+        if (!_rooms.TryGetValue(name, out var room))
+        {
+            var created = _node.TryGetRoom(RoomId.Conference(name), out var sluiceRoom) && sluiceRoom is not null ? sluiceRoom.CreatedAt : _time.GetUtcNow();
+            room = new RoomState(NewSid("RM_"), created);
+            _rooms[name] = room;
+        }
+
+        return room;
     }
 
     /// <summary>The connected LiveKit clients of a room.</summary>
@@ -251,16 +437,25 @@ internal sealed partial class LiveKitRooms : IConferenceDataRouter
         }
     }
 
-    private static Room Describe(string name, RoomState room) => new()
+    private Room Describe(string name, RoomState room)
     {
-        Sid = room.Sid,
-        Name = name,
-        EmptyTimeout = 300,
-        DepartureTimeout = 20,
-        CreationTime = room.CreatedAt.ToUnixTimeSeconds(),
-        CreationTimeMs = room.CreatedAt.ToUnixTimeMilliseconds(),
-        NumParticipants = (uint)room.Connections.Count,
-    };
+        var published = _node.TryGetRoom(RoomId.Conference(name), out var sluiceRoom) && sluiceRoom is not null ? sluiceRoom.Publishers : [];
+        var others = published.Where(p => p.Participant is { } who && !room.Connections.Any(c => c.Sid == who.FullId))
+            .Select(p => p.Participant!.Value.FullId).Distinct().Count();
+        return new Room
+        {
+            Sid = room.Sid,
+            Name = name,
+            EmptyTimeout = room.EmptyTimeout,
+            DepartureTimeout = 20,
+            MaxParticipants = room.MaxParticipants,
+            Metadata = room.Metadata,
+            CreationTime = room.CreatedAt.ToUnixTimeSeconds(),
+            CreationTimeMs = room.CreatedAt.ToUnixTimeMilliseconds(),
+            NumParticipants = (uint)(room.Connections.Count + others),
+            NumPublishers = (uint)(room.Connections.Count(c => c.IsPublishing) + others),
+        };
+    }
 
     private sealed class RoomState(string sid, DateTimeOffset createdAt)
     {
@@ -269,6 +464,16 @@ internal sealed partial class LiveKitRooms : IConferenceDataRouter
         public DateTimeOffset CreatedAt { get; } = createdAt;
 
         public ImmutableList<LiveKitConnection> Connections { get; set; } = [];
+
+        public bool CreatedByApi { get; set; }
+
+        public uint EmptyTimeout { get; set; } = DefaultEmptyTimeout;
+
+        public uint MaxParticipants { get; set; }
+
+        public string Metadata { get; set; } = "";
+
+        public long? EmptySince { get; set; }
     }
 
     [LoggerMessage(1, LogLevel.Information, "LiveKit participant '{Identity}' of room '{Room}': a data packet dropped: {Reason}")]

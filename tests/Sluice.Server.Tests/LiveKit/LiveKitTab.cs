@@ -134,10 +134,13 @@ internal sealed class LiveKitTab
             ApiSecret, DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
 
     /// <summary>Connects with the SDK's defaults (or <paramref name="options"/>, the <c>Room</c> constructor's); what the SDK then says of the room.</summary>
-    public async Task<JoinResult> JoinAsync(Uri node, string room, string identity, object? options = null)
+    public Task<JoinResult> JoinAsync(Uri node, string room, string identity, object? options = null) => JoinWithAsync(node, Token(room, identity), options);
+
+    /// <summary>Connects with <paramref name="token"/>.</summary>
+    public async Task<JoinResult> JoinWithAsync(Uri node, string token, object? options = null)
     {
         var url = new UriBuilder(node) { Scheme = "ws" }.Uri.ToString().TrimEnd('/');
-        var result = await Page.EvaluateAsync<JsonElement>("([url, token, options]) => join(url, token, options)", new object?[] { url, Token(room, identity), options });
+        var result = await Page.EvaluateAsync<JsonElement>("([url, token, options]) => join(url, token, options)", new object?[] { url, token, options });
         return JsonSerializer.Deserialize<JoinResult>(result.GetRawText(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
     }
 
