@@ -24,6 +24,9 @@ internal sealed partial class LiveKitRooms : IConferenceDataRouter, IHostedServi
 
     public const string LossyLabel = "_lossy";
 
+    /// <summary>The room page's chat channel (JSON <c>{"from", "text"}</c>), bridged to LiveKit's data packets.</summary>
+    public const string ChatLabel = "chat";
+
     /// <summary>How long a room the API created stays while empty, unless the request says (LiveKit's default).</summary>
     public const uint DefaultEmptyTimeout = 300;
 
@@ -88,8 +91,20 @@ internal sealed partial class LiveKitRooms : IConferenceDataRouter, IHostedServi
     /// </summary>
     public bool TryRoute(SfuSession session, DataChannel channel, DataMessage message)
     {
-        if (channel.Label is not (ReliableLabel or LossyLabel) || session.Participant is not { } who
-            || Connections(session.Room.Id.Value).Find(c => c.Sid == who.FullId) is not { } from)
+        if (session.Participant is not { } who)
+        {
+            return false;
+        }
+
+        var connections = Connections(session.Room.Id.Value);
+        if (channel.Label == ChatLabel)
+        {
+            // The room page's chat reaches LiveKit clients too; the room's relay still carries it to everyone else.
+            ChatToLiveKit(connections, who, message);
+            return false;
+        }
+
+        if (channel.Label is not (ReliableLabel or LossyLabel) || connections.Find(c => c.Sid == who.FullId) is not { } from)
         {
             return false;
         }
@@ -124,7 +139,7 @@ internal sealed partial class LiveKitRooms : IConferenceDataRouter, IHostedServi
         }
 
         var bytes = packet.ToByteArray();
-        foreach (var to in Connections(from.RoomName))
+        foreach (var to in connections)
         {
             if (to != from && (destinations.Count == 0 || destinations.Contains(to.Identity))
                 && to.PublisherSession?.Data?.Endpoint.Find(channel.Label) is { State: DataChannelState.Open } target)
@@ -133,7 +148,84 @@ internal sealed partial class LiveKitRooms : IConferenceDataRouter, IHostedServi
             }
         }
 
+        if (destinations.Count == 0 && channel.Label == ReliableLabel && packet.ValueCase == DataPacket.ValueOneofCase.User)
+        {
+            ChatFromLiveKit(session, from, packet.User.Payload);
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// A room-page chat message (<c>{"from", "text"}</c> on the <c>chat</c> channel) as LiveKit clients receive data: a
+    /// reliable user packet from that participant (its identity as LiveKit clients know it), topic <c>chat</c>, the text as payload.
+    /// </summary>
+    private static void ChatToLiveKit(ImmutableList<LiveKitConnection> connections, Participant who, DataMessage message)
+    {
+        if (connections.IsEmpty || connections.Any(c => c.Sid == who.FullId))
+        {
+            return;
+        }
+
+        string? text;
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(message.Data);
+            text = json.RootElement.TryGetProperty("text", out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String ? value.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            text = null;
+        }
+
+        if (text is null)
+        {
+            return;
+        }
+
+        var packet = new DataPacket
+        {
+            Kind = DataPacket.Types.Kind.Reliable,
+            ParticipantIdentity = who.FullId,
+            ParticipantSid = who.FullId,
+            User = new UserPacket { ParticipantIdentity = who.FullId, ParticipantSid = who.FullId, Payload = ByteString.CopyFromUtf8(text), Topic = ChatLabel },
+        };
+        var bytes = packet.ToByteArray();
+        foreach (var to in connections)
+        {
+            if (to.PublisherSession?.Data?.Endpoint.Find(ReliableLabel) is { State: DataChannelState.Open } target)
+            {
+                target.Send(bytes, binary: true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A LiveKit client's reliable data to everyone, when it is text, reaches the room page's chat as
+    /// <c>{"from": identity, "text"}</c> on each other participant's <c>chat</c> channel (opened toward it when missing).
+    /// </summary>
+    private static void ChatFromLiveKit(SfuSession session, LiveKitConnection from, ByteString payload)
+    {
+        string text;
+        try
+        {
+            text = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(payload.Span);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            return;
+        }
+
+        var chat = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { from = from.Identity, text });
+        foreach (var subscriber in session.Room.Subscribers)
+        {
+            if (subscriber.Participant is { } who && who.FullId != from.Sid && subscriber.Data is { IsEstablished: true } data
+                && data.Endpoint.Channels.Any(c => c.Label == ChatLabel || c.Label == Sluice.Sfu.Data.IConferenceSignalling.Label)
+                && (data.Endpoint.Find(ChatLabel) ?? data.Endpoint.Open(ChatLabel, "", new DataChannelOptions())) is { } target)
+            {
+                target.Send(chat, binary: false);
+            }
+        }
     }
 
     /// <summary>LiveKit's ids: a prefix and 12 characters of base 62.</summary>
