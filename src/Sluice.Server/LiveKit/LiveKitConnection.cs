@@ -163,7 +163,7 @@ internal sealed partial class LiveKitConnection
     public bool Remove(DisconnectReason reason) => Post(async cancellationToken =>
     {
         await SendAsync(new SignalResponse { Leave = new LeaveRequest { Reason = reason, Action = LeaveRequest.Types.Action.Disconnect } }, cancellationToken);
-        await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, reason.ToString(), cancellationToken);
+        await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, reason.ToString(), cancellationToken);
         return false;
     });
 
@@ -374,7 +374,7 @@ internal sealed partial class LiveKitConnection
                 if (length == buffer.Length)
                 {
                     LogTooLarge(Identity, RoomName, MaxMessageBytes);
-                    await _socket.CloseAsync(WebSocketCloseStatus.MessageTooBig, $"signalling messages are at most {MaxMessageBytes} bytes", cancellationToken);
+                    await _socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, $"signalling messages are at most {MaxMessageBytes} bytes", cancellationToken);
                     return;
                 }
 
@@ -457,7 +457,7 @@ internal sealed partial class LiveKitConnection
                 }, cancellationToken);
                 break;
             case SignalRequest.MessageOneofCase.Leave:
-                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "left", cancellationToken);
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "left", cancellationToken);
                 return false;
             default:
                 // Trickled candidates need nothing (the node is ICE-lite: it learns the client's address from its
