@@ -5,7 +5,10 @@ using Sluice.Client.Subscribe;
 
 namespace Sluice.Cli.Commands;
 
-/// <summary>The <c>sluice-cli</c> command line: <c>whip</c>, <c>whep</c>, <c>load</c>, <c>room</c> and <c>token</c>.</summary>
+/// <summary>
+/// The <c>sluice-cli</c> command line: <c>whip</c>, <c>whep</c>, <c>load</c>, <c>room</c>, <c>token</c>, and LiveKit's
+/// <c>join</c>, <c>create-room</c>, <c>list-rooms</c>, <c>list-participants</c>, <c>remove-participant</c>.
+/// </summary>
 internal static class CliCommands
 {
     public const int Success = 0;
@@ -19,6 +22,11 @@ internal static class CliCommands
         root.Add(CreateLoad(env));
         root.Add(RoomCommand.Create(env));
         root.Add(TokenCommand.Create(env));
+        foreach (var command in LiveKitCommands.Create(env))
+        {
+            root.Add(command);
+        }
+
         return root;
     }
 

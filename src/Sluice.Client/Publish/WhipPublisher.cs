@@ -29,11 +29,15 @@ internal sealed class WhipPublisher
     private long _plis;
     private long _firs;
 
-    public WhipPublisher(WhipPublisherOptions options, HttpClient http, TextWriter? log = null)
+    private readonly IPublishSignalling? _signalling;
+
+    /// <param name="signalling">How the offer reaches the server: WHIP (or weever's POST) when null, else this (LiveKit's signalling).</param>
+    public WhipPublisher(WhipPublisherOptions options, HttpClient http, TextWriter? log = null, IPublishSignalling? signalling = null)
     {
         _options = options;
         _http = http;
         _log = log ?? TextWriter.Null;
+        _signalling = signalling;
     }
 
     /// <summary>Runs until the files end (without loop) or <paramref name="cancellationToken"/> fires (Ctrl+C).</summary>
@@ -102,8 +106,8 @@ internal sealed class WhipPublisher
 
         var offer = OfferBuilder.CreatePublishOffer(transport.LocalIce.UsernameFragment, transport.LocalIce.Password, transport.Fingerprint, _cname, planned,
             _options.WantsData || _options.Conference);
-        await using var session = new SessionClient(_http, _options.Endpoint, _options.Token, requireLocation: !_options.Conference);
-        var created = await session.CreateAsync(offer.ToString(), cancellationToken).ConfigureAwait(false);
+        await using var session = _signalling ?? new WhipSignalling(new SessionClient(_http, _options.Endpoint, _options.Token, requireLocation: !_options.Conference));
+        var created = await session.OfferAsync(offer, planned, cancellationToken).ConfigureAwait(false);
         if (!created.IsSuccess)
         {
             return new PublishResult(PublishStats.Empty, HttpError: created.Error);
@@ -199,10 +203,10 @@ internal sealed class WhipPublisher
 
         var stats = CollectStats(clock.Elapsed);
         using var deleteTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        var deleteError = await session.DeleteAsync(deleteTimeout.Token).ConfigureAwait(false);
+        var deleteError = await session.EndAsync(deleteTimeout.Token).ConfigureAwait(false);
         if (deleteError is not null)
         {
-            _log.WriteLine("DELETE: " + deleteError.Describe());
+            _log.WriteLine("end: " + deleteError.Describe());
         }
 
         return new PublishResult(stats);

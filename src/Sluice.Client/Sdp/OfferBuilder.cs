@@ -4,7 +4,11 @@ using Sluice.Rtc.Sdp;
 namespace Sluice.Client.Sdp;
 
 /// <summary>One track we publish: its codec, SSRC and (video) RTX SSRC, announced with a=ssrc lines (RFC 5576).</summary>
-internal sealed record PublishTrack(CodecSpec Codec, uint Ssrc, uint? RtxSsrc);
+internal sealed record PublishTrack(CodecSpec Codec, uint Ssrc, uint? RtxSsrc)
+{
+    /// <summary>The track's msid track id in the offer (RFC 8830), which LiveKit's add-track names it by too.</summary>
+    public string TrackId => Codec.Kind + "-" + Ssrc.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+}
 
 /// <summary>
 /// Builds the offers of the CLI's WHIP and WHEP clients (RFC 9725 §4.2): BUNDLE, rtcp-mux, a=setup:actpass,
@@ -19,7 +23,7 @@ internal static class OfferBuilder
         var media = new List<SdpOfferMedia>();
         foreach (var track in tracks)
         {
-            var trackId = track.Codec.Kind + "-" + track.Ssrc.ToString("x8");
+            var trackId = track.TrackId;
             media.Add(new SdpOfferMedia(track.Codec.Kind, MediaDirection.SendOnly, [.. track.Codec.ToRtpCodecs()])
             {
                 Configure = m => m.AddSendStream(track.Ssrc, cname, streamId, trackId, track.RtxSsrc),
