@@ -60,6 +60,9 @@ internal sealed partial class LiveKitConnection
     private long _offerSentAt;
     private long _lastHeardAt;
 
+    // The sids of this participant's tracks that its publisher session carried at the last offer.
+    private readonly HashSet<string> _published = new(StringComparer.Ordinal);
+
     // What the client asked of the tracks it receives, by track sid: unsubscribed ones, and per-track settings.
     private readonly HashSet<string> _unsubscribed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, UpdateTrackSettings> _settings = new(StringComparer.Ordinal);
@@ -470,9 +473,10 @@ internal sealed partial class LiveKitConnection
 
     private async Task OnPublisherOfferAsync(SessionDescription offer, CancellationToken cancellationToken)
     {
-        if (!_claims.Video.MayPublish && _publisher is null && offer.Sdp.Contains("m=audio", StringComparison.Ordinal))
+        if (!_claims.Video.MayPublish && (offer.Sdp.Contains("m=audio", StringComparison.Ordinal) || offer.Sdp.Contains("m=video", StringComparison.Ordinal)))
         {
-            LogRefused(Identity, RoomName, "publisher offer", "the token does not allow publishing");
+            LogRefused(Identity, RoomName, "publisher offer", "it sends media and the token does not allow publishing");
+            return;
         }
 
         var result = _publisher is { } session
@@ -487,6 +491,17 @@ internal sealed partial class LiveKitConnection
         _publisher = result.Value!.Session.Id;
         PublisherSession = result.Value.Session;
         await SendAsync(new SignalResponse { Answer = new SessionDescription { Type = "answer", Sdp = result.Value.Sdp, Id = offer.Id } }, cancellationToken);
+
+        // A track whose section the offer stopped is unpublished: the client is told, the others no longer see it.
+        var live = result.Value.Session is PublisherSession publisher ? publisher.PublishedTracks.Select(t => t.Id.Value).ToHashSet(StringComparer.Ordinal) : [];
+        foreach (var gone in _published.Where(sid => !live.Contains(sid)).ToList())
+        {
+            _published.Remove(gone);
+            _tracks = _tracks.Remove(gone);
+            await SendAsync(new SignalResponse { TrackUnpublished = new TrackUnpublishedResponse { TrackSid = gone } }, cancellationToken);
+        }
+
+        _published.UnionWith(live);
     }
 
     private async Task OnAddTrackAsync(AddTrackRequest request, CancellationToken cancellationToken)

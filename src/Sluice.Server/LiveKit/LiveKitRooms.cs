@@ -247,6 +247,14 @@ internal sealed partial class LiveKitRooms : IConferenceDataRouter, IHostedServi
         lock (_lock)
         {
             var room = StateOf(connection.RoomName);
+
+            // One connection per identity, as LiveKit: the newer one replaces the older (a reload, another device).
+            foreach (var older in room.Connections.Where(c => c.Identity == connection.Identity))
+            {
+                older.Remove(DisconnectReason.DuplicateIdentity);
+                room.Connections = room.Connections.Remove(older);
+            }
+
             room.Connections = room.Connections.Add(connection);
             room.EmptySince = null;
             return Describe(connection.RoomName, room);

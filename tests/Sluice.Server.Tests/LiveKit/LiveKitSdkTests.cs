@@ -144,4 +144,29 @@ public sealed class LiveKitSdkTests
         await bob.SetSubscribedAsync("ann", "video", true);
         await Poll.Until(() => section.PacketsSent > stopped + 50, "ann's camera to flow to bob again");
     }
+
+    [ChromiumFact]
+    public async Task An_unpublished_track_leaves_the_others_and_a_reloaded_page_joins_again_under_the_same_identity()
+    {
+        await using var node = await TestNode.StartAsync(LiveKitTab.MapPage, "--dev");
+        await using var chromium = await Chromium.StartAsync();
+        var ann = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
+        var bob = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
+        await ann.JoinAsync(node.BaseUri, "again", "ann");
+        await ann.PublishAsync();
+        await bob.JoinAsync(node.BaseUri, "again", "bob");
+        await bob.WaitAsync(r => r.Any(t => t.Identity == "ann" && t.Kind == "video" && t.FramesDecoded >= 10), "bob decoding ann");
+
+        await ann.UnpublishAsync("video");
+        await bob.WaitForLogAsync(log => log.Contains("unpublished ann video"), "bob seeing ann's camera unpublished");
+        Assert.DoesNotContain(await bob.RemoteAsync(), t => t.Identity == "ann" && t.Kind == "video");
+
+        // ann reloads the page and joins again: bob gets her back, camera and all; the room holds one ann.
+        await ann.Page.ReloadAsync();
+        await ann.JoinAsync(node.BaseUri, "again", "ann");
+        await ann.PublishAsync();
+        await bob.WaitAsync(r => r.Any(t => t.Identity == "ann" && t.Kind == "video" && t.FramesDecoded >= 10), "bob decoding ann after her reload");
+        var participants = await LiveKitServerSdk.CallAsync(node.BaseUri, "listParticipants", "again");
+        Assert.Equal(["ann", "bob"], participants.EnumerateArray().Select(p => p.GetProperty("identity").GetString()).Order());
+    }
 }

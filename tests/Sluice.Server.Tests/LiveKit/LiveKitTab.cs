@@ -33,6 +33,7 @@ internal sealed class LiveKitTab
           room.on(RoomEvent.ParticipantDisconnected, p => log.push('disconnected ' + p.identity));
           room.on(RoomEvent.TrackSubscribed, (t, pub, p) => log.push('subscribed ' + p.identity + ' ' + t.kind));
           room.on(RoomEvent.TrackUnsubscribed, (t, pub, p) => log.push('unsubscribed ' + p.identity + ' ' + t.kind));
+          room.on(RoomEvent.TrackUnpublished, (pub, p) => log.push('unpublished ' + p.identity + ' ' + pub.kind));
           room.on(RoomEvent.TrackMuted, (pub, p) => log.push('muted ' + p.identity + ' ' + pub.kind));
           room.on(RoomEvent.TrackUnmuted, (pub, p) => log.push('unmuted ' + p.identity + ' ' + pub.kind));
           room.on(RoomEvent.Disconnected, reason => log.push('left ' + reason));
@@ -48,6 +49,10 @@ internal sealed class LiveKitTab
         window.mute = async (kind, muted) => {
           const pub = [...room.localParticipant.trackPublications.values()].find(p => p.kind === kind);
           if (muted) await pub.mute(); else await pub.unmute();
+        };
+        window.unpublish = async kind => {
+          const pub = [...room.localParticipant.trackPublications.values()].find(p => p.kind === kind);
+          await room.localParticipant.unpublishTrack(pub.track);
         };
         window.send = async (text, reliable, to) => {
           await room.localParticipant.publishData(new TextEncoder().encode(text), { reliable, destinationIdentities: to || undefined });
@@ -157,6 +162,9 @@ internal sealed class LiveKitTab
 
     /// <summary>Mutes or unmutes the local track of <paramref name="kind"/> (<c>audio</c>, <c>video</c>).</summary>
     public Task MuteAsync(string kind, bool muted) => Page.EvaluateAsync("([kind, muted]) => mute(kind, muted)", new object[] { kind, muted });
+
+    /// <summary>Unpublishes the local track of <paramref name="kind"/>.</summary>
+    public Task UnpublishAsync(string kind) => Page.EvaluateAsync("kind => unpublish(kind)", kind);
 
     /// <summary><c>setSubscribed</c> on <paramref name="identity"/>'s track of <paramref name="kind"/>.</summary>
     public Task SetSubscribedAsync(string identity, string kind, bool subscribed) =>
