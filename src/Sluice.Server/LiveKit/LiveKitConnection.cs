@@ -159,6 +159,9 @@ internal sealed partial class LiveKitConnection
         return info;
     }
 
+    /// <summary>Drops the signalling connection without a word, as a network failure would (tests).</summary>
+    internal void Abort() => _socket.Abort();
+
     /// <summary>Runs <paramref name="action"/> on the connection's loop (false from it ends the connection); false when the loop is full or gone.</summary>
     public bool Post(Func<CancellationToken, Task<bool>> action) => _inbox.Writer.TryWrite(action);
 

@@ -1,5 +1,8 @@
+using System.Net.WebSockets;
+using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using Sluice.LiveKit;
+using Sluice.LiveKit.Protocol;
 using Sluice.Server.Auth;
 using Sluice.Server.Health;
 using Sluice.Sfu;
@@ -51,6 +54,18 @@ internal static partial class LiveKitEndpoints
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        if (context.Request.Query["reconnect"] == "1")
+        {
+            // A client resuming after its signalling dropped: its sessions ended with the socket, so it is told to
+            // join again from scratch (LiveKit's leave with the RECONNECT action: the SDK then rejoins at once).
+            await socket.SendAsync(new SignalResponse
+            {
+                Leave = new LeaveRequest { Action = LeaveRequest.Types.Action.Reconnect, Reason = DisconnectReason.StateMismatch },
+            }.ToByteArray(), WebSocketMessageType.Binary, true, context.RequestAborted);
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "join again", context.RequestAborted);
+            return;
+        }
+
         var autoSubscribe = context.Request.Query["auto_subscribe"] != "0";
         var connection = new LiveKitConnection(socket, claims, autoSubscribe, services.GetRequiredService<LiveKitRooms>(),
             services.GetRequiredService<SfuNode>(), services.GetRequiredService<ISfu>(),

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Sluice.Server.Tests.Interop;
 using Sluice.Server.Tests.Support;
 using Sluice.Sfu;
@@ -168,5 +169,28 @@ public sealed class LiveKitSdkTests
         await bob.WaitAsync(r => r.Any(t => t.Identity == "ann" && t.Kind == "video" && t.FramesDecoded >= 10), "bob decoding ann after her reload");
         var participants = await LiveKitServerSdk.CallAsync(node.BaseUri, "listParticipants", "again");
         Assert.Equal(["ann", "bob"], participants.EnumerateArray().Select(p => p.GetProperty("identity").GetString()).Order());
+    }
+
+    [ChromiumFact]
+    public async Task A_client_whose_signalling_drops_joins_again_and_is_received_again()
+    {
+        await using var node = await TestNode.StartAsync(LiveKitTab.MapPage, "--dev");
+        await using var chromium = await Chromium.StartAsync();
+        var ann = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
+        var bob = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
+        await ann.JoinAsync(node.BaseUri, "drop", "ann");
+        await ann.PublishAsync();
+        await bob.JoinAsync(node.BaseUri, "drop", "bob");
+        await bob.WaitAsync(r => r.Any(t => t.Identity == "ann" && t.Kind == "video" && t.FramesDecoded >= 10), "bob decoding ann");
+
+        // ann's signalling connection breaks (no close frame): her SDK tries to resume, is told to join again, and does.
+        var rooms = node.App.Services.GetRequiredService<Sluice.Server.LiveKit.LiveKitRooms>();
+        rooms.Connections("drop").Single(c => c.Identity == "ann").Abort();
+        await ann.WaitForLogAsync(log => log.Contains("reconnecting") && log.Contains("reconnected"), "ann's SDK reconnecting", seconds: 20);
+        Assert.DoesNotContain(await ann.LogAsync(), l => l.StartsWith("left ", StringComparison.Ordinal));
+        var frames = (await bob.RemoteAsync()).Where(t => t.Identity == "ann" && t.Kind == "video").Sum(t => t.FramesDecoded);
+        await bob.WaitAsync(r => r.Any(t => t.Identity == "ann" && t.Kind == "video" && t.FramesDecoded >= 10 && t.FramesDecoded != frames),
+            "bob decoding ann again after her rejoin", seconds: 20);
+        Assert.Single(rooms.Connections("drop"), c => c.Identity == "ann");
     }
 }

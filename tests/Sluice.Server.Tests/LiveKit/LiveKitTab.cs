@@ -37,6 +37,8 @@ internal sealed class LiveKitTab
           room.on(RoomEvent.TrackMuted, (pub, p) => log.push('muted ' + p.identity + ' ' + pub.kind));
           room.on(RoomEvent.TrackUnmuted, (pub, p) => log.push('unmuted ' + p.identity + ' ' + pub.kind));
           room.on(RoomEvent.Disconnected, reason => log.push('left ' + reason));
+          room.on(RoomEvent.Reconnecting, () => log.push('reconnecting'));
+          room.on(RoomEvent.Reconnected, () => log.push('reconnected'));
           room.on(RoomEvent.DataReceived, (payload, p, kind, topic) => log.push('data ' + (p ? p.identity : '?') + ' ' + new TextDecoder().decode(payload)));
           await room.connect(url, token);
           return { sid: room.localParticipant.sid, identity: room.localParticipant.identity, room: room.name,
