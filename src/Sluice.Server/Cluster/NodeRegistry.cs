@@ -172,6 +172,10 @@ internal sealed partial class NodeRegistry : BackgroundService
         var configuration = ConfigurationOptions.Parse(_options.Redis!);
         configuration.AbortOnConnectFail = false;
         configuration.ConnectTimeout = 2000;
+
+        // Once Redis is back, the node's entry and streams should be too within a heartbeat or two: retry each second
+        // (the client's default backs off exponentially, and a restarted Redis waited past 20 s on a busy machine).
+        configuration.ReconnectRetryPolicy = new LinearRetry(1000);
         _redis = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
         LogJoined(NodeId, NodeUrl, _options.Redis!);
         using var timer = new PeriodicTimer(Heartbeat);

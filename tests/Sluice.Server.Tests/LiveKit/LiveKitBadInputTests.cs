@@ -96,20 +96,36 @@ public sealed class LiveKitBadInputTests
         return SignalResponse.Parser.ParseFrom(buffer, 0, length);
     }
 
+    /// <summary>
+    /// The first message of <paramref name="kind"/> (and <paramref name="where"/>) received on the socket, those passed
+    /// over before included: messages come in any order against the requests (a tick's update before a pong).
+    /// </summary>
     private static async Task<SignalResponse> ReceiveUntilAsync(ClientWebSocket socket, SignalResponse.MessageOneofCase kind, Func<SignalResponse, bool>? where = null)
     {
+        var seen = Seen.GetOrCreateValue(socket);
+        bool Wanted(SignalResponse r) => r.MessageCase == kind && (where is null || where(r));
+        if (seen.Find(Wanted) is { } earlier)
+        {
+            seen.Remove(earlier);
+            return earlier;
+        }
+
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (DateTime.UtcNow < deadline)
         {
             var response = await ReceiveAsync(socket);
-            if (response.MessageCase == kind && (where is null || where(response)))
+            if (Wanted(response))
             {
                 return response;
             }
+
+            seen.Add(response);
         }
 
         throw new TimeoutException("no " + kind);
     }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ClientWebSocket, List<SignalResponse>> Seen = [];
 
     /// <summary>Reads until the server closes the socket; its close status.</summary>
     private static async Task<WebSocketCloseStatus?> DrainAsync(ClientWebSocket socket)
