@@ -67,6 +67,9 @@ internal sealed partial class LiveKitConnection
     private readonly HashSet<string> _unsubscribed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, UpdateTrackSettings> _settings = new(StringComparer.Ordinal);
 
+    // The last dynacast update sent for each of this publisher's tracks.
+    private readonly Dictionary<string, SubscribedQualityUpdate> _dynacast = new(StringComparer.Ordinal);
+
     // What was last applied to each subscription, so that only a change is (other APIs may set them too).
     private readonly Dictionary<Subscription, (bool Enabled, int? Pinned)> _applied = [];
     private volatile ImmutableDictionary<string, TrackInfo> _tracks = ImmutableDictionary<string, TrackInfo>.Empty;
@@ -595,9 +598,69 @@ internal sealed partial class LiveKitConnection
         }
     }
 
+    /// <summary>
+    /// Dynacast: tells this publisher which simulcast layers of each video track anyone receives, so its SDK (with
+    /// <c>dynacast</c> on) pauses the others. A layer is wanted up to the highest any subscriber may get: a subscription
+    /// pinned to an encoding (the layer API, a LiveKit client's quality) wants that one, any other (the bandwidth
+    /// allocation chooses, a relay) the top one; the lowest layer stays on with nobody watching, for whoever comes.
+    /// </summary>
+    private async Task DynacastAsync(CancellationToken cancellationToken)
+    {
+        if (PublisherSession is not PublisherSession publisher)
+        {
+            return;
+        }
+
+        foreach (var track in publisher.PublishedTracks)
+        {
+            if (track.Kind != MediaKind.Video || track.Encodings.Length < 2 || !_tracks.ContainsKey(track.Id.Value))
+            {
+                continue;
+            }
+
+            var ordered = track.Encodings.ToList();
+            ordered.Sort((a, b) => Quality(a).CompareTo(Quality(b)));
+            var wanted = 0;
+            foreach (var sink in track.Sinks)
+            {
+                if (sink is Subscription { Enabled: true } subscription)
+                {
+                    wanted = Math.Max(wanted, subscription.PinnedEncoding is { } pinned ? ordered.FindIndex(e => e.Index == pinned) : ordered.Count - 1);
+                }
+            }
+
+            // The qualities per codec (what LiveKit's JS client reads: its codec's name in lower case), and alone (older clients).
+            var update = new SubscribedQualityUpdate { TrackSid = track.Id.Value };
+            var codec = new SubscribedCodec { Codec = track.Codecs.Count > 0 ? Sluice.Media.MediaCodecs.SdpName(track.Codecs[0].Codec).ToLowerInvariant() : "" };
+            for (var i = 0; i < ordered.Count; i++)
+            {
+                update.SubscribedQualities.Add(new SubscribedQuality { Quality = Quality(ordered[i]), Enabled = i <= wanted });
+                codec.Qualities.Add(new SubscribedQuality { Quality = Quality(ordered[i]), Enabled = i <= wanted });
+            }
+
+            update.SubscribedCodecs.Add(codec);
+
+            if (!_dynacast.TryGetValue(track.Id.Value, out var last) || !last.Equals(update))
+            {
+                _dynacast[track.Id.Value] = update;
+                await SendAsync(new SignalResponse { SubscribedQualityUpdate = update }, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>An encoding's quality as LiveKit's clients name their simulcast layers (rid q, h, f), else by its place.</summary>
+    private static VideoQuality Quality(TrackEncoding encoding) => encoding.Rid switch
+    {
+        "q" => VideoQuality.Low,
+        "h" => VideoQuality.Medium,
+        "f" => VideoQuality.High,
+        _ => (VideoQuality)Math.Min(encoding.Index, (int)VideoQuality.High),
+    };
+
     private static int? EncodingFor(PublishedTrack track, UpdateTrackSettings settings)
     {
-        var ordered = track.Encodings.Where(e => e.Bitrate > 0).ToList();
+        // Every encoding seen (by its last keyframe's size, or flowing now): one the publisher paused (dynacast) still counts.
+        var ordered = track.Encodings.Where(e => e.Width > 0 || e.Bitrate > 0).ToList();
         if (ordered.Count == 0)
         {
             return null;
@@ -652,6 +715,7 @@ internal sealed partial class LiveKitConnection
     private async Task TickAsync(CancellationToken cancellationToken)
     {
         ApplySettings();
+        await DynacastAsync(cancellationToken);
         var participants = _rooms.Participants(RoomName);
         var update = new ParticipantUpdate();
         var present = new HashSet<string>(StringComparer.Ordinal);

@@ -193,4 +193,44 @@ public sealed class LiveKitSdkTests
             "bob decoding ann again after her rejoin", seconds: 20);
         Assert.Single(rooms.Connections("drop"), c => c.Identity == "ann");
     }
+
+    [ChromiumFact]
+    public async Task Dynacast_pauses_the_layers_nobody_receives_and_resumes_them_when_one_is_wanted()
+    {
+        await using var node = await TestNode.StartAsync(LiveKitTab.MapPage, "--dev");
+        await using var chromium = await Chromium.StartAsync();
+        var ann = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
+        var bob = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
+        await ann.JoinAsync(node.BaseUri, "dyna", "ann", new { dynacast = true });
+        await ann.PublishAsync();
+        await bob.JoinAsync(node.BaseUri, "dyna", "bob");
+        static LiveKitTab.RemoteTrack? Video(LiveKitTab.RemoteTrack[] r) => r.FirstOrDefault(t => t.Identity == "ann" && t.Kind == "video");
+        await bob.WaitAsync(r => Video(r) is { FramesDecoded: >= 30, Width: >= 640 }, "bob decoding ann's camera large");
+        async Task<string[]> Layers(string[] expected, string what)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            string[] layers;
+            while (!(layers = await ann.ActiveLayersAsync()).SequenceEqual(expected) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+
+            Assert.True(layers.SequenceEqual(expected), $"{what}: ann's encodings [{string.Join(", ", layers)}]");
+            return layers;
+        }
+
+        await Layers(["q:true", "h:true", "f:true"], "bob receives the top layer");
+
+        // bob asks for LOW: nobody wants h or f, so ann's SDK stops sending them; bob goes on at 320 wide.
+        await bob.SetVideoQualityAsync("ann", 0);
+        await Layers(["q:true", "h:false", "f:false"], "bob on the low layer");
+        var low = await bob.WaitAsync(r => Video(r) is { Width: > 0 and <= 320 }, "bob's copy at the low layer", seconds: 10);
+        var frames = Video(low)!.FramesDecoded;
+        await bob.WaitAsync(r => Video(r)!.FramesDecoded >= frames + 30, "bob decoding on at the low layer");
+
+        // HIGH again: the layers come back and bob climbs to them.
+        await bob.SetVideoQualityAsync("ann", 2);
+        await Layers(["q:true", "h:true", "f:true"], "bob wanting the top layer again");
+        await bob.WaitAsync(r => Video(r) is { Width: >= 640 }, "bob back on a large layer", seconds: 15);
+    }
 }

@@ -52,6 +52,10 @@ internal sealed class LiveKitTab
           const pub = [...room.localParticipant.trackPublications.values()].find(p => p.kind === kind);
           if (muted) await pub.mute(); else await pub.unmute();
         };
+        window.activeLayers = () => {
+          const pub = [...room.localParticipant.trackPublications.values()].find(p => p.kind === 'video');
+          return pub.track.sender.getParameters().encodings.map(e => (e.rid || '') + ':' + (e.active !== false));
+        };
         window.unpublish = async kind => {
           const pub = [...room.localParticipant.trackPublications.values()].find(p => p.kind === kind);
           await room.localParticipant.unpublishTrack(pub.track);
@@ -164,6 +168,9 @@ internal sealed class LiveKitTab
 
     /// <summary>Mutes or unmutes the local track of <paramref name="kind"/> (<c>audio</c>, <c>video</c>).</summary>
     public Task MuteAsync(string kind, bool muted) => Page.EvaluateAsync("([kind, muted]) => mute(kind, muted)", new object[] { kind, muted });
+
+    /// <summary>The local camera's simulcast encodings as <c>rid:active</c>.</summary>
+    public async Task<string[]> ActiveLayersAsync() => await Page.EvaluateAsync<string[]>("() => activeLayers()");
 
     /// <summary>Unpublishes the local track of <paramref name="kind"/>.</summary>
     public Task UnpublishAsync(string kind) => Page.EvaluateAsync("kind => unpublish(kind)", kind);
