@@ -327,6 +327,7 @@ internal sealed partial class LiveKitConnection
             response.IceServers.Add(ice);
         }
 
+        _sent[Sid] = (Content(response.Participant), Identity);
         foreach (var other in _rooms.Participants(RoomName))
         {
             if (other.Sid != Sid)
@@ -464,6 +465,26 @@ internal sealed partial class LiveKitConnection
                 {
                     PongResp = new Pong { LastPingTimestamp = request.PingReq.Timestamp, Timestamp = _time.GetUtcNow().ToUnixTimeMilliseconds() },
                 }, cancellationToken);
+                break;
+            case SignalRequest.MessageOneofCase.UpdateMetadata:
+                var metadata = request.UpdateMetadata;
+                if (_claims.Video.CanUpdateOwnMetadata)
+                {
+                    Update(metadata.Name.Length > 0 ? metadata.Name : null, metadata.Metadata, metadata.Attributes);
+                }
+                else
+                {
+                    await SendAsync(new SignalResponse
+                    {
+                        RequestResponse = new RequestResponse
+                        {
+                            RequestId = metadata.RequestId,
+                            Reason = RequestResponse.Types.Reason.NotAllowed,
+                            Message = "the token does not allow updating one's own metadata (canUpdateOwnMetadata)",
+                        },
+                    }, cancellationToken);
+                }
+
                 break;
             case SignalRequest.MessageOneofCase.Leave:
                 await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "left", cancellationToken);
@@ -721,11 +742,7 @@ internal sealed partial class LiveKitConnection
         var present = new HashSet<string>(StringComparer.Ordinal);
         foreach (var info in participants)
         {
-            if (info.Sid == Sid)
-            {
-                continue;
-            }
-
+            // The participant itself too: its SDK learns its own changes (metadata, tracks) from these updates.
             present.Add(info.Sid);
             var content = Content(info);
             if (!_sent.TryGetValue(info.Sid, out var last) || !last.Content.Equals(content))

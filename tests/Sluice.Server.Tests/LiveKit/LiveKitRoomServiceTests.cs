@@ -49,6 +49,7 @@ public sealed class LiveKitRoomServiceTests
         await bob.WaitForLogAsync(log => log.Contains("data ? from the server"), "bob receiving the server's data");
         var updated = await LiveKitServerSdk.CallAsync(node.BaseUri, "updateParticipant", "svc", "bob", new { metadata = "promoted" });
         Assert.Equal("promoted", updated.GetProperty("metadata").GetString());
+        await Poll.Until(async () => await bob.Page.EvaluateAsync<string>("() => room.localParticipant.metadata") == "promoted", "bob's SDK seeing its own new metadata");
         await LiveKitServerSdk.CallAsync(node.BaseUri, "updateRoomMetadata", "svc", "second");
         Assert.Equal("second", (await LiveKitServerSdk.CallAsync(node.BaseUri, "listRooms", (object)new[] { "svc" }))[0].GetProperty("metadata").GetString());
 

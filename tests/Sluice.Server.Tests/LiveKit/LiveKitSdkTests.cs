@@ -63,10 +63,15 @@ public sealed class LiveKitSdkTests
         await using var chromium = await Chromium.StartAsync();
         var ann = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
         var bob = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
-        await ann.JoinAsync(node.BaseUri, "mute", "ann");
+        await ann.JoinWithAsync(node.BaseUri, LiveKitTab.Token("mute", "ann", new Sluice.LiveKit.VideoGrant { RoomJoin = true, Room = "mute", CanUpdateOwnMetadata = true }));
         await ann.PublishAsync();
         await bob.JoinAsync(node.BaseUri, "mute", "bob");
         await bob.WaitAsync(r => r.Any(t => t.Identity == "ann" && t.Kind == "video" && t.FramesDecoded >= 10), "bob decoding ann");
+
+        // Own metadata: allowed by the token's canUpdateOwnMetadata, seen by the others.
+        await Assert.ThrowsAsync<Microsoft.Playwright.PlaywrightException>(() => bob.Page.EvaluateAsync("() => room.localParticipant.setMetadata('ready')"));
+        await ann.Page.EvaluateAsync("() => room.localParticipant.setMetadata('mine')");
+        await Poll.Until(async () => await bob.Page.EvaluateAsync<string>("() => [...room.remoteParticipants.values()][0].metadata") == "mine", "bob seeing ann's metadata");
 
         await ann.MuteAsync("video", true);
         await bob.WaitForLogAsync(log => log.Contains("muted ann video"), "bob seeing ann's camera muted");
