@@ -137,14 +137,9 @@ internal static partial class RoomServiceEndpoints
                 case "MutePublishedTrack":
                 {
                     var request = Read(MuteRoomTrackRequest.Parser);
-                    if ((Denied(claims, room: request.Room) ?? Missing(rooms, request.Room)) is { } refused)
+                    if (LiveKitParticipant(claims, rooms, request.Room, request.Identity, out var connection) is { } refused)
                     {
                         return refused;
-                    }
-
-                    if (rooms.Connections(request.Room).Find(c => c.Identity == request.Identity) is not { } connection)
-                    {
-                        return ParticipantNotFound(request.Room, request.Identity);
                     }
 
                     return connection.MuteTrack(request.TrackSid, request.Muted) is { } track
@@ -155,14 +150,9 @@ internal static partial class RoomServiceEndpoints
                 case "UpdateParticipant":
                 {
                     var request = Read(UpdateParticipantRequest.Parser);
-                    if ((Denied(claims, room: request.Room) ?? Missing(rooms, request.Room)) is { } refused)
+                    if (LiveKitParticipant(claims, rooms, request.Room, request.Identity, out var connection) is { } refused)
                     {
                         return refused;
-                    }
-
-                    if (rooms.Connections(request.Room).Find(c => c.Identity == request.Identity) is not { } connection)
-                    {
-                        return ParticipantNotFound(request.Room, request.Identity);
                     }
 
                     connection.Update(request.Name.Length > 0 ? request.Name : null, request.Metadata.Length > 0 ? request.Metadata : null, request.Attributes);
@@ -172,14 +162,9 @@ internal static partial class RoomServiceEndpoints
                 case "UpdateSubscriptions":
                 {
                     var request = Read(UpdateSubscriptionsRequest.Parser);
-                    if ((Denied(claims, room: request.Room) ?? Missing(rooms, request.Room)) is { } refused)
+                    if (LiveKitParticipant(claims, rooms, request.Room, request.Identity, out var connection) is { } refused)
                     {
                         return refused;
-                    }
-
-                    if (rooms.Connections(request.Room).Find(c => c.Identity == request.Identity) is not { } connection)
-                    {
-                        return ParticipantNotFound(request.Room, request.Identity);
                     }
 
                     var update = new UpdateSubscription { Subscribe = request.Subscribe };
@@ -268,6 +253,24 @@ internal static partial class RoomServiceEndpoints
             return Error("permission_denied", $"permissions denied: the token needs the roomAdmin grant for room '{room}'", StatusCodes.Status403Forbidden);
         }
 
+        return null;
+    }
+
+    /// <summary>The LiveKit participant a roomAdmin call is about, or why not (no grant, no room, no such participant).</summary>
+    private static IResult? LiveKitParticipant(AccessClaims claims, LiveKitRooms rooms, string room, string identity, out LiveKitConnection connection)
+    {
+        connection = null!;
+        if ((Denied(claims, room: room) ?? Missing(rooms, room)) is { } refused)
+        {
+            return refused;
+        }
+
+        if (rooms.Connections(room).Find(c => c.Identity == identity) is not { } found)
+        {
+            return ParticipantNotFound(room, identity);
+        }
+
+        connection = found;
         return null;
     }
 
