@@ -22,6 +22,29 @@ internal static class LiveKitCommands
         yield return CreateRoomService(env, "list-rooms", "List the rooms", "ListRooms", withRoom: false);
         yield return CreateRoomService(env, "list-participants", "List a room's participants", "ListParticipants", withRoom: true);
         yield return CreateRoomService(env, "remove-participant", "Remove a participant from a room", "RemoveParticipant", withRoom: true, withIdentity: true);
+        yield return CreateLoad(env);
+    }
+
+    private static Command CreateLoad(CliEnvironment env)
+    {
+        var url = CliOptions.Url("The node, e.g. http://127.0.0.1:7777");
+        var room = new Option<string>("--room") { Description = "The room to join", Required = true };
+        var participants = new Option<int>("--participants") { Description = "Clients that join at once", DefaultValueFactory = _ => 50 };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for everyone to know everyone", DefaultValueFactory = _ => 30 };
+        var (key, secret) = KeyOptions();
+        CliOptions.RequireRange(participants, 2, 2000);
+        CliOptions.RequirePositive(timeout);
+        var command = new Command("livekit-load", "A join burst over LiveKit's signalling: N clients join a room at once; join times and messages per second")
+            { url, room, participants, timeout, key, secret };
+        command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
+        {
+            var load = new Sluice.Cli.Load.LiveKitLoad(parse.GetRequiredValue(url), parse.GetRequiredValue(room), parse.GetValue(participants),
+                parse.GetRequiredValue(key), parse.GetRequiredValue(secret), TimeSpan.FromSeconds(parse.GetValue(timeout)));
+            var report = await load.RunAsync(cancellationToken).ConfigureAwait(false);
+            await env.Out.WriteAsync(report).ConfigureAwait(false);
+            return report.Contains("failure:", StringComparison.Ordinal) ? CliCommands.Failure : CliCommands.Success;
+        });
+        return command;
     }
 
     private static (Option<string> Key, Option<string> Secret) KeyOptions() =>

@@ -72,4 +72,16 @@ public sealed class LiveKitCliTests
         Assert.Contains("'sudo' is not one of", Errors("token", "--api-key", "devkey", "--api-secret", "secret", "--identity", "ann", "--grants", "sudo"), StringComparison.Ordinal);
         Assert.Contains("--api-key", Errors("token", "--stream", "s"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_join_burst_of_livekit_clients_all_come_to_know_each_other()
+    {
+        await using var node = await TestNode.StartAsync("--dev");
+        var (exit, output) = await Support.Cli.RunAsync("livekit-load", node.BaseUri.ToString().TrimEnd('/'), "--room", "burst", "--participants", "12");
+        Assert.True(exit == 0, output);
+        Assert.Contains("12 LiveKit clients joined room burst: 12 got a join response, 12 came to know all 11 others", output, StringComparison.Ordinal);
+        Assert.Matches(@"join response after \d+ ms \(p50\)", output);
+        await Poll.Until(() => !node.Node.TryGetRoom(Sluice.Sfu.RoomId.Conference("burst"), out _) || node.App.Services.GetService(typeof(Sluice.Server.LiveKit.LiveKitRooms)) is Sluice.Server.LiveKit.LiveKitRooms rooms && rooms.Connections("burst").IsEmpty,
+            "the clients to leave");
+    }
 }
