@@ -65,6 +65,7 @@ internal sealed partial class LiveKitConnection
 
     // What the client asked of the tracks it receives, by track sid: unsubscribed ones, and per-track settings.
     private readonly HashSet<string> _unsubscribed = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _subscribed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, UpdateTrackSettings> _settings = new(StringComparer.Ordinal);
 
     // The last dynacast update sent for each of this publisher's tracks.
@@ -579,10 +580,12 @@ internal sealed partial class LiveKitConnection
             if (update.Subscribe)
             {
                 _unsubscribed.Remove(sid);
+                _subscribed.Add(sid);
             }
             else
             {
                 _unsubscribed.Add(sid);
+                _subscribed.Remove(sid);
             }
         }
 
@@ -597,7 +600,13 @@ internal sealed partial class LiveKitConnection
     /// </summary>
     private void ApplySettings()
     {
-        foreach (var subscription in _subscriber?.Subscriptions ?? [])
+        var subscriptions = _subscriber?.Subscriptions ?? [];
+        foreach (var gone in _applied.Keys.Where(s => !subscriptions.Contains(s)).ToList())
+        {
+            _applied.Remove(gone);
+        }
+
+        foreach (var subscription in subscriptions)
         {
             if (subscription.Wanted is not { } id)
             {
@@ -790,13 +799,15 @@ internal sealed partial class LiveKitConnection
             _offerInFlight = 0;
         }
 
-        if (!_claims.Video.MaySubscribe || !AutoSubscribe || !_node.TryGetRoom(Room, out var room) || room is null)
+        if (!_claims.Video.MaySubscribe || !_node.TryGetRoom(Room, out var room) || room is null)
         {
             return;
         }
 
         var announced = participants.Where(p => p.Sid != Sid).SelectMany(p => p.Tracks).Select(t => t.Sid).ToHashSet(StringComparer.Ordinal);
-        bool Wanted(PublishedTrack track) => announced.Contains(track.Id.Value) && track.PacketsReceived > 0;
+        // With auto-subscribe off (the client's choice at connect), only the tracks it subscribed to.
+        bool Wanted(PublishedTrack track) => announced.Contains(track.Id.Value) && track.PacketsReceived > 0
+            && (AutoSubscribe || _subscribed.Contains(track.Id.Value));
         var wanted = room.PublishedTracks.Where(t => Wanted(t) && !IsOwn(t)).ToList();
         string sdp;
         if (_subscriber is null)

@@ -238,4 +238,25 @@ public sealed class LiveKitSdkTests
         await Layers(["q:true", "h:true", "f:true"], "bob wanting the top layer again");
         await bob.WaitAsync(r => Video(r) is { Width: >= 640 }, "bob back on a large layer", seconds: 15);
     }
+
+    [ChromiumFact]
+    public async Task With_auto_subscribe_off_a_client_receives_only_the_tracks_it_subscribes_to()
+    {
+        await using var node = await TestNode.StartAsync(LiveKitTab.MapPage, "--dev");
+        await using var chromium = await Chromium.StartAsync();
+        var ann = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
+        var bob = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
+        await ann.JoinAsync(node.BaseUri, "manual", "ann");
+        await ann.PublishAsync();
+        await bob.JoinAsync(node.BaseUri, "manual", "bob", connectOptions: new { autoSubscribe = false });
+        var listed = await bob.WaitAsync(r => r.Count(t => t.Identity == "ann") == 2, "bob seeing ann's two tracks published");
+        Assert.All(listed, t => Assert.False(t.Subscribed));
+        await Task.Delay(1500);
+        Assert.DoesNotContain(await bob.LogAsync(), l => l.StartsWith("subscribed ", StringComparison.Ordinal));
+
+        await bob.SetSubscribedAsync("ann", "video", true);
+        await bob.WaitAsync(r => r.Any(t => t.Identity == "ann" && t.Kind == "video" && t.FramesDecoded >= 10), "bob decoding ann's camera once subscribed");
+        Assert.Contains("subscribed ann video", await bob.LogAsync());
+        Assert.DoesNotContain("subscribed ann audio", await bob.LogAsync());
+    }
 }

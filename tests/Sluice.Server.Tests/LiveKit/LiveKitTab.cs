@@ -27,7 +27,7 @@ internal sealed class LiveKitTab
         const { Room, RoomEvent } = LivekitClient;
         window.log = [];
         window.room = null;
-        window.join = async (url, token, options) => {
+        window.join = async (url, token, options, connectOptions) => {
           const room = window.room = new Room(options || {});
           room.on(RoomEvent.ParticipantConnected, p => log.push('connected ' + p.identity));
           room.on(RoomEvent.ParticipantDisconnected, p => log.push('disconnected ' + p.identity));
@@ -40,7 +40,7 @@ internal sealed class LiveKitTab
           room.on(RoomEvent.Reconnecting, () => log.push('reconnecting'));
           room.on(RoomEvent.Reconnected, () => log.push('reconnected'));
           room.on(RoomEvent.DataReceived, (payload, p, kind, topic) => log.push('data ' + (p ? p.identity : '?') + ' ' + new TextDecoder().decode(payload)));
-          await room.connect(url, token);
+          await room.connect(url, token, connectOptions || {});
           return { sid: room.localParticipant.sid, identity: room.localParticipant.identity, room: room.name,
                    server: room.serverInfo ? room.serverInfo.version : null, others: [...room.remoteParticipants.values()].map(p => p.identity) };
         };
@@ -145,13 +145,15 @@ internal sealed class LiveKitTab
             ApiSecret, DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
 
     /// <summary>Connects with the SDK's defaults (or <paramref name="options"/>, the <c>Room</c> constructor's); what the SDK then says of the room.</summary>
-    public Task<JoinResult> JoinAsync(Uri node, string room, string identity, object? options = null) => JoinWithAsync(node, Token(room, identity), options);
+    public Task<JoinResult> JoinAsync(Uri node, string room, string identity, object? options = null, object? connectOptions = null) =>
+        JoinWithAsync(node, Token(room, identity), options, connectOptions);
 
-    /// <summary>Connects with <paramref name="token"/>.</summary>
-    public async Task<JoinResult> JoinWithAsync(Uri node, string token, object? options = null)
+    /// <summary>Connects with <paramref name="token"/> (<paramref name="connectOptions"/>: <c>connect</c>'s, e.g. autoSubscribe).</summary>
+    public async Task<JoinResult> JoinWithAsync(Uri node, string token, object? options = null, object? connectOptions = null)
     {
         var url = new UriBuilder(node) { Scheme = "ws" }.Uri.ToString().TrimEnd('/');
-        var result = await Page.EvaluateAsync<JsonElement>("([url, token, options]) => join(url, token, options)", new object?[] { url, token, options });
+        var result = await Page.EvaluateAsync<JsonElement>("([url, token, options, connectOptions]) => join(url, token, options, connectOptions)",
+            new object?[] { url, token, options, connectOptions });
         return JsonSerializer.Deserialize<JoinResult>(result.GetRawText(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
     }
 
