@@ -24,6 +24,9 @@ public sealed class LiveKitBadInputTests
         var joined = await ReceiveAsync(bad);
         Assert.Equal("good", Assert.Single(joined.Join.OtherParticipants).Identity);
 
+        // The good one is told of the bad one (a participant that comes and goes between two updates is never announced).
+        await ReceiveUntilAsync(good, SignalResponse.MessageOneofCase.Update, r => r.Update.Participants.Any(p => p.Identity == "bad" && p.State == ParticipantInfo.Types.State.Active));
+
         // A binary frame that is not a SignalRequest, and an answer to an offer never made: skipped, the socket lives on.
         await bad.SendAsync(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0x0F }, WebSocketMessageType.Binary, true, CancellationToken.None);
         await SendAsync(bad, new SignalRequest { Answer = new SessionDescription { Type = "answer", Sdp = "v=0", Id = 77 } });
