@@ -60,10 +60,6 @@ public sealed class Downlink : IPacedSender
     // The first probe, before the estimate chooses any layer: Chromium's first is 3 times its start rate.
     private const double InitialProbe = 3.0;
 
-    // How long after the tracks' rates are first read the initial probe may still start: the first reading covers
-    // whatever part of a second the media had flowed, and the peak of three readings holds a whole second after two.
-    private static readonly long InitialProbeWindowMicros = 2_000_000;
-
     private readonly WebRtcTransport _transport;
     private readonly TimeProvider _time;
     private readonly BandwidthEstimatorOptions? _options;
@@ -83,7 +79,6 @@ public sealed class Downlink : IPacedSender
     private double _probeFactor = BoldProbe;
     private bool _probeOutcomePending;
     private bool _initialProbeDone;
-    private long _desiredReadAt = -1;
     private int _shortTicks;
     private int _fitTicks;
     private long _pausedTracks;
@@ -295,13 +290,7 @@ public sealed class Downlink : IPacedSender
             return;
         }
 
-        if (_desiredReadAt < 0)
-        {
-            _desiredReadAt = now;
-        }
-
-        // The guess carries what the tracks send: no initial probe, unless a whole second's reading says otherwise.
-        _initialProbeDone |= !canProbe || now - _desiredReadAt >= InitialProbeWindowMicros;
+        _initialProbeDone = true;
         // Pass 1 spends the whole estimate (less audio) on keeping video going; upgrades keep some headroom.
         var estimate = estimator.TargetBitrate;
         var budget = estimate;
