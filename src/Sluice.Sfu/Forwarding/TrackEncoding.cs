@@ -154,8 +154,6 @@ public sealed class TrackEncoding
     private long _olderBitrate;
     private long _bytesAtLastMeasure;
     private long _lastMeasureAt;
-    private long _firstPacketAt;
-    private static readonly TimeSpan MinimumFirstReading = TimeSpan.FromMilliseconds(500);
 
     // Bytes per layer since the last measure, indexed SID * TemporalLayers + TID, and the share (per mille) of the
     // encoding's bytes that each (spatial, temporal) pair takes with every layer below it, as last measured.
@@ -214,20 +212,7 @@ public sealed class TrackEncoding
     {
         var bytes = BytesReceived;
         var now = _time.GetTimestamp();
-        var since = _lastMeasureAt;
-        if (_bytesAtLastMeasure == 0 && bytes > 0)
-        {
-            // The first reading covers the time the media has flowed, not the whole second since the encoding was made
-            // (a part of a second read as a whole one reads low: a subscriber's first probe was judged on it); under
-            // half a second of media is too little to read, and the next reading covers it.
-            since = Math.Max(since, Volatile.Read(ref _firstPacketAt));
-            if (_time.GetElapsedTime(since, now) < MinimumFirstReading)
-            {
-                return;
-            }
-        }
-
-        var seconds = _time.GetElapsedTime(since, now).TotalSeconds;
+        var seconds = _time.GetElapsedTime(_lastMeasureAt, now).TotalSeconds;
         Volatile.Write(ref _olderBitrate, _previousBitrate);
         Volatile.Write(ref _previousBitrate, _bitrate);
         Volatile.Write(ref _bitrate, seconds > 0 ? (long)((bytes - _bytesAtLastMeasure) * 8 / seconds) : 0);
@@ -313,11 +298,6 @@ public sealed class TrackEncoding
         {
             // A duplicate, or a retransmission of something that arrived after all.
             return;
-        }
-
-        if (_bytes == 0)
-        {
-            Volatile.Write(ref _firstPacketAt, now);
         }
 
         _bytes += packet.Length;
