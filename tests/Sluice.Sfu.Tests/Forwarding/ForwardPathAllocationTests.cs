@@ -14,6 +14,7 @@ public sealed class ForwardPathAllocationTests
     private const int WarmUp = 200;
     private const int PacketLength = 1200;
     private const int Subscribers = 3;
+    private const long PacedEstimate = 3_000_000;
 
     // Packets in flight at most: well under what a default-sized socket buffer holds, so nothing is lost.
     private const int Window = 16;
@@ -29,8 +30,9 @@ public sealed class ForwardPathAllocationTests
     {
         // Paced: the subscribers' estimates are held at 3 Mbit/s, so the node sends no faster than 7.5 Mbit/s to
         // each and the packets the test sends faster wait in the pacers.
-        using var loopback = await ForwardingLoopback.StartAsync(Subscribers, maxSubscriberBitrate: paced ? 3_000_000 : 1_000_000_000);
+        using var loopback = await ForwardingLoopback.StartAsync(Subscribers, maxSubscriberBitrate: paced ? PacedEstimate : 1_000_000_000);
         var server = loopback.ServerPublisherTransport;
+        var first = paced ? await PreRoll(loopback) : 0;
         var forward = server.RtpReceived ?? throw new InvalidOperationException("the publisher session set no RTP handler");
 
         // The pacers' sending, measured the same way: the node's receive loop also serves this sender, which has each
@@ -86,7 +88,7 @@ public sealed class ForwardPathAllocationTests
             // The first packet starts a keyframe, so every subscriber starts forwarding at once.
             // A copy each time: sending protects the buffer in place, and the next packet must carry plain VP8 again.
             var packet = (i == 0 ? keyframe : delta).ToArray();
-            ForwardingLoopback.SetSequenceAndTimestamp(packet, (ushort)(1000 + i), 90_000u + (uint)(i / 10 * 3000));
+            ForwardingLoopback.SetSequenceAndTimestamp(packet, (ushort)(first + 1000 + i), 90_000u + (uint)((first + i) / 10 * 3000));
             Assert.True(loopback.Publisher.Transport.SendRtp(packet, PacketLength), "the publisher client refused to send");
             await WaitForWindow(loopback, sent: i + 1);
         }
@@ -114,6 +116,41 @@ public sealed class ForwardPathAllocationTests
         // number and recorded by the subscriber's estimator, whose feedback came back.
         Assert.All(loopback.Subscribers, s => Assert.True(s.FeedbacksSent > 0, "a subscriber sent no transport-cc feedback"));
         Assert.All(loopback.Stream.Subscribers, s => Assert.True(s.Downlink.Estimator?.FeedbacksReceived > 0, "the node took no feedback"));
+    }
+
+    /// <summary>
+    /// Paced: the subscribers join a stream that already flows well above their estimates, as they would join a
+    /// publisher that has sent for a while. Until a keyframe comes the node forwards them nothing, so no feedback
+    /// comes back and no estimate is shared out; meanwhile the node measures the stream's rate over whole seconds.
+    /// Without this, the first allocation could read the rate of the part of a second the stream had flowed, below
+    /// the estimate, and skip the initial probe the measurement waits for. Returns the packets sent.
+    /// </summary>
+    private static async Task<int> PreRoll(ForwardingLoopback loopback)
+    {
+        var delta = ForwardingLoopback.CreateVp8Packet(PacketLength, keyframeStart: false);
+        var encoding = loopback.Stream.FindTrack(MediaKind.Video)!.Encodings[0];
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var sent = 0;
+        while (encoding.Bitrate < 2 * PacedEstimate)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The node measured {encoding.Bitrate} bit/s after {sent} packets of pre-roll");
+            }
+
+            // 8 packets a millisecond or so: about 75 Mbit/s where the machine keeps up, still above the mark where it is busy.
+            for (var i = 0; i < 8; i++, sent++)
+            {
+                var packet = delta.ToArray();
+                ForwardingLoopback.SetSequenceAndTimestamp(packet, (ushort)(1000 + sent), 90_000u + (uint)(sent / 10 * 3000));
+                Assert.True(loopback.Publisher.Transport.SendRtp(packet, PacketLength), "the publisher client refused to send");
+            }
+
+            await Task.Delay(1);
+        }
+
+        Assert.All(loopback.Subscribers, s => Assert.Equal(0, s.RtpReceived));
+        return sent;
     }
 
     /// <summary>Lets the sender run at most <see cref="Window"/> packets ahead of the node and of every subscriber.</summary>
