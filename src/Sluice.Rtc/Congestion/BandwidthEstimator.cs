@@ -165,6 +165,15 @@ public sealed class BandwidthEstimator
     public long ProbesSucceeded => Volatile.Read(ref _probesSucceeded);
 
     /// <summary>
+    /// What the last probe cluster showed the path carries (its measured rate, less a margin), whether or not it
+    /// raised the estimate; 0 before any. Read on the feedback thread, with <see cref="LastProbeAtMicros"/>.
+    /// </summary>
+    public long LastProbeBitrate { get; private set; }
+
+    /// <summary>When <see cref="LastProbeBitrate"/> was measured (µs, the clock of every other call).</summary>
+    public long LastProbeAtMicros { get; private set; }
+
+    /// <summary>
     /// Records a packet handed to the socket: its transport-wide sequence number, its size on the wire in bytes,
     /// when (µs, the clock of every other call) and its probe cluster (-1: none).
     /// </summary>
@@ -360,6 +369,7 @@ public sealed class BandwidthEstimator
             // Judged against the target, not the delay-based rate alone: after heavy loss the loss-based rate is
             // what holds the target down, and a probe the path carried whole is the evidence that lifts it.
             long raised = Math.Min((long)(ProbeResultShare * probe), _max);
+            (LastProbeBitrate, LastProbeAtMicros) = (raised, nowMicros);
             if (raised > _target)
             {
                 if (raised > _delayBased.Rate)

@@ -53,6 +53,10 @@ public sealed class Downlink : IPacedSender
     // When a probe's feedback is surely in: its 100 ms, a round trip and a feedback interval.
     private static readonly long ProbeOutcomeMicros = 400_000;
 
+    // How long a probe's measured rate vouches for upgrades: long enough for the upgrades it allows to start
+    // flowing, after which the acknowledged rate shows what the path carries.
+    private static readonly long ProbeVouchesMicros = 3_000_000;
+
     // A probe's rate as a multiple of the estimate: bold while probes succeed, gentle after one found nothing.
     private const double BoldProbe = 1.5;
     private const double GentleProbe = 1.25;
@@ -286,7 +290,7 @@ public sealed class Downlink : IPacedSender
         {
             // As browsers do on connecting: probe well above the initial guess before trusting it to choose layers
             // (a guess below what the tracks send would pause video that the path carries).
-            MaybeProbe(estimator, probeSource!, desired, InitialProbe, now);
+            MaybeProbe(estimator, probeSource!, Math.Max(estimator.TargetBitrate, estimator.AcknowledgedBitrate), desired, InitialProbe, now);
             return;
         }
 
@@ -367,6 +371,15 @@ public sealed class Downlink : IPacedSender
         _fitTicks = fits ? _fitTicks + 1 : 0;
         budget -= (long)(estimate * (1 - Headroom));
 
+        // An upgrade (a layer above the one forwarded now) goes no further than the path has shown it carries: what
+        // it delivered lately, or what a recent probe measured. The estimate alone is not enough: it climbs on a
+        // path that shows no delay, up to half again what was acknowledged, and an upgrade on that climb overflows a
+        // link that is just full, to be undone a second later. Layers forwarded now are held within the estimate.
+        // (A subscriber that sends REMB only acknowledges nothing: its REMB is what it shows.)
+        var shown = estimator.FeedbacksReceived == 0 ? estimate
+            : Math.Max(estimator.AcknowledgedBitrate, now - estimator.LastProbeAtMicros < ProbeVouchesMicros ? estimator.LastProbeBitrate : 0);
+        var unproven = Math.Max(0, estimate - shown);
+
         // Pass 2: upgrades, first track first, each to the best layer the remaining budget carries.
         for (var i = 0; i < subscriptions.Length; i++)
         {
@@ -383,7 +396,7 @@ public sealed class Downlink : IPacedSender
             while (Above(track, current, layer) is ({ } candidate, var candidateLayer))
             {
                 var cost = Cost(subscription, candidate, candidateLayer);
-                if (cost - refund > budget)
+                if (cost - refund > budget - (Held(subscription, candidate, candidateLayer) ? 0 : unproven))
                 {
                     // The first upgrade that does not fit: what a probe must show the path carries.
                     if (wanted == 0)
@@ -417,7 +430,8 @@ public sealed class Downlink : IPacedSender
         Volatile.Write(ref _pausedTracks, paused);
         if (wanted > 0 && probeSource is not null)
         {
-            MaybeProbe(estimator, probeSource, desired, _probeFactor, now, wanted);
+            // Above what upgrades may spend: the estimate where the path has shown it, else what it has shown.
+            MaybeProbe(estimator, probeSource, Math.Max(estimate - unproven, estimator.AcknowledgedBitrate), desired, _probeFactor, now, wanted);
         }
     }
 
@@ -427,11 +441,16 @@ public sealed class Downlink : IPacedSender
     /// </summary>
     private static long Cost(Subscription subscription, TrackEncoding encoding, int layer)
     {
-        var forwarded = subscription.ForwardedEncoding;
         var rate = encoding.LayerPeakBitrate(layer);
+        return Held(subscription, encoding, layer) ? rate : (long)(rate * UpgradeMargin);
+    }
+
+    /// <summary>True when an encoding's step is at or below what the subscription forwards now: no upgrade.</summary>
+    private static bool Held(Subscription subscription, TrackEncoding encoding, int layer)
+    {
+        var forwarded = subscription.ForwardedEncoding;
         var order = forwarded is not null && forwarded.Track == encoding.Track ? encoding.CompareLayer(forwarded) : 1;
-        var held = !subscription.PausedForBandwidth && (order < 0 || (order == 0 && layer <= subscription.ForwardedLayer));
-        return held ? rate : (long)(rate * UpgradeMargin);
+        return !subscription.PausedForBandwidth && (order < 0 || (order == 0 && layer <= subscription.ForwardedLayer));
     }
 
     /// <summary>What the subscriptions would take with every video track on its best flowing layer, in bit/s.</summary>
@@ -513,7 +532,10 @@ public sealed class Downlink : IPacedSender
 
         _probeOutcomePending = false;
         _initialProbeDone = true;
-        if (estimator.TargetBitrate >= _probeBitrate * 9 / 10)
+        // Judged by what the probe itself measured where it measured anything: an estimate that was high already
+        // says nothing of the probe.
+        var shown = estimator.LastProbeAtMicros >= _probeStartedAt ? estimator.LastProbeBitrate : estimator.TargetBitrate;
+        if (shown >= _probeBitrate * 9 / 10)
         {
             _probeFactor = BoldProbe;
             _nextProbeAt = Math.Min(_nextProbeAt, now + ProbeAfterSuccessMicros);
@@ -529,7 +551,7 @@ public sealed class Downlink : IPacedSender
     /// higher than the <paramref name="wanted"/> increase needs, when one is given, nor than half again the
     /// <paramref name="desired"/> rate of every track's best layer) unless one is under way or the last was too recent.
     /// </summary>
-    private void MaybeProbe(BandwidthEstimator estimator, Subscription source, long desired, double factor, long now, long wanted = 0)
+    private void MaybeProbe(BandwidthEstimator estimator, Subscription source, long target, long desired, double factor, long now, long wanted = 0)
     {
         if (_probeCluster >= 0 || _probeOutcomePending || now < _nextProbeAt)
         {
@@ -538,7 +560,6 @@ public sealed class Downlink : IPacedSender
 
         // No higher than the factor allows, than what the wanted upgrade needs, or than half again what every
         // track's best layer together would take: more would only prove what the subscriber can never use.
-        var target = Math.Max(estimator.TargetBitrate, estimator.AcknowledgedBitrate);
         var ceiling = desired * 3 / 2;
         if (ceiling <= target)
         {
@@ -550,6 +571,10 @@ public sealed class Downlink : IPacedSender
         {
             _probeBitrate = Math.Min(_probeBitrate, Math.Max((long)(target * GentleProbe), (long)((target + wanted) * 1.2)));
         }
+
+        // An estimate above what the path has shown is put to the test whole: carried, it lets every upgrade it
+        // covers through at once, instead of one step per probe.
+        _probeBitrate = Math.Max(_probeBitrate, Math.Min(estimator.TargetBitrate, ceiling));
 
         _probeCluster = estimator.StartProbe(_probeBitrate, now);
         _probeOutcomePending = true;
