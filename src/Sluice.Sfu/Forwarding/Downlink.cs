@@ -53,6 +53,9 @@ public sealed class Downlink : IPacedSender
     // When a probe's feedback is surely in: its 100 ms, a round trip and a feedback interval.
     private static readonly long ProbeOutcomeMicros = 400_000;
 
+    // How long after the allocation took a track down its upgrades wait for proof.
+    private static readonly long DowngradeMemoryMicros = 10_000_000;
+
     // How long a probe's measured rate vouches for upgrades: long enough for the upgrades it allows to start
     // flowing, after which the acknowledged rate shows what the path carries.
     private static readonly long ProbeVouchesMicros = 3_000_000;
@@ -371,14 +374,17 @@ public sealed class Downlink : IPacedSender
         _fitTicks = fits ? _fitTicks + 1 : 0;
         budget -= (long)(estimate * (1 - Headroom));
 
-        // An upgrade (a layer above the one forwarded now) goes no further than the path has shown it carries: what
-        // it delivered lately, or what a recent probe measured. The estimate alone is not enough: it climbs on a
-        // path that shows no delay, up to half again what was acknowledged, and an upgrade on that climb overflows a
-        // link that is just full, to be undone a second later. Layers forwarded now are held within the estimate.
-        // (A subscriber that sends REMB only acknowledges nothing: its REMB is what it shows.)
+        // A track the allocation took down in the last 10 s goes up again (a layer above the one forwarded now) no
+        // further than the path has shown it carries: what it delivered lately, or what a recent probe measured. The
+        // estimate alone is not enough there: after the cut it climbs again as soon as the queue drains, up to half
+        // again what was acknowledged, and an upgrade on that climb overflows the link that just proved full, to be
+        // undone a second later (a participant of a four-person room behind 550 kbit/s went from q to one publisher's
+        // f and back within five seconds, one run in four). Other tracks upgrade on the estimate. (A subscriber that
+        // sends REMB only acknowledges nothing: its REMB is what it shows.)
         var shown = estimator.FeedbacksReceived == 0 ? estimate
             : Math.Max(estimator.AcknowledgedBitrate, now - estimator.LastProbeAtMicros < ProbeVouchesMicros ? estimator.LastProbeBitrate : 0);
         var unproven = Math.Max(0, estimate - shown);
+        var gated = false;
 
         // Pass 2: upgrades, first track first, each to the best layer the remaining budget carries.
         for (var i = 0; i < subscriptions.Length; i++)
@@ -396,8 +402,10 @@ public sealed class Downlink : IPacedSender
             while (Above(track, current, layer) is ({ } candidate, var candidateLayer))
             {
                 var cost = Cost(subscription, candidate, candidateLayer);
-                if (cost - refund > budget - (Held(subscription, candidate, candidateLayer) ? 0 : unproven))
+                var proof = Held(subscription, candidate, candidateLayer) || now - subscription.DowngradedAt >= DowngradeMemoryMicros ? 0 : unproven;
+                if (cost - refund > budget - proof)
                 {
+                    gated |= proof > 0 && cost - refund <= budget;
                     // The first upgrade that does not fit: what a probe must show the path carries.
                     if (wanted == 0)
                     {
@@ -423,6 +431,12 @@ public sealed class Downlink : IPacedSender
                 var (spatial, temporal) = chosen[i] >= 0 && encodings is { } e && chosen[i] < e.Length && layers[i] < e[chosen[i]].LayerCount - 1
                     ? e[chosen[i]].Layer(layers[i])
                     : (Subscription.AllSpatial, Subscription.AllTemporal);
+                if (chosen[i] == Paused ? !subscriptions[i].PausedForBandwidth
+                    : chosen[i] >= 0 && encodings is { } all && chosen[i] < all.Length && Below(subscriptions[i], all[chosen[i]], layers[i]))
+                {
+                    subscriptions[i].DowngradedAt = now;
+                }
+
                 subscriptions[i].Allocate(chosen[i], temporal, spatial);
             }
         }
@@ -430,8 +444,8 @@ public sealed class Downlink : IPacedSender
         Volatile.Write(ref _pausedTracks, paused);
         if (wanted > 0 && probeSource is not null)
         {
-            // Above what upgrades may spend: the estimate where the path has shown it, else what it has shown.
-            MaybeProbe(estimator, probeSource, Math.Max(estimate - unproven, estimator.AcknowledgedBitrate), desired, _probeFactor, now, wanted);
+            // Above what upgrades may spend: the estimate, or what the path has shown where a track waits for proof.
+            MaybeProbe(estimator, probeSource, Math.Max(gated ? estimate - unproven : estimate, estimator.AcknowledgedBitrate), desired, _probeFactor, now, wanted);
         }
     }
 
@@ -444,6 +458,11 @@ public sealed class Downlink : IPacedSender
         var rate = encoding.LayerPeakBitrate(layer);
         return Held(subscription, encoding, layer) ? rate : (long)(rate * UpgradeMargin);
     }
+
+    /// <summary>True when an encoding's step is below what the subscription forwards now: a downgrade.</summary>
+    private static bool Below(Subscription subscription, TrackEncoding encoding, int layer) =>
+        subscription.ForwardedEncoding is { } forwarded && forwarded.Track == encoding.Track && !subscription.PausedForBandwidth
+        && (encoding.CompareLayer(forwarded) < 0 || (encoding.CompareLayer(forwarded) == 0 && layer < subscription.ForwardedLayer));
 
     /// <summary>True when an encoding's step is at or below what the subscription forwards now: no upgrade.</summary>
     private static bool Held(Subscription subscription, TrackEncoding encoding, int layer)
@@ -571,10 +590,6 @@ public sealed class Downlink : IPacedSender
         {
             _probeBitrate = Math.Min(_probeBitrate, Math.Max((long)(target * GentleProbe), (long)((target + wanted) * 1.2)));
         }
-
-        // An estimate above what the path has shown is put to the test whole: carried, it lets every upgrade it
-        // covers through at once, instead of one step per probe.
-        _probeBitrate = Math.Max(_probeBitrate, Math.Min(estimator.TargetBitrate, ceiling));
 
         _probeCluster = estimator.StartProbe(_probeBitrate, now);
         _probeOutcomePending = true;

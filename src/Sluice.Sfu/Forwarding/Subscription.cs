@@ -196,6 +196,9 @@ public sealed class Subscription : ITrackSink
     /// <summary>Frames of upper temporal layers not forwarded, so this subscriber gets fewer frames per second.</summary>
     public long FramesDropped => Volatile.Read(ref _framesDropped);
 
+    /// <summary>When the bandwidth allocation last took this track down (µs, the estimator's clock); the heartbeat's only.</summary>
+    internal long DowngradedAt { get; set; } = long.MinValue / 2;
+
     /// <summary>The encoding the bandwidth allocation chose for this subscriber, if it chose one.</summary>
     public int? AllocatedEncoding => Volatile.Read(ref _allocated) is >= 0 and var allocated ? allocated : null;
 
