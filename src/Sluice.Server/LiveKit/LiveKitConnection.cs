@@ -76,8 +76,9 @@ internal sealed partial class LiveKitConnection
     private volatile ImmutableDictionary<string, TrackInfo> _tracks = ImmutableDictionary<string, TrackInfo>.Empty;
 
     public LiveKitConnection(WebSocket socket, AccessClaims claims, bool autoSubscribe, LiveKitRooms rooms, SfuNode node, ISfu sfu,
-        IReadOnlyList<IceServer> iceServers, TimeProvider time, ILogger logger)
+        IReadOnlyList<IceServer> iceServers, TimeProvider time, ILogger logger, JoinRequest? singlePeerJoin = null)
     {
+        _singlePeerJoin = singlePeerJoin;
         _socket = socket;
         _claims = claims;
         _rooms = rooms;
@@ -232,6 +233,11 @@ internal sealed partial class LiveKitConnection
         try
         {
             await SendAsync(new SignalResponse { Join = JoinResponse(room) }, cancellationToken);
+            if (_singlePeerJoin is { } join)
+            {
+                await OnJoinRequestAsync(join, cancellationToken);
+            }
+
             var receiving = ReceiveAsync(cancellationToken);
             using var ticker = new PeriodicTimer(TickInterval, _time);
             var tick = ticker.WaitForNextTickAsync(cancellationToken).AsTask();
@@ -435,6 +441,9 @@ internal sealed partial class LiveKitConnection
     {
         switch (request.MessageCase)
         {
+            case SignalRequest.MessageOneofCase.Offer when SinglePeerConnection:
+                await OnDuplexOfferAsync(request.Offer, cancellationToken);
+                break;
             case SignalRequest.MessageOneofCase.Offer:
                 await OnPublisherOfferAsync(request.Offer, cancellationToken);
                 break;
@@ -519,9 +528,13 @@ internal sealed partial class LiveKitConnection
         _publisher = result.Value!.Session.Id;
         PublisherSession = result.Value.Session;
         await SendAsync(new SignalResponse { Answer = new SessionDescription { Type = "answer", Sdp = result.Value.Sdp, Id = offer.Id } }, cancellationToken);
+        await PublishedNowAsync(result.Value.Session as PublisherSession, cancellationToken);
+    }
 
-        // A track whose section the offer stopped is unpublished: the client is told, the others no longer see it.
-        var live = result.Value.Session is PublisherSession publisher ? publisher.PublishedTracks.Select(t => t.Id.Value).ToHashSet(StringComparer.Ordinal) : [];
+    /// <summary>After a publisher offer was answered: a track whose section the offer stopped is unpublished; the client is told, the others no longer see it.</summary>
+    private async Task PublishedNowAsync(PublisherSession? publisher, CancellationToken cancellationToken)
+    {
+        var live = publisher?.PublishedTracks.Select(t => t.Id.Value).ToHashSet(StringComparer.Ordinal) ?? [];
         foreach (var gone in _published.Where(sid => !live.Contains(sid)).ToList())
         {
             _published.Remove(gone);
@@ -782,6 +795,12 @@ internal sealed partial class LiveKitConnection
     /// </summary>
     private async Task OfferAsync(List<ParticipantInfo> participants, CancellationToken cancellationToken)
     {
+        if (SinglePeerConnection)
+        {
+            await RequireSectionsAsync(participants, cancellationToken);
+            return;
+        }
+
         if (_offerInFlight != 0)
         {
             if (_time.GetElapsedTime(_offerSentAt) < AnswerTimeout)
@@ -804,11 +823,8 @@ internal sealed partial class LiveKitConnection
             return;
         }
 
-        var announced = participants.Where(p => p.Sid != Sid).SelectMany(p => p.Tracks).Select(t => t.Sid).ToHashSet(StringComparer.Ordinal);
-        // With auto-subscribe off (the client's choice at connect), only the tracks it subscribed to.
-        bool Wanted(PublishedTrack track) => announced.Contains(track.Id.Value) && track.PacketsReceived > 0
-            && (AutoSubscribe || _subscribed.Contains(track.Id.Value));
-        var wanted = room.PublishedTracks.Where(t => Wanted(t) && !IsOwn(t)).ToList();
+        var include = WantedTracks(participants);
+        var wanted = room.PublishedTracks.Where(t => include(t) && !IsOwn(t)).ToList();
         string sdp;
         if (_subscriber is null)
         {
@@ -817,7 +833,7 @@ internal sealed partial class LiveKitConnection
                 return;
             }
 
-            _firstOffer = _node.OfferSubscriber(Room, Participant, include: Wanted);
+            _firstOffer = _node.OfferSubscriber(Room, Participant, include: include);
             sdp = _firstOffer.Sdp;
         }
         else
@@ -829,7 +845,7 @@ internal sealed partial class LiveKitConnection
                 return;
             }
 
-            var offer = _node.CreateOffer(Room, _subscriber.Id, Wanted);
+            var offer = _node.CreateOffer(Room, _subscriber.Id, include);
             if (offer.Value is not { } text)
             {
                 return;
@@ -841,6 +857,16 @@ internal sealed partial class LiveKitConnection
         _offerInFlight = ++_offerId;
         _offerSentAt = _time.GetTimestamp();
         await SendAsync(new SignalResponse { Offer = new SessionDescription { Type = "offer", Sdp = sdp, Id = _offerInFlight } }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The tracks this client is to receive: others' tracks it was told of in a participant update, carrying media,
+    /// and with auto-subscribe off (the client's choice at connect) only those it subscribed to.
+    /// </summary>
+    private Func<PublishedTrack, bool> WantedTracks(List<ParticipantInfo> participants)
+    {
+        var announced = participants.Where(p => p.Sid != Sid).SelectMany(p => p.Tracks).Select(t => t.Sid).ToHashSet(StringComparer.Ordinal);
+        return track => announced.Contains(track.Id.Value) && track.PacketsReceived > 0 && (AutoSubscribe || _subscribed.Contains(track.Id.Value));
     }
 
     private bool IsOwn(PublishedTrack track) => track.Publisher.Participant?.FullId == Sid;

@@ -263,5 +263,5 @@ public sealed partial class Negotiator
         return offered.Ssrcs.Count > 0 ? (offered.Ssrcs[0].Ssrc, null) : (null, null);
     }
 
-    private static uint RandomSsrc() => BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4)) | 1u;
+    internal static uint RandomSsrc() => BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4)) | 1u;
 }

@@ -21,7 +21,8 @@ public sealed class SubscriberSession : SfuSession
         _time = time;
         Downlink = new Downlink(transport, tracks, time, congestion);
         _subscriptions = [.. tracks.SelectMany(Sending).Select(NewSubscription)];
-        transport.RtcpReceived = OnRtcp;
+        // Added to what is there: on a duplex transport the publisher half reads the peer's sender reports.
+        transport.RtcpReceived += OnRtcp;
     }
 
     public override SessionRole Role => SessionRole.Subscriber;
@@ -31,6 +32,12 @@ public sealed class SubscriberSession : SfuSession
 
     /// <summary>The node's offer waiting for this subscriber's answer, if any (one at a time).</summary>
     internal PendingOffer? Pending { get; set; }
+
+    /// <summary>
+    /// The sections of a duplex session that have carried a track (<see cref="SfuNode.JoinDuplex"/>): each carries
+    /// that one track while it is published and none after, so the peer never sees a section change tracks.
+    /// </summary>
+    internal HashSet<string> BoundMids { get; } = new(StringComparer.Ordinal);
 
     /// <summary>This session's sending sections, in m-line order; replaced whole on renegotiation.</summary>
     public ImmutableArray<Subscription> Subscriptions => _subscriptions;

@@ -58,6 +58,27 @@ public sealed class LiveKitBadInputTests
 
         using var valid = await node.Http.GetAsync("/rtc/validate?access_token=" + LiveKitTab.Token("bad", "eve"));
         Assert.Equal(HttpStatusCode.OK, valid.StatusCode);
+
+        // /rtc/v1: its validate route answers as /rtc's; a missing or unreadable join_request refuses the upgrade with 400.
+        using (var validV1 = await node.Http.GetAsync("/rtc/v1/validate?access_token=" + LiveKitTab.Token("bad", "eve")))
+        {
+            Assert.Equal(HttpStatusCode.OK, validV1.StatusCode);
+        }
+
+        using (var forgedV1 = await node.Http.GetAsync("/rtc/v1/validate?access_token=" + Uri.EscapeDataString(forged)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, forgedV1.StatusCode);
+        }
+
+        foreach (var joinRequest in new[] { "", "&join_request=not%20base64!", "&join_request=" + Convert.ToBase64String(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0x0F }) })
+        {
+            using var refused = new ClientWebSocket();
+            refused.Options.CollectHttpResponseDetails = true;
+            var url = new UriBuilder(node.BaseUri) { Scheme = "ws", Path = "/rtc/v1", Query = "access_token=" + LiveKitTab.Token("bad", "eve") + joinRequest }.Uri;
+            await Assert.ThrowsAsync<WebSocketException>(() => refused.ConnectAsync(url, CancellationToken.None));
+            Assert.Equal(HttpStatusCode.BadRequest, refused.HttpStatusCode);
+        }
+
         await SendAsync(good, new SignalRequest { Ping = 5 });
         Assert.Equal(5, (await ReceiveUntilAsync(good, SignalResponse.MessageOneofCase.Pong)).Pong);
     }

@@ -8,8 +8,9 @@ namespace Sluice.Server.Tests.LiveKit;
 
 /// <summary>
 /// LiveKit's own JS client (livekit-client 2.23.0) in Chromium against a node started with <c>--dev</c>: it connects
-/// with its defaults (it tries <c>/rtc/v1</c>, is told that path is not served, and falls back to <c>/rtc</c>),
-/// publishes camera (simulcast, the SDK's default) and microphone, and receives the others.
+/// with its defaults (<c>/rtc/v1</c>, one peer connection), or with <c>singlePeerConnection: false</c> (<c>/rtc</c>, a
+/// publisher and a subscriber peer connection), publishes camera (simulcast, the SDK's default) and microphone, and
+/// receives the others.
 /// </summary>
 [Collection(ChromiumCollection.Name)]
 public sealed class LiveKitSdkTests
@@ -17,7 +18,14 @@ public sealed class LiveKitSdkTests
     private static readonly string[] People = ["ann", "bob", "cy"];
 
     [ChromiumFact]
-    public async Task Three_participants_join_with_the_sdk_defaults_and_each_decodes_the_others_camera_and_microphone()
+    public Task Three_participants_join_with_the_sdk_defaults_and_each_decodes_the_others_camera_and_microphone() =>
+        ThreeParticipantsDecodeEachOther(singlePeerConnection: null, "publisher-only");
+
+    [ChromiumFact]
+    public Task Three_participants_join_with_two_peer_connections_each_and_each_decodes_the_others_camera_and_microphone() =>
+        ThreeParticipantsDecodeEachOther(singlePeerConnection: false, "publisher-primary");
+
+    private static async Task ThreeParticipantsDecodeEachOther(bool? singlePeerConnection, string layout)
     {
         await using var node = await TestNode.StartAsync(LiveKitTab.MapPage, "--dev");
         await using var chromium = await Chromium.StartAsync();
@@ -25,7 +33,8 @@ public sealed class LiveKitSdkTests
         foreach (var person in People)
         {
             var tab = tabs[person] = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
-            var joined = await tab.JoinAsync(node.BaseUri, "lk", person);
+            var joined = await tab.JoinAsync(node.BaseUri, "lk", person, singlePeerConnection is { } single ? new { singlePeerConnection = single } : null);
+            Assert.Equal(layout, joined.PeerConnections);
             Assert.StartsWith("PA_", joined.Sid, StringComparison.Ordinal);
             Assert.Equal((person, "lk"), (joined.Identity, joined.Room));
             Assert.False(string.IsNullOrEmpty(joined.Server));
@@ -54,6 +63,14 @@ public sealed class LiveKitSdkTests
         Assert.True(node.Node.TryGetRoom(RoomId.Conference("lk"), out var room));
         Assert.Equal(3, room!.Publishers.Length);
         Assert.Equal(3, room.Subscribers.Length);
+
+        // One peer connection: each participant's publisher and subscriber sessions are one transport, from one address.
+        foreach (var publisher in room.Publishers)
+        {
+            var subscriber = room.Subscribers.Single(s => s.Participant?.FullId == publisher.Participant?.FullId);
+            Assert.NotNull(publisher.RemoteEndPoint);
+            Assert.Equal(singlePeerConnection is null, Equals(publisher.RemoteEndPoint, subscriber.RemoteEndPoint));
+        }
     }
 
     [ChromiumFact]

@@ -42,7 +42,9 @@ internal sealed class LiveKitTab
           room.on(RoomEvent.DataReceived, (payload, p, kind, topic) => log.push('data ' + (p ? p.identity : '?') + ' ' + new TextDecoder().decode(payload)));
           await room.connect(url, token, connectOptions || {});
           return { sid: room.localParticipant.sid, identity: room.localParticipant.identity, room: room.name,
-                   server: room.serverInfo ? room.serverInfo.version : null, others: [...room.remoteParticipants.values()].map(p => p.identity) };
+                   server: room.serverInfo ? room.serverInfo.version : null, others: [...room.remoteParticipants.values()].map(p => p.identity),
+                   // The SDK's peer connection layout: 'publisher-only' is one peer connection (/rtc/v1), the others two (/rtc).
+                   peerConnections: room.engine && room.engine.pcManager ? room.engine.pcManager.mode : null };
         };
         window.publish = async () => {
           await room.localParticipant.enableCameraAndMicrophone();
@@ -71,6 +73,42 @@ internal sealed class LiveKitTab
           const p = [...room.remoteParticipants.values()].find(p => p.identity === identity);
           [...p.trackPublications.values()].find(t => t.kind === 'video').setVideoQuality(quality);
         };
+        // Times a join as an app sees it: from connect() to the signalling socket that opened (the SDK's first try,
+        // /rtc/v1, is refused, so this is its fallback to /rtc), and from that socket's opening to the first frame
+        // decoded from any remote camera (its receiver's stats, read every 10 ms).
+        window.timedJoin = async (url, token) => {
+          const Native = window.WebSocket;
+          let opened = null;
+          window.WebSocket = function (address, protocols) {
+            const socket = protocols === undefined ? new Native(address) : new Native(address, protocols);
+            socket.addEventListener('open', () => { opened = performance.now(); });
+            return socket;
+          };
+          Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+          window.WebSocket.prototype = Native.prototype;
+          const started = performance.now();
+          try {
+            await join(url, token);
+          } finally {
+            window.WebSocket = Native;
+          }
+          while (performance.now() - started < 15000) {
+            for (const p of room.remoteParticipants.values()) {
+              for (const pub of p.trackPublications.values()) {
+                if (pub.kind !== 'video' || !pub.track || !pub.track.receiver) continue;
+                let decoded = 0;
+                (await pub.track.receiver.getStats()).forEach(s => { if (s.type === 'inbound-rtp') decoded = s.framesDecoded || 0; });
+                if (decoded > 0) {
+                  const now = performance.now();
+                  return { connectToOpen: opened - started, openToFrame: now - opened };
+                }
+              }
+            }
+            await new Promise(resolve => setTimeout(resolve, 10));
+          }
+          throw new Error('no remote frame decoded within 15 s of connect()');
+        };
+        window.leave = () => room.disconnect();
         window.remote = async () => {
           const out = [];
           for (const p of room.remoteParticipants.values()) {
@@ -157,6 +195,17 @@ internal sealed class LiveKitTab
         return JsonSerializer.Deserialize<JoinResult>(result.GetRawText(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
     }
 
+    /// <summary>Joins with the SDK's defaults and times it (see the page's <c>timedJoin</c>), in milliseconds.</summary>
+    public async Task<JoinTime> TimedJoinAsync(Uri node, string room, string identity)
+    {
+        var url = new UriBuilder(node) { Scheme = "ws" }.Uri.ToString().TrimEnd('/');
+        var result = await Page.EvaluateAsync<JsonElement>("([url, token]) => timedJoin(url, token)", new object[] { url, Token(room, identity) });
+        return JsonSerializer.Deserialize<JoinTime>(result.GetRawText(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+    }
+
+    /// <summary><c>room.disconnect()</c>.</summary>
+    public Task LeaveAsync() => Page.EvaluateAsync("() => leave()");
+
     /// <summary>Publishes camera and microphone (<c>enableCameraAndMicrophone</c>); the track sids the SDK got.</summary>
     public async Task<string[]> PublishAsync() => await Page.EvaluateAsync<string[]>("() => publish()");
 
@@ -231,7 +280,10 @@ internal sealed class LiveKitTab
         }
     }
 
-    internal sealed record JoinResult(string Sid, string Identity, string Room, string? Server, string[] Others);
+    internal sealed record JoinResult(string Sid, string Identity, string Room, string? Server, string[] Others, string? PeerConnections);
+
+    /// <summary>A timed join, in milliseconds: <c>connect()</c> to the signalling socket's opening, and that to the first remote frame decoded.</summary>
+    internal sealed record JoinTime(double ConnectToOpen, double OpenToFrame);
 
     internal sealed record RemoteTrack(string Identity, string Sid, string Kind, bool Subscribed, bool Muted, int FramesDecoded, int Packets, int Width);
 }
