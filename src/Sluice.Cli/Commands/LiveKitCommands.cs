@@ -9,7 +9,7 @@ namespace Sluice.Cli.Commands;
 
 /// <summary>
 /// LiveKit's protocol from the command line, in the spirit of LiveKit's CLI: <c>join</c> publishes IVF/Ogg files into
-/// a room over LiveKit's signalling, and <c>create-room</c>, <c>list-rooms</c>, <c>list-participants</c> and
+/// a room over LiveKit's signalling (and with <c>--subscribe</c> receives the others, counting their packets), and <c>create-room</c>, <c>list-rooms</c>, <c>list-participants</c> and
 /// <c>remove-participant</c> call the room service (Twirp JSON). Tokens are minted from <c>--api-key</c> /
 /// <c>--api-secret</c> (LiveKit's development pair, devkey / secret, by default, as a node started with <c>--dev</c> takes).
 /// </summary>
@@ -61,15 +61,22 @@ internal static class LiveKitCommands
         var loop = new Option<bool>("--loop") { Description = "Restart the files at their end" };
         var duration = new Option<double?>("--duration") { Description = "Seconds to stay (default: the files' end, or until Ctrl+C with --loop)" };
         var token = new Option<string?>("--token") { Description = "A LiveKit access token (instead of minting one from --api-key / --api-secret)" };
+        var subscribe = new Option<bool>("--subscribe") { Description = "Receive the others' tracks too, and print the packets received from each" };
         var (key, secret) = KeyOptions();
         CliOptions.RequireExistingFile(video);
         CliOptions.RequireExistingFile(audio);
-        var command = new Command("join", "Join a room over LiveKit's protocol and publish files") { url, room, identity, video, audio, loop, duration, token, key, secret };
+        var command = new Command("join", "Join a room over LiveKit's protocol, publish files and/or receive the others")
+            { url, room, identity, video, audio, loop, duration, subscribe, token, key, secret };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(video) is null && result.GetValue(audio) is null)
+            if (result.GetValue(video) is null && result.GetValue(audio) is null && !result.GetValue(subscribe))
             {
-                result.AddError("Give --video and/or --audio: there is nothing to publish.");
+                result.AddError("Give --video and/or --audio to publish, or --subscribe to receive: there is nothing to do.");
+            }
+
+            if (result.GetValue(video) is null && result.GetValue(audio) is null && result.GetValue(duration) is null)
+            {
+                result.AddError("Give --duration when only receiving: there are no files whose end ends the join.");
             }
         });
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
@@ -77,7 +84,8 @@ internal static class LiveKitCommands
             var node = parse.GetRequiredValue(url);
             var accessToken = parse.GetValue(token) ?? AccessToken.Create(
                 new AccessClaims(parse.GetRequiredValue(key), parse.GetRequiredValue(identity),
-                    new VideoGrant { RoomJoin = true, Room = parse.GetRequiredValue(room), CanPublish = true, CanSubscribe = false }) { Name = parse.GetRequiredValue(identity) },
+                    new VideoGrant { RoomJoin = true, Room = parse.GetRequiredValue(room), CanPublish = true, CanSubscribe = parse.GetValue(subscribe) })
+                    { Name = parse.GetRequiredValue(identity) },
                 parse.GetRequiredValue(secret), DateTimeOffset.UtcNow, TimeSpan.FromHours(6));
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (parse.GetValue(duration) is { } seconds)
@@ -92,26 +100,47 @@ internal static class LiveKitCommands
                 Loop = parse.GetValue(loop),
             };
             using var http = env.CreateHttpClient();
-            await using var signalling = new LiveKitPublishSignalling(node, accessToken, env.Out);
-            var result = await new WhipPublisher(options, http, env.Out, signalling).RunAsync(stop.Token).ConfigureAwait(false);
-            if (result.HttpError is { } error)
+            await using var signalling = new LiveKitSignalling(node, accessToken, env.Out, parse.GetValue(subscribe));
+            if (options.VideoPath is null && options.AudioPath is null)
             {
-                await env.Error.WriteLineAsync("join: " + error.Describe()).ConfigureAwait(false);
-                return CliCommands.Failure;
+                // Only receiving: joined until --duration ends it (or Ctrl+C).
+                if (await signalling.JoinAsync(stop.Token).ConfigureAwait(false) is { } refused)
+                {
+                    await env.Error.WriteLineAsync("join: " + refused).ConfigureAwait(false);
+                    return CliCommands.Failure;
+                }
+
+                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await signalling.EndAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                var result = await new WhipPublisher(options, http, env.Out, signalling).RunAsync(stop.Token).ConfigureAwait(false);
+                if (result.HttpError is { } error)
+                {
+                    await env.Error.WriteLineAsync("join: " + error.Describe()).ConfigureAwait(false);
+                    return CliCommands.Failure;
+                }
+
+                if (result.Failure is { } failed)
+                {
+                    await env.Error.WriteLineAsync("join: " + failed).ConfigureAwait(false);
+                    return CliCommands.Failure;
+                }
+
+                foreach (var (cid, sid) in signalling.TrackSids)
+                {
+                    await env.Out.WriteLineAsync($"track {cid}: {sid}").ConfigureAwait(false);
+                }
+
+                await env.Out.WriteLineAsync($"published {result.Stats.Packets} packets").ConfigureAwait(false);
             }
 
-            if (result.Failure is { } failed)
+            foreach (var (publisher, packets, videoPackets, lost) in signalling.Received())
             {
-                await env.Error.WriteLineAsync("join: " + failed).ConfigureAwait(false);
-                return CliCommands.Failure;
+                await env.Out.WriteLineAsync($"received from {publisher}: {packets} packets ({videoPackets} video), {lost} lost").ConfigureAwait(false);
             }
 
-            foreach (var (cid, sid) in signalling.TrackSids)
-            {
-                await env.Out.WriteLineAsync($"track {cid}: {sid}").ConfigureAwait(false);
-            }
-
-            await env.Out.WriteLineAsync($"published {result.Stats.Packets} packets").ConfigureAwait(false);
             return CliCommands.Success;
         });
         return command;

@@ -4,18 +4,21 @@ using Google.Protobuf;
 using Sluice.Client.Publish;
 using Sluice.Client.Sdp;
 using Sluice.Client.Signaling;
+using Sluice.Client.Subscribe;
+using Sluice.Client.Transport;
 using Sluice.LiveKit.Protocol;
 using SessionDescription = Sluice.Rtc.Sdp.SessionDescription;
 
 namespace Sluice.Client.LiveKit;
 
 /// <summary>
-/// A publisher's signalling over LiveKit's protocol (<c>/rtc</c>, two peer connections, the first one ours): the
-/// WebSocket with the access token, the join response, one add-track per track (named by its msid track id) answered
-/// with its track sid, then the offer with an id whose answer echoes it; pings at the interval the server gives, a
-/// leave at the end. It subscribes to nothing (<c>auto_subscribe=0</c>).
+/// A participant's signalling over LiveKit's protocol (<c>/rtc</c>, two peer connections): the WebSocket with the
+/// access token, the join response, and to publish one add-track per track (named by its msid track id) answered with
+/// its track sid, then the offer with an id whose answer echoes it; pings at the interval the server gives, a leave at
+/// the end. Subscribing (<c>auto_subscribe=1</c>), it answers the server's offers of the subscriber connection
+/// recvonly (<see cref="OfferedMedia"/>: packets counted per publisher, nothing decoded); otherwise it receives nothing.
 /// </summary>
-internal sealed class LiveKitPublishSignalling : IPublishSignalling
+internal sealed class LiveKitSignalling : IPublishSignalling
 {
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(10);
 
@@ -28,15 +31,22 @@ internal sealed class LiveKitPublishSignalling : IPublishSignalling
 
     // One send at a time on the socket (the pings run beside the caller).
     private readonly SemaphoreSlim _sending = new(1, 1);
+    private readonly bool _subscribe;
+    private readonly Channel<Sluice.LiveKit.Protocol.SessionDescription> _offers = Channel.CreateUnbounded<Sluice.LiveKit.Protocol.SessionDescription>();
+    private readonly Dictionary<string, string> _identities = new(StringComparer.Ordinal);
     private Task? _receiving;
     private Task? _pinging;
+    private Task? _subscribing;
+    private ClientTransport? _subscriber;
+    private OfferedMedia? _media;
     private int _disposed;
 
-    public LiveKitPublishSignalling(Uri node, string token, TextWriter? log = null)
+    public LiveKitSignalling(Uri node, string token, TextWriter? log = null, bool subscribe = false)
     {
         _node = node;
         _token = token;
         _log = log ?? TextWriter.Null;
+        _subscribe = subscribe;
     }
 
     /// <summary>The join response, once connected.</summary>
@@ -45,28 +55,69 @@ internal sealed class LiveKitPublishSignalling : IPublishSignalling
     /// <summary>The track sids the server gave, by msid track id.</summary>
     public Dictionary<string, string> TrackSids { get; } = new(StringComparer.Ordinal);
 
-    public async Task<SessionResult> OfferAsync(SessionDescription offer, IReadOnlyList<PublishTrack> tracks, CancellationToken cancellationToken)
+    /// <summary>Connects and waits for the join response (once); null on success, else what went wrong.</summary>
+    public async Task<string?> JoinAsync(CancellationToken cancellationToken)
     {
+        if (Joined is not null)
+        {
+            return null;
+        }
+
         try
         {
             var url = new UriBuilder(_node)
             {
                 Scheme = _node.Scheme == Uri.UriSchemeHttps ? "wss" : "ws",
                 Path = _node.AbsolutePath.TrimEnd('/') + "/rtc",
-                Query = "access_token=" + Uri.EscapeDataString(_token) + "&auto_subscribe=0&sdk=sluice-cli&protocol=16",
+                Query = "access_token=" + Uri.EscapeDataString(_token) + $"&auto_subscribe={(_subscribe ? 1 : 0)}&sdk=sluice-cli&protocol=16",
             }.Uri;
             await _socket.ConnectAsync(url, cancellationToken).ConfigureAwait(false);
             _receiving = ReceiveAsync(_stopping.Token);
             var first = await NextAsync(_ => true, cancellationToken).ConfigureAwait(false);
             if (first.MessageCase != SignalResponse.MessageOneofCase.Join)
             {
-                return Failed($"the server's first message is {first.MessageCase}, not a join response");
+                return $"the server's first message is {first.MessageCase}, not a join response";
             }
 
             Joined = first.Join;
+            Learn(Joined.OtherParticipants);
             _log.WriteLine($"joined room {Joined.Room.Name} as {Joined.Participant.Identity} ({Joined.Participant.Sid}), server {Joined.ServerVersion}");
             _pinging = PingAsync(TimeSpan.FromSeconds(Math.Max(1, Joined.PingInterval)), _stopping.Token);
+            if (_subscribe)
+            {
+                _subscribing = SubscribeAsync(_stopping.Token);
+            }
 
+            return null;
+        }
+        catch (Exception e) when (e is WebSocketException or TimeoutException or InvalidProtocolBufferException)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>
+    /// What the subscriber connection received, per publisher (named by identity where the server described it):
+    /// packets, of them video, and lost.
+    /// </summary>
+    public IReadOnlyList<(string Publisher, long Packets, long VideoPackets, long Lost)> Received()
+    {
+        var counts = _media?.Counts() ?? [];
+        lock (_identities)
+        {
+            return [.. counts.Select(c => (_identities.GetValueOrDefault(c.Publisher, c.Publisher), c.Packets, c.VideoPackets, c.Lost))];
+        }
+    }
+
+    public async Task<SessionResult> OfferAsync(SessionDescription offer, IReadOnlyList<PublishTrack> tracks, CancellationToken cancellationToken)
+    {
+        if (await JoinAsync(cancellationToken).ConfigureAwait(false) is { } failed)
+        {
+            return Failed(failed);
+        }
+
+        try
+        {
             foreach (var track in tracks)
             {
                 await SendAsync(new SignalRequest
@@ -120,7 +171,8 @@ internal sealed class LiveKitPublishSignalling : IPublishSignalling
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        foreach (var task in new[] { _receiving, _pinging })
+        _offers.Writer.TryComplete();
+        foreach (var task in new[] { _receiving, _pinging, _subscribing })
         {
             if (task is not null)
             {
@@ -128,6 +180,7 @@ internal sealed class LiveKitPublishSignalling : IPublishSignalling
             }
         }
 
+        _subscriber?.Dispose();
         _socket.Dispose();
         _stopping.Dispose();
         _sending.Dispose();
@@ -200,7 +253,19 @@ internal sealed class LiveKitPublishSignalling : IPublishSignalling
                     break;
                 }
 
-                _received.Writer.TryWrite(SignalResponse.Parser.ParseFrom(buffer, 0, length));
+                var response = SignalResponse.Parser.ParseFrom(buffer, 0, length);
+                switch (response.MessageCase)
+                {
+                    case SignalResponse.MessageOneofCase.Offer when _subscribe:
+                        _offers.Writer.TryWrite(response.Offer);
+                        break;
+                    case SignalResponse.MessageOneofCase.Update:
+                        Learn(response.Update.Participants);
+                        break;
+                    default:
+                        _received.Writer.TryWrite(response);
+                        break;
+                }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or InvalidProtocolBufferException)
@@ -210,6 +275,60 @@ internal sealed class LiveKitPublishSignalling : IPublishSignalling
         finally
         {
             _received.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>Who each participant sid is, as the join response and updates describe them.</summary>
+    private void Learn(IEnumerable<ParticipantInfo> participants)
+    {
+        lock (_identities)
+        {
+            foreach (var participant in participants)
+            {
+                _identities[participant.Sid] = participant.Identity;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Answers the server's offers of the subscriber connection, one at a time: the first makes the transport (we
+    /// answer DTLS active and connect to the server's candidates), later ones renegotiate it.
+    /// </summary>
+    private async Task SubscribeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var offer in _offers.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var first = _subscriber is null;
+                _subscriber ??= new ClientTransport();
+                _media ??= new OfferedMedia(_subscriber, _log.WriteLine, TimeProvider.System);
+                if (_media.Answer(offer.Sdp, acceptData: false) is not { } answer)
+                {
+                    continue;
+                }
+
+                await SendAsync(new SignalRequest { Answer = new Sluice.LiveKit.Protocol.SessionDescription { Type = "answer", Sdp = answer.ToString(), Id = offer.Id } },
+                    cancellationToken).ConfigureAwait(false);
+                if (!first)
+                {
+                    continue;
+                }
+
+                // The offer parsed when it was answered.
+                if (!RemoteTransport.TryRead(SessionDescription.Parse(offer.Sdp), out var remote, out var error))
+                {
+                    _log.WriteLine("subscriber connection: " + error);
+                    continue;
+                }
+
+                var failure = await _subscriber.ConnectAsync(remote, ReplyTimeout, cancellationToken).ConfigureAwait(false);
+                _log.WriteLine(failure is null ? "subscriber connection up" : "subscriber connection failed: " + failure);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+            // Stopped.
         }
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using Sluice.Client.Data;
 using Sluice.Client.Sdp;
 using Sluice.Client.Signaling;
+using Sluice.Client.Subscribe;
 using Sluice.Client.Transport;
 using Sluice.Rtc.Rtp;
 using Sluice.Rtc.Sctp;
@@ -12,24 +13,18 @@ namespace Sluice.Client.Room;
 /// <summary>
 /// A room subscriber speaking weever-streaming's protocol: <c>POST /sub/{room}/{id}</c> with an offer holding only a
 /// data channel, a <c>control</c> channel on which the node's <c>SDP_OFFER</c>s are answered (recvonly, every codec
-/// we know) and <c>PUB_JOIN</c> / <c>PUB_LEFT</c> are reported, and per publisher (the msid stream id of the SSRCs the
-/// node announces) the packets received and lost. It forwards nothing and decodes nothing: a probe and a load.
+/// we know: <see cref="OfferedMedia"/>) and <c>PUB_JOIN</c> / <c>PUB_LEFT</c> are reported, and per publisher (the msid
+/// stream id of the SSRCs the node announces) the packets received and lost. It forwards nothing and decodes nothing.
 /// </summary>
 internal sealed class RoomSubscriber : IAsyncDisposable
 {
-    /// <summary>What the answer accepts: every codec the client stack offers (<see cref="CodecSpec.All"/>).</summary>
-    private static readonly IReadOnlyList<SdpCodecCapability> Accepted =
-        [.. CodecSpec.All.Select(c => new SdpCodecCapability(c.Kind, c.Name, c.ClockRate, c.Channels, c.Fmtp))];
-
     private readonly Uri _endpoint;
     private readonly string? _token;
     private readonly HttpClient _http;
     private readonly Action<string> _log;
     private readonly TimeProvider _time;
-    private readonly Lock _lock = new();
-    private readonly Dictionary<uint, Incoming> _bySsrc = [];
-    private readonly Dictionary<string, PublisherCounts> _publishers = new(StringComparer.Ordinal);
     private ClientTransport? _transport;
+    private OfferedMedia? _media;
     private DataChannel? _control;
     private int _offers;
 
@@ -48,10 +43,15 @@ internal sealed class RoomSubscriber : IAsyncDisposable
     /// <summary>When the first media packet of each publisher arrived, for join-to-media timings.</summary>
     public event Action<string>? FirstPacket;
 
+    /// <summary>Per publisher full id: packets received (of them video) and lost (from sequence numbers), sorted by id.</summary>
+    public IReadOnlyList<(string Publisher, long Packets, long VideoPackets, long Lost)> Counts() => _media?.Counts() ?? [];
+
     /// <summary>Posts the offer and connects; null on success, else what failed.</summary>
     public async Task<string?> ConnectAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         _transport = new ClientTransport(_time);
+        _media = new OfferedMedia(_transport, _log, _time);
+        _media.FirstPacket += publisher => FirstPacket?.Invoke(publisher);
         var offer = OfferBuilder.CreateSubscribeOffer(_transport.LocalIce.UsernameFragment, _transport.LocalIce.Password, _transport.Fingerprint,
             video: false, audio: false, data: true);
         var session = new SessionClient(_http, _endpoint, _token, requireLocation: false);
@@ -85,18 +85,7 @@ internal sealed class RoomSubscriber : IAsyncDisposable
                 OnControl(channel, Encoding.UTF8.GetString(message.Data));
             }
         };
-        _transport.RtpReceived = (_, packet) => OnRtp(packet);
         return await _transport.ConnectAsync(remote, timeout, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Per publisher full id: packets received (of them video) and lost (from sequence numbers), sorted by id.</summary>
-    public IReadOnlyList<(string Publisher, long Packets, long VideoPackets, long Lost)> Counts()
-    {
-        lock (_lock)
-        {
-            return [.. _publishers.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, p.Value.Packets, p.Value.VideoPackets,
-                _bySsrc.Values.Where(i => i.Publisher == p.Key && i.Statistics is not null).Sum(i => Math.Max(0, i.Statistics!.PacketsLost))))];
-        }
     }
 
     /// <summary>Ends the session with STOP on the control channel (the node ends it at once).</summary>
@@ -116,7 +105,7 @@ internal sealed class RoomSubscriber : IAsyncDisposable
         switch (command)
         {
             case "SDP_OFFER":
-                if (Answer(argument) is { } sdp)
+                if (_media?.Answer(argument, acceptData: true) is { } sdp)
                 {
                     Interlocked.Increment(ref _offers);
                     channel.Send("SDP_ANSWER " + sdp);
@@ -127,102 +116,5 @@ internal sealed class RoomSubscriber : IAsyncDisposable
                 _log($"{command} {argument}");
                 break;
         }
-    }
-
-    /// <summary>Our answer to the node's offer: recvonly, same transport; learns which SSRCs belong to whom.</summary>
-    private string? Answer(string offerSdp)
-    {
-        if (!SessionDescription.TryParse(offerSdp, out var offer, out var error))
-        {
-            _log("SDP_OFFER does not parse: " + error);
-            return null;
-        }
-
-        var options = new SdpAnswerOptions
-        {
-            IceUfrag = _transport!.LocalIce.UsernameFragment,
-            IcePwd = _transport.LocalIce.Password,
-            Fingerprint = _transport.Fingerprint,
-            Setup = DtlsSetup.Active,
-            Codecs = Accepted,
-            Direction = _ => MediaDirection.RecvOnly,
-            AcceptDataChannel = true,
-        };
-        if (!SdpAnswerer.TryCreateAnswer(offer!, options, out var answer, out error))
-        {
-            _log("cannot answer SDP_OFFER: " + error);
-            return null;
-        }
-
-        lock (_lock)
-        {
-            foreach (var section in offer!.Media)
-            {
-                if (section.Port == 0 || section.Direction != MediaDirection.SendOnly || section.Msid is not { } msid)
-                {
-                    continue;
-                }
-
-                var clockRate = section.Codecs.Count > 0 ? section.Codecs[0].ClockRate : 90000;
-                var repairs = section.SsrcGroups.Where(g => g.Semantics == SdpSsrcGroup.Fid && g.Ssrcs.Count == 2).Select(g => g.Ssrcs[1]).ToHashSet();
-                foreach (var ssrc in section.Ssrcs.Select(s => s.Ssrc).Distinct())
-                {
-                    if (!_bySsrc.ContainsKey(ssrc))
-                    {
-                        _bySsrc[ssrc] = new Incoming(msid.StreamId, section.Kind == "video", repairs.Contains(ssrc) ? null : new ReceiveStatistics(clockRate, _time));
-                    }
-                }
-            }
-        }
-
-        return answer!.ToString();
-    }
-
-    private void OnRtp(ReadOnlySpan<byte> packet)
-    {
-        if (!RtpPacket.TryParse(packet, out var rtp))
-        {
-            return;
-        }
-
-        string? first = null;
-        lock (_lock)
-        {
-            if (!_bySsrc.TryGetValue(rtp.Ssrc, out var incoming))
-            {
-                return;
-            }
-
-            if (!_publishers.TryGetValue(incoming.Publisher, out var counts))
-            {
-                counts = new PublisherCounts();
-                _publishers[incoming.Publisher] = counts;
-                first = incoming.Publisher;
-            }
-
-            if (incoming.Statistics is { } statistics)
-            {
-                statistics.OnPacket(rtp.SequenceNumber, rtp.Timestamp, _time.GetTimestamp());
-                counts.Packets++;
-                if (incoming.IsVideo)
-                {
-                    counts.VideoPackets++;
-                }
-            }
-        }
-
-        if (first is not null)
-        {
-            FirstPacket?.Invoke(first);
-        }
-    }
-
-    private sealed record Incoming(string Publisher, bool IsVideo, ReceiveStatistics? Statistics);
-
-    private sealed class PublisherCounts
-    {
-        public long Packets { get; set; }
-
-        public long VideoPackets { get; set; }
     }
 }

@@ -9,7 +9,8 @@ namespace Sluice.Server.Tests.LiveKit;
 
 /// <summary>
 /// <c>sluice-cli</c> speaking LiveKit's protocol: <c>join</c> publishes an IVF and an Ogg file into a room, where a
-/// livekit-client participant in Chromium decodes them; the room-service commands and <c>token</c> against the node.
+/// livekit-client participant in Chromium decodes them, and <c>join --subscribe</c> receives both; the room-service
+/// commands and <c>token</c> against the node.
 /// </summary>
 [Collection(ChromiumCollection.Name)]
 public sealed class LiveKitCliTests
@@ -26,6 +27,7 @@ public sealed class LiveKitCliTests
 
         var bob = await LiveKitTab.OpenAsync(chromium.Browser, node.BaseUri);
         await bob.JoinAsync(node.BaseUri, "files", "bob");
+        await bob.PublishAsync();
         var join = Support.Cli.RunAsync("join", url, "--room", "files", "--identity", "cli", "--video", TestMedia.Video("VP8"), "--audio", TestMedia.Opus(),
             "--loop", "--duration", "10");
         await bob.WaitAsync(r => r.Any(t => t.Identity == "cli" && t.Kind == "video" && t.FramesDecoded >= 30 && t.Width == 320)
@@ -38,6 +40,18 @@ public sealed class LiveKitCliTests
         Assert.Equal(["bob", "cli"], identities.Order());
         (exit, output) = await Support.Cli.RunAsync("list-rooms", url);
         Assert.Contains(JsonDocument.Parse(output).RootElement.GetProperty("rooms").EnumerateArray(), r => r.GetProperty("name").GetString() == "files");
+
+        // Another CLI only receives (--subscribe): it answers the node's subscriber offers and counts packets from both.
+        (exit, output) = await Support.Cli.RunAsync("join", url, "--room", "files", "--identity", "watcher", "--subscribe", "--duration", "4");
+        Assert.True(exit == 0, output);
+        Assert.Contains("subscriber connection up", output, StringComparison.Ordinal);
+        foreach (var publisher in new[] { "bob", "cli" })
+        {
+            var received = System.Text.RegularExpressions.Regex.Match(output, $@"received from {publisher}: (\d+) packets \((\d+) video\)");
+            Assert.True(received.Success, output);
+            Assert.True(long.Parse(received.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) > 30
+                && long.Parse(received.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > long.Parse(received.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), output);
+        }
 
         (exit, output) = await join;
         Assert.True(exit == 0, output);
