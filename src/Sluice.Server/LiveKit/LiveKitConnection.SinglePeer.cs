@@ -48,7 +48,7 @@ internal sealed partial class LiveKitConnection
         }
 
         // Every offer has recvonly sections; only sections the client sends on need the right to publish.
-        var sends = parsed.Media.Any(m => m.Port != 0 && m.Kind is "audio" or "video" && m.Direction is MediaDirection.SendOnly or MediaDirection.SendRecv);
+        var sends = parsed.Media.Any(m => (m.Port != 0 || m.BundleOnly) && m.Kind is "audio" or "video" && m.Direction is MediaDirection.SendOnly or MediaDirection.SendRecv);
         if (sends && !_claims.Video.MayPublish)
         {
             LogRefused(Identity, RoomName, "offer", "it sends media and the token does not allow publishing");
@@ -56,9 +56,10 @@ internal sealed partial class LiveKitConnection
         }
 
         var include = WantedTracks(_rooms.Participants(RoomName));
+        var sdp = MatchTracks(offer.Sdp);
         var result = _duplex is { } current
-            ? _node.RenegotiateDuplex(current, offer.Sdp, include)
-            : _node.JoinDuplex(Room, Participant, offer.Sdp, owner: null, include);
+            ? _node.RenegotiateDuplex(current, sdp, include)
+            : _node.JoinDuplex(Room, Participant, sdp, owner: null, include);
         if (result.Error is { } error)
         {
             LogRefused(Identity, RoomName, "offer", error.Message);
@@ -70,7 +71,7 @@ internal sealed partial class LiveKitConnection
         PublisherSession = duplex.Publisher;
         _subscriber = duplex.Subscriber;
         _boundMids.UnionWith(duplex.Receiving.Keys);
-        var free = parsed.Media.Where(m => m.Port != 0 && m.Direction == MediaDirection.RecvOnly && m.Mid is { } mid && !_boundMids.Contains(mid)).ToList();
+        var free = parsed.Media.Where(m => (m.Port != 0 || m.BundleOnly) && m.Direction == MediaDirection.RecvOnly && m.Mid is { } mid && !_boundMids.Contains(mid)).ToList();
         _freeSections = (free.Count(m => m.Kind == "audio"), free.Count(m => m.Kind == "video"));
         _requirementSentAt = null;
 

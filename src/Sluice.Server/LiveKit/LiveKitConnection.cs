@@ -63,6 +63,10 @@ internal sealed partial class LiveKitConnection
     // The sids of this participant's tracks that its publisher session carried at the last offer.
     private readonly HashSet<string> _published = new(StringComparer.Ordinal);
 
+    // The kind of each track announced by add-track, by cid, and the cid each sending section was matched to, by mid.
+    private readonly Dictionary<string, TrackType> _cids = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _cidOfMid = new(StringComparer.Ordinal);
+
     // What the client asked of the tracks it receives, by track sid: unsubscribed ones, and per-track settings.
     private readonly HashSet<string> _unsubscribed = new(StringComparer.Ordinal);
     private readonly HashSet<string> _subscribed = new(StringComparer.Ordinal);
@@ -516,9 +520,10 @@ internal sealed partial class LiveKitConnection
             return;
         }
 
+        var sdp = MatchTracks(offer.Sdp);
         var result = _publisher is { } session
-            ? await _sfu.RenegotiateAsync(Room, session, offer.Sdp, ifMatch: null, cancellationToken)
-            : await _sfu.JoinAsync(Room, SessionRole.Publisher, Participant, offer.Sdp, owner: null, cancellationToken);
+            ? await _sfu.RenegotiateAsync(Room, session, sdp, ifMatch: null, cancellationToken)
+            : await _sfu.JoinAsync(Room, SessionRole.Publisher, Participant, sdp, owner: null, cancellationToken);
         if (result.Error is { } error)
         {
             LogRefused(Identity, RoomName, "publisher offer", error.Message);
@@ -529,6 +534,45 @@ internal sealed partial class LiveKitConnection
         PublisherSession = result.Value.Session;
         await SendAsync(new SignalResponse { Answer = new SessionDescription { Type = "answer", Sdp = result.Value.Sdp, Id = offer.Id } }, cancellationToken);
         await PublishedNowAsync(result.Value.Session as PublisherSession, cancellationToken);
+    }
+
+    /// <summary>
+    /// Names each section the client sends on by the add-track request it answers: its msid track id is the request's
+    /// cid (the track sid given out was made from it) where they agree, as with Chromium; Firefox's SDK offers its
+    /// tracks under other msids, so such a section takes the first cid of its kind no section has taken, and keeps
+    /// it in later offers (by mid). The offer is returned with those msids, or as it came when nothing changed.
+    /// </summary>
+    private string MatchTracks(string sdp)
+    {
+        if (!Sluice.Rtc.Sdp.SessionDescription.TryParse(sdp, out var offer, out _) || offer is null)
+        {
+            return sdp;
+        }
+
+        var sending = offer.Media.Where(m => (m.Port != 0 || m.BundleOnly) && m.Kind is "audio" or "video" && m.Mid is not null && m.Msid is not null
+            && m.Direction is Sluice.Rtc.Sdp.MediaDirection.SendOnly or Sluice.Rtc.Sdp.MediaDirection.SendRecv).ToList();
+        foreach (var section in sending.Where(m => m.Msid!.TrackId is { } id && _cids.ContainsKey(id)))
+        {
+            _cidOfMid[section.Mid!] = section.Msid!.TrackId!;
+        }
+
+        var changed = false;
+        foreach (var section in sending.Where(m => m.Msid!.TrackId is not { } id || !_cids.ContainsKey(id)))
+        {
+            var type = section.Kind == "audio" ? TrackType.Audio : TrackType.Video;
+            var taken = _cidOfMid.Where(p => p.Key != section.Mid).Select(p => p.Value).ToHashSet(StringComparer.Ordinal);
+            var cid = _cidOfMid.GetValueOrDefault(section.Mid!) ?? _cids.FirstOrDefault(c => c.Value == type && !taken.Contains(c.Key)).Key;
+            if (cid is null)
+            {
+                continue;
+            }
+
+            _cidOfMid[section.Mid!] = cid;
+            section.Msid = section.Msid! with { TrackId = cid };
+            changed = true;
+        }
+
+        return changed ? offer.ToString() : sdp;
     }
 
     /// <summary>After a publisher offer was answered: a track whose section the offer stopped is unpublished; the client is told, the others no longer see it.</summary>
@@ -573,6 +617,7 @@ internal sealed partial class LiveKitConnection
         info.Layers.Add(request.Layers);
         info.AudioFeatures.Add(request.AudioFeatures);
         _tracks = _tracks.SetItem(info.Sid, info);
+        _cids[request.Cid] = request.Type;
         await SendAsync(new SignalResponse { TrackPublished = new TrackPublishedResponse { Cid = request.Cid, Track = info } }, cancellationToken);
     }
 

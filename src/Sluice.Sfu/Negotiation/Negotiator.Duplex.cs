@@ -89,5 +89,5 @@ public sealed partial class Negotiator
 
     /// <summary>A live audio or video section the peer only receives on.</summary>
     private static bool IsReceiving(MediaDescription section) =>
-        section.Port != 0 && section.Kind is "audio" or "video" && section.Direction == MediaDirection.RecvOnly;
+        (section.Port != 0 || section.BundleOnly) && section.Kind is "audio" or "video" && section.Direction == MediaDirection.RecvOnly;
 }

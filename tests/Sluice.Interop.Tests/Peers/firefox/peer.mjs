@@ -21,6 +21,10 @@
 // Rooms: --room-page URL opens the node's room page (/room.html?room=R&name=N) instead, joins, and once connected
 // prints "room <json>" every second: the other people's tiles with their name, video size and frames played, and
 // the audio packets the subscriber connection received.
+//
+// LiveKit: --livekit-page URL opens the page of LiveKit's JS client the node serves for the tests, joins --livekit-url
+// with --token using the SDK's defaults, prints "livekit joined <json>", publishes camera and microphone, and prints
+// "livekit <json>" every second: the remote tracks with their participant, kind, frames decoded and packets.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import puppeteer from 'puppeteer-core';
@@ -39,6 +43,9 @@ const { values: args } = parseArgs({
     chromium: { type: 'string', default: '/usr/bin/chromium' },
     commands: { type: 'boolean', default: false },
     'room-page': { type: 'string' },
+    'livekit-page': { type: 'string' },
+    'livekit-url': { type: 'string' },
+    token: { type: 'string' },
     simulcast: { type: 'boolean', default: false },
     relay: { type: 'string' },
   },
@@ -172,8 +179,35 @@ async function joinRoom(browser, seconds) {
   say('done');
 }
 
+async function joinLiveKit(browser, seconds) {
+  const page = await browser.newPage();
+  page.on('console', message => say('console livekit', message.text()));
+  page.on('pageerror', error => say('pageerror livekit', error.message));
+  await page.goto(args['livekit-page']);
+  const joined = await page.evaluate((url, token) => window.join(url, token), args['livekit-url'], args.token);
+  say(`livekit joined ${JSON.stringify(joined)}`);
+  await page.evaluate(() => window.publish());
+  for (let second = 1; second <= seconds; second++) {
+    await new Promise(resolve => setTimeout(resolve, 1000));
+    say(`livekit ${JSON.stringify(await page.evaluate(() => window.remote()))}`);
+  }
+  await page.evaluate(() => window.leave());
+  say('done');
+}
+
 async function main() {
   const seconds = Number(args.seconds);
+  if (args['livekit-page']) {
+    const browser = await launchFirefox();
+    say('firefox', await browser.version());
+    try {
+      await joinLiveKit(browser, seconds);
+    } finally {
+      await browser.close();
+    }
+    return;
+  }
+
   if (args['room-page']) {
     const browser = await launchFirefox();
     say('firefox', await browser.version());
