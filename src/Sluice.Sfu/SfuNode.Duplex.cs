@@ -8,9 +8,11 @@ namespace Sluice.Sfu;
 
 /// <summary>
 /// A participant's duplex session: both halves of <see cref="JoinDuplex"/> on one peer connection, the answer that made
-/// them, and which track each of the peer's recvonly sections carries (by mid).
+/// them, which track each of the peer's recvonly sections carries (by mid), and how many of its recvonly sections of
+/// each kind have never carried one (free for the tracks to come).
 /// </summary>
-public sealed record DuplexSession(PublisherSession Publisher, SubscriberSession Subscriber, string AnswerSdp, IReadOnlyDictionary<string, TrackId> Receiving);
+public sealed record DuplexSession(PublisherSession Publisher, SubscriberSession Subscriber, string AnswerSdp, IReadOnlyDictionary<string, TrackId> Receiving,
+    (int Audio, int Video) FreeSections);
 
 /// <summary>
 /// One peer connection that both publishes and subscribes (LiveKit's <c>/rtc/v1</c>): a publisher session and a
@@ -75,7 +77,7 @@ public sealed partial class SfuNode
         LogSessionCreated(subscriber.Id.Value, "subscriber", roomId.Value);
         Start(publisher, "publisher");
         TracksChanged?.Invoke(publisher.Room);
-        return new DuplexSession(publisher, subscriber, answer.ToString(), receiving);
+        return new DuplexSession(publisher, subscriber, answer.ToString(), receiving, FreeSections(offer!, subscriber));
     }
 
     /// <summary>
@@ -138,7 +140,7 @@ public sealed partial class SfuNode
             Bind(subscriber, receiving);
             room.Rebind();
             Interlocked.Increment(ref _version);
-            session = session with { AnswerSdp = answer.ToString(), Receiving = receiving };
+            session = session with { AnswerSdp = answer.ToString(), Receiving = receiving, FreeSections = FreeSections(offer!, subscriber) };
         }
 
         TracksChanged?.Invoke(publisher.Room);
@@ -191,6 +193,13 @@ public sealed partial class SfuNode
             map[mid] = track.Id;
             return new SectionBinding(track.Publisher.Participant?.FullId ?? room.Id.Value, track.Id.Value, ssrc, rtx);
         };
+    }
+
+    /// <summary>The offer's recvonly sections of each kind that have never carried a track. Under the node's lock.</summary>
+    private static (int Audio, int Video) FreeSections(SessionDescription offer, SubscriberSession subscriber)
+    {
+        var free = offer.Media.Where(m => m.IsLive && m.Direction == MediaDirection.RecvOnly && m.Mid is { } mid && !subscriber.BoundMids.Contains(mid)).ToList();
+        return (free.Count(m => m.Kind == "audio"), free.Count(m => m.Kind == "video"));
     }
 
     /// <summary>Names the track each section of a duplex subscriber was bound to, for the room's binding and for good.</summary>

@@ -156,6 +156,9 @@ public sealed class MediaDescription : ISdpTransportSection
     /// <summary>True when an <c>a=bundle-only</c> attribute is present (RFC 8843 §6).</summary>
     public bool BundleOnly => FindAttribute("bundle-only") is not null;
 
+    /// <summary>True for a section in use: a port other than 0, or port 0 with <c>a=bundle-only</c> (RFC 8843 §6, as Firefox offers).</summary>
+    public bool IsLive => Port != 0 || BundleOnly;
+
     internal MediaDirection? ExplicitDirection { get; set; }
 
     internal SdpLayout? Layout { get; set; }

@@ -75,7 +75,7 @@ public static class SdpAnswerer
     private static MediaDescription? AnswerMedia(SessionDescription offer, MediaDescription offered, SdpAnswerOptions options, out string reason)
     {
         reason = string.Empty;
-        if (offered.Port == 0 && !offered.BundleOnly)
+        if (!offered.IsLive)
         {
             reason = "rejected by the offerer (port 0)";
             return null;

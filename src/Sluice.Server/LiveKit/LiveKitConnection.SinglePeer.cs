@@ -17,9 +17,6 @@ internal sealed partial class LiveKitConnection
     private readonly JoinRequest? _singlePeerJoin;
     private DuplexSession? _duplex;
 
-    // Recvonly sections that have carried a track (they never carry another), and those of the last offer that have not.
-    private readonly HashSet<string> _boundMids = new(StringComparer.Ordinal);
-    private (int Audio, int Video) _freeSections;
     private long? _requirementSentAt;
 
     private bool SinglePeerConnection => _singlePeerJoin is not null;
@@ -48,7 +45,7 @@ internal sealed partial class LiveKitConnection
         }
 
         // Every offer has recvonly sections; only sections the client sends on need the right to publish.
-        var sends = parsed.Media.Any(m => (m.Port != 0 || m.BundleOnly) && m.Kind is "audio" or "video" && m.Direction is MediaDirection.SendOnly or MediaDirection.SendRecv);
+        var sends = parsed.Media.Any(m => m.IsLive && m.Kind is "audio" or "video" && m.Direction is MediaDirection.SendOnly or MediaDirection.SendRecv);
         if (sends && !_claims.Video.MayPublish)
         {
             LogRefused(Identity, RoomName, "offer", "it sends media and the token does not allow publishing");
@@ -56,7 +53,7 @@ internal sealed partial class LiveKitConnection
         }
 
         var include = WantedTracks(_rooms.Participants(RoomName));
-        var sdp = MatchTracks(offer.Sdp);
+        var sdp = MatchTracks(parsed) ? parsed.ToString() : offer.Sdp;
         var result = _duplex is { } current
             ? _node.RenegotiateDuplex(current, sdp, include)
             : _node.JoinDuplex(Room, Participant, sdp, owner: null, include);
@@ -70,9 +67,6 @@ internal sealed partial class LiveKitConnection
         _publisher = duplex.Publisher.Id;
         PublisherSession = duplex.Publisher;
         _subscriber = duplex.Subscriber;
-        _boundMids.UnionWith(duplex.Receiving.Keys);
-        var free = parsed.Media.Where(m => (m.Port != 0 || m.BundleOnly) && m.Direction == MediaDirection.RecvOnly && m.Mid is { } mid && !_boundMids.Contains(mid)).ToList();
-        _freeSections = (free.Count(m => m.Kind == "audio"), free.Count(m => m.Kind == "video"));
         _requirementSentAt = null;
 
         var answer = new SessionDescription { Type = "answer", Sdp = duplex.AnswerSdp, Id = offer.Id };
@@ -116,8 +110,8 @@ internal sealed partial class LiveKitConnection
             return;
         }
 
-        var audios = Math.Max(0, missing.Count(t => t.Kind == MediaKind.Audio) - _freeSections.Audio);
-        var videos = Math.Max(0, missing.Count(t => t.Kind == MediaKind.Video) - _freeSections.Video);
+        var audios = Math.Max(0, missing.Count(t => t.Kind == MediaKind.Audio) - duplex.FreeSections.Audio);
+        var videos = Math.Max(0, missing.Count(t => t.Kind == MediaKind.Video) - duplex.FreeSections.Video);
         _requirementSentAt = _time.GetTimestamp();
         await SendAsync(new SignalResponse
         {

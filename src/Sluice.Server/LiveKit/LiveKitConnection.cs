@@ -520,7 +520,7 @@ internal sealed partial class LiveKitConnection
             return;
         }
 
-        var sdp = MatchTracks(offer.Sdp);
+        var sdp = Sluice.Rtc.Sdp.SessionDescription.TryParse(offer.Sdp, out var parsed, out _) && parsed is not null && MatchTracks(parsed) ? parsed.ToString() : offer.Sdp;
         var result = _publisher is { } session
             ? await _sfu.RenegotiateAsync(Room, session, sdp, ifMatch: null, cancellationToken)
             : await _sfu.JoinAsync(Room, SessionRole.Publisher, Participant, sdp, owner: null, cancellationToken);
@@ -540,16 +540,11 @@ internal sealed partial class LiveKitConnection
     /// Names each section the client sends on by the add-track request it answers: its msid track id is the request's
     /// cid (the track sid given out was made from it) where they agree, as with Chromium; Firefox's SDK offers its
     /// tracks under other msids, so such a section takes the first cid of its kind no section has taken, and keeps
-    /// it in later offers (by mid). The offer is returned with those msids, or as it came when nothing changed.
+    /// it in later offers (by mid). True when the offer's msids were changed.
     /// </summary>
-    private string MatchTracks(string sdp)
+    private bool MatchTracks(Sluice.Rtc.Sdp.SessionDescription offer)
     {
-        if (!Sluice.Rtc.Sdp.SessionDescription.TryParse(sdp, out var offer, out _) || offer is null)
-        {
-            return sdp;
-        }
-
-        var sending = offer.Media.Where(m => (m.Port != 0 || m.BundleOnly) && m.Kind is "audio" or "video" && m.Mid is not null && m.Msid is not null
+        var sending = offer.Media.Where(m => m.IsLive && m.Kind is "audio" or "video" && m.Mid is not null && m.Msid is not null
             && m.Direction is Sluice.Rtc.Sdp.MediaDirection.SendOnly or Sluice.Rtc.Sdp.MediaDirection.SendRecv).ToList();
         foreach (var section in sending.Where(m => m.Msid!.TrackId is { } id && _cids.ContainsKey(id)))
         {
@@ -572,7 +567,7 @@ internal sealed partial class LiveKitConnection
             changed = true;
         }
 
-        return changed ? offer.ToString() : sdp;
+        return changed;
     }
 
     /// <summary>After a publisher offer was answered: a track whose section the offer stopped is unpublished; the client is told, the others no longer see it.</summary>

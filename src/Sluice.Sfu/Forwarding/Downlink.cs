@@ -460,16 +460,24 @@ public sealed class Downlink : IPacedSender
     }
 
     /// <summary>True when an encoding's step is below what the subscription forwards now: a downgrade.</summary>
-    private static bool Below(Subscription subscription, TrackEncoding encoding, int layer) =>
-        subscription.ForwardedEncoding is { } forwarded && forwarded.Track == encoding.Track && !subscription.PausedForBandwidth
-        && (encoding.CompareLayer(forwarded) < 0 || (encoding.CompareLayer(forwarded) == 0 && layer < subscription.ForwardedLayer));
+    private static bool Below(Subscription subscription, TrackEncoding encoding, int layer) => Versus(subscription, encoding, layer) < 0;
 
     /// <summary>True when an encoding's step is at or below what the subscription forwards now: no upgrade.</summary>
-    private static bool Held(Subscription subscription, TrackEncoding encoding, int layer)
+    private static bool Held(Subscription subscription, TrackEncoding encoding, int layer) => Versus(subscription, encoding, layer) <= 0;
+
+    /// <summary>
+    /// An encoding's step against what the subscription forwards now: below (&lt; 0), the same (0), or above (&gt; 0,
+    /// also whenever nothing of that track is forwarded, or the track is paused).
+    /// </summary>
+    private static int Versus(Subscription subscription, TrackEncoding encoding, int layer)
     {
-        var forwarded = subscription.ForwardedEncoding;
-        var order = forwarded is not null && forwarded.Track == encoding.Track ? encoding.CompareLayer(forwarded) : 1;
-        return !subscription.PausedForBandwidth && (order < 0 || (order == 0 && layer <= subscription.ForwardedLayer));
+        if (subscription.PausedForBandwidth || subscription.ForwardedEncoding is not { } forwarded || forwarded.Track != encoding.Track)
+        {
+            return 1;
+        }
+
+        var order = encoding.CompareLayer(forwarded);
+        return order != 0 ? order : layer.CompareTo(subscription.ForwardedLayer);
     }
 
     /// <summary>What the subscriptions would take with every video track on its best flowing layer, in bit/s.</summary>

@@ -821,9 +821,11 @@ public sealed class Subscription : ITrackSink
             }
         }
 
+        // Only what stays true after forwarding: MID and RID name the publisher's sections and encodings, and a peer
+        // that both sends and receives on one transport (SfuNode.JoinDuplex) negotiates them on its receiving sections too.
         foreach (var (uri, id) in source.Negotiated.Extensions)
         {
-            if (Negotiated.Extensions.TryGetValue(uri, out var ourId))
+            if (SfuCodecs.SubscriberExtensions.Contains(uri) && Negotiated.Extensions.TryGetValue(uri, out var ourId))
             {
                 _extensionIds[id & 0xFF] = (byte)ourId;
             }

@@ -23,7 +23,7 @@ public sealed record NegotiatedData(string? Mid, int RemotePort, int RemoteMaxMe
             var section = local.Media[i];
             var theirs = remote.Media[i];
             // Port 0 on their side is a refusal, unless the section is bundle-only (an offer's, RFC 8843 §6).
-            if (section.Kind == "application" && section.Port != 0 && (theirs.Port != 0 || theirs.BundleOnly))
+            if (section.Kind == "application" && section.Port != 0 && theirs.IsLive)
             {
                 return new NegotiatedData(section.Mid, theirs.RemoteSctpPort, theirs.MessageSizeLimit);
             }

@@ -51,20 +51,13 @@ public sealed partial class Negotiator
                 var hasRtx = section.Codecs.Exists(c => c.IsRtx);
                 section.AddSendStreams([binding.Ssrc], "sluice", binding.StreamId, binding.TrackId, hasRtx ? [binding.RtxSsrc] : null);
             });
-        if (Answer(offer, options, ssrcs, out var receiving, out var sending) is { } refused)
+        // (The subscriptions write only the subscriber's extensions on what they send: Subscription maps no others.)
+        if (Answer(offer, options, ssrcs, out var receiving, out received) is { } refused)
         {
             answer = null;
             published = [];
             return refused;
         }
-
-        // What the node writes on the packets it sends is the subscriber's extensions only: MID and RID name the
-        // publisher's sections and encodings, not the peer's.
-        received = [.. sending.Select(t => new NegotiatedTrack
-        {
-            Kind = t.Kind, Mid = t.Mid, Codecs = t.Codecs, Ssrc = t.Ssrc, RtxSsrc = t.RtxSsrc, Encodings = t.Encodings, SendsEncoding = t.SendsEncoding, Msid = t.Msid,
-            Extensions = t.Extensions.Where(e => SfuCodecs.SubscriberExtensions.Contains(e.Key)).ToDictionary(),
-        })];
 
         // One description: each recvonly section as the subscriber half answered it, the rest as the publisher half did.
         for (var i = 0; i < offer.Media.Count; i++)
@@ -89,5 +82,5 @@ public sealed partial class Negotiator
 
     /// <summary>A live audio or video section the peer only receives on.</summary>
     private static bool IsReceiving(MediaDescription section) =>
-        (section.Port != 0 || section.BundleOnly) && section.Kind is "audio" or "video" && section.Direction == MediaDirection.RecvOnly;
+        section.IsLive && section.Kind is "audio" or "video" && section.Direction == MediaDirection.RecvOnly;
 }
